@@ -1,0 +1,42 @@
+# unigo — top-level targets. `make test` is what CI runs (.ci/run).
+
+GO ?= go
+QEMU ?= qemu-system-x86_64
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+OUT := out
+
+.PHONY: all unigo examples qemu test vet unit kernel-test e2e clean
+
+all: unigo
+
+unigo:
+	$(GO) build -o $(OUT)/unigo ./cmd/unigo
+
+# Installs QEMU when missing, builds examples/hello and boots it.
+examples: qemu unigo
+	$(OUT)/unigo build -o $(OUT)/hello.img ./examples/hello
+	$(OUT)/unigo run --timeout 5m -e UNIGO_GREETING=hello $(OUT)/hello.img -- alice bob
+
+qemu:
+	@command -v $(QEMU) >/dev/null 2>&1 || { \
+		echo "installing qemu-system-x86"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y qemu-system-x86; }
+
+test: qemu vet unit kernel-test e2e
+
+vet:
+	$(GO) vet ./...
+	cd kernel && $(GO) vet ./...
+
+unit:
+	$(GO) test ./...
+
+kernel-test:
+	cd kernel && $(GO) test ./...
+
+# Boots real guests; needs QEMU and a kernel that boots.
+e2e:
+	UNIGO_E2E=1 $(GO) test -count=1 -timeout 30m ./test/e2e/
+
+clean:
+	rm -rf $(OUT)

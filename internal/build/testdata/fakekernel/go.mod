@@ -1,0 +1,3 @@
+module unigo.dev/unigo/kernel
+
+go 1.26

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"unigo.dev/unigo/internal/cmdline"
+	"unigo.dev/unigo/internal/vmm/qemu"
+)
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// memFlag parses memory sizes with [qemu.ParseMemory].
+type memFlag int
+
+func (m *memFlag) String() string { return fmt.Sprintf("%dM", int(*m)) }
+func (m *memFlag) Set(s string) error {
+	n, err := qemu.ParseMemory(s)
+	*m = memFlag(n)
+	return err
+}
+
+// vmFlags are the flags shared by run and test.
+type vmFlags struct {
+	mem     memFlag
+	env     multiFlag
+	smp     int
+	machine string
+	accel   string
+	qemu    string
+	timeout time.Duration
+	gdb     bool
+	trace   string
+	icount  bool
+	dryRun  bool
+	tags    string
+}
+
+func (f *vmFlags) register(fs *flag.FlagSet) {
+	f.mem = qemu.DefaultMemoryMiB
+	fs.Var(&f.mem, "m", "guest memory `size` (64M, 1G, or MiB)")
+	fs.Var(&f.mem, "memory", "guest memory `size` (same as -m)")
+	fs.Var(&f.env, "e", "set guest environment `KEY=VALUE` (repeatable; -e KEY copies it from unigo's environment)")
+	fs.IntVar(&f.smp, "smp", 1, "number of virtual `cpus`")
+	fs.StringVar(&f.machine, "machine", "microvm", "QEMU `machine`: "+strings.Join(qemu.Machines, ", "))
+	fs.StringVar(&f.accel, "accel", "auto", "`accelerator`: auto (kvm if /dev/kvm is usable), kvm or tcg")
+	fs.StringVar(&f.qemu, "qemu", "", "QEMU `binary` (default $UNIGO_QEMU or qemu-system-x86_64 on PATH)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "stop the guest after `duration` (0: no limit)")
+	fs.BoolVar(&f.gdb, "gdb", false, "start paused, waiting for gdb on tcp::1234 (QEMU -s -S)")
+	fs.StringVar(&f.trace, "trace", "", "log guest interrupts and CPU resets to `file` (QEMU -d int,cpu_reset)")
+	fs.BoolVar(&f.icount, "icount", false, "deterministic instruction counting (QEMU -icount shift=0,sleep=off)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the QEMU command line instead of running it")
+	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
+}
+
+// guestEnv resolves the -e flags.
+func (f *vmFlags) guestEnv() ([]string, error) {
+	var out []string
+	for _, kv := range f.env {
+		name, _, ok := strings.Cut(kv, "=")
+		if name == "" {
+			return nil, fmt.Errorf("unigo: -e %q: empty variable name: use -e KEY=VALUE or -e KEY", kv)
+		}
+		if !ok {
+			v, set := os.LookupEnv(name)
+			if !set {
+				continue // as docker does: unset on the host, unset in the guest
+			}
+			kv = name + "=" + v
+		}
+		out = append(out, kv)
+	}
+	return out, nil
+}
+
+// boot runs image under QEMU with the given program arguments and returns
+// unigo's exit status. argv0 is the guest's program name.
+func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
+	guestEnv, err := f.guestEnv()
+	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Env: guestEnv, Args: progArgs})
+	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	if f.smp < 1 {
+		return e.errorf(ExitUsage, "--smp %d: need at least 1 cpu", f.smp)
+	}
+	accel, reason, err := qemu.ResolveAccel(f.accel)
+	if err != nil {
+		return e.errorf(ExitUsage, "--accel: %v", err)
+	}
+	cfg := qemu.Config{
+		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
+		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount,
+	}
+	qargs, err := cfg.Args()
+	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	qpath, err := qemu.Lookup(f.qemu)
+	if err != nil {
+		if f.dryRun {
+			qpath = "qemu-system-x86_64"
+		} else {
+			return e.errorf(ExitNoQEMU, "unigo: QEMU not found: %v: install it with 'apt-get install qemu-system-x86' or pass --qemu", err)
+		}
+	}
+	proc := &qemu.Process{Path: qpath, Args: qargs, Stdin: e.stdin}
+	if f.dryRun {
+		fmt.Fprintln(e.stdout, proc.CommandLine())
+		return 0
+	}
+	fmt.Fprintf(e.stderr, "unigo: accel %s (%s)\n", accel, reason)
+	if f.gdb {
+		fmt.Fprintln(e.stderr, "unigo: guest paused; attach with: gdb -ex 'target remote :1234' "+image)
+	}
+
+	tail := newTail(20)
+	proc.Console = io.MultiWriter(e.stdout, tail)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	out, err := proc.Run(ctx)
+	if err != nil {
+		return e.errorf(ExitQEMUFailed, "unigo: starting QEMU: %v: check --qemu / $UNIGO_QEMU", err)
+	}
+	switch out.Kind {
+	case qemu.Killed:
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			e.errorf(ExitTimeout, "unigo: guest %s still running after %v: stopped it; raise --timeout (0 means no limit)", filepath.Base(image), f.timeout)
+			tail.dump(e.stderr)
+			return ExitTimeout
+		}
+		return e.errorf(ExitInterrupted, "unigo: interrupted: stopped guest %s", filepath.Base(image))
+	case qemu.QEMUFailed:
+		return e.errorf(ExitQEMUFailed, "unigo: QEMU failed: %s\n  command: %s", out.Message, proc.CommandLine())
+	case qemu.NoStatus:
+		e.errorf(ExitError, "unigo: guest %s stopped without an exit status (reset or triple fault); last console lines:", filepath.Base(image))
+		tail.dump(e.stderr)
+		return ExitError
+	}
+	if out.Status != 0 {
+		if tail.contains("panic") || tail.contains("fatal") {
+			e.errorf(out.Status, "unigo: guest %s exited with status %d; last console lines:", filepath.Base(image), out.Status)
+			tail.dump(e.stderr)
+		} else {
+			e.errorf(out.Status, "unigo: guest %s exited with status %d", filepath.Base(image), out.Status)
+		}
+	}
+	return out.Status
+}

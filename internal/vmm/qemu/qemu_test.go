@@ -1,0 +1,142 @@
+package qemu
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestArgs(t *testing.T) {
+	base := []string{"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"}
+	tail := func(img, app string) []string {
+		return []string{"-kernel", img, "-append", app,
+			"-chardev", "stdio,id=con0,signal=off", "-serial", "chardev:con0",
+			"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"}
+	}
+	cat := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	tests := []struct {
+		name string
+		c    Config
+		want []string
+	}{
+		{"defaults", Config{Accel: "tcg", Kernel: "h.img", Append: "argv0=h --"},
+			cat(base, []string{"-M", "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,isa-serial=on,auto-kernel-cmdline=off", "-accel", "tcg", "-cpu", "max", "-m", "128M", "-smp", "1"}, tail("h.img", "argv0=h --"))},
+		{"q35 kvm", Config{Machine: "q35", Accel: "kvm", MemoryMiB: 1024, SMP: 4, Kernel: "k", Append: "a"},
+			cat(base, []string{"-M", "q35", "-accel", "kvm", "-cpu", "host", "-m", "1024M", "-smp", "4"}, tail("k", "a"))},
+		{"pc debug", Config{Machine: "pc", Accel: "tcg", Kernel: "k", Append: "a", GDB: true, TraceFile: "t.log", ICount: true},
+			cat(base, []string{"-M", "pc", "-accel", "tcg", "-cpu", "max", "-m", "128M", "-smp", "1"}, tail("k", "a"),
+				[]string{"-icount", "shift=0,sleep=off", "-d", "int,cpu_reset", "-D", "t.log", "-s", "-S"})},
+	}
+	for _, tt := range tests {
+		got, err := tt.c.Args()
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: Args() = %q, %v;\nwant %q", tt.name, got, err, tt.want)
+		}
+	}
+	for _, c := range []Config{{Machine: "virt", Accel: "tcg"}, {Accel: "hvf"}, {Accel: "auto"}} {
+		if got, err := c.Args(); err == nil {
+			t.Errorf("Args(%+v) = %q; want error", c, got)
+		}
+	}
+}
+
+func TestParseMemory(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"128", 128}, {"64M", 64}, {"64m", 64}, {"1G", 1024}, {"2GiB", 2048}, {"512MB", 512}, {"65536K", 64}, {" 256 ", 256},
+	}
+	for _, tt := range tests {
+		if got, err := ParseMemory(tt.in); err != nil || got != tt.want {
+			t.Errorf("ParseMemory(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{"", "M", "abc", "-1G", "1.5G", "8M", "1000K", "99999999G", "1X"} {
+		if got, err := ParseMemory(in); err == nil {
+			t.Errorf("ParseMemory(%q) = %d; want error", in, got)
+		}
+	}
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		code   int
+		stderr string
+		want   Outcome
+	}{
+		{1, "", Outcome{Kind: GuestExited, Code: 1, Status: 0}},
+		{15, "", Outcome{Kind: GuestExited, Code: 15, Status: 7}},
+		{255, "", Outcome{Kind: GuestExited, Code: 255, Status: 127}},
+		{1, "qemu-system-x86_64: warning: host doesn't support requested feature\n", Outcome{Kind: GuestExited, Code: 1}},
+		{1, "qemu-system-x86_64: -kernel x: could not open\n", Outcome{Kind: QEMUFailed, Code: 1, Message: "qemu-system-x86_64: -kernel x: could not open"}},
+		{0, "", Outcome{Kind: NoStatus}},
+		{2, "", Outcome{Kind: QEMUFailed, Code: 2, Message: "exit status 2"}},
+		{-1, "", Outcome{Kind: Killed, Code: -1}},
+	}
+	for _, tt := range tests {
+		if got := Decode(tt.code, tt.stderr); got != tt.want {
+			t.Errorf("Decode(%d, %q) = %+v; want %+v", tt.code, tt.stderr, got, tt.want)
+		}
+	}
+}
+
+func TestResolveAccel(t *testing.T) {
+	for _, a := range []string{"kvm", "tcg"} {
+		if got, _, err := ResolveAccel(a); err != nil || got != a {
+			t.Errorf("ResolveAccel(%q) = %q, %v", a, got, err)
+		}
+	}
+	got, reason, err := ResolveAccel("auto")
+	if err != nil || (got != "kvm" && got != "tcg") || reason == "" {
+		t.Errorf("ResolveAccel(auto) = %q, %q, %v", got, reason, err)
+	}
+	if _, err := os.Stat("/dev/kvm"); err != nil && got != "tcg" {
+		t.Errorf("ResolveAccel(auto) without /dev/kvm = %q; want tcg", got)
+	}
+	if _, _, err := ResolveAccel("xen"); err == nil {
+		t.Error("ResolveAccel(xen) succeeded")
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	p := Process{Path: "/usr/bin/qemu", Args: []string{"-append", "argv0=x -- a:b", "-m", "128M", "it's"}}
+	want := `/usr/bin/qemu -append 'argv0=x -- a:b' -m 128M 'it'\''s'`
+	if got := p.CommandLine(); got != want {
+		t.Errorf("CommandLine() = %s; want %s", got, want)
+	}
+}
+
+// TestRunFakeQEMU drives Run with a shell script standing in for QEMU.
+func TestRunFakeQEMU(t *testing.T) {
+	dir := t.TempDir()
+	script := func(body string) string {
+		p := filepath.Join(dir, "qemu"+string(rune('a'+len(body)%26)))
+		os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755)
+		return p
+	}
+	var out strings.Builder
+	p := &Process{Path: script(`echo "console line"; exit 15`), Console: &out}
+	got, err := p.Run(context.Background())
+	if err != nil || got.Kind != GuestExited || got.Status != 7 || out.String() != "console line\n" {
+		t.Errorf("Run = %+v, %v, console %q; want status 7", got, err, out.String())
+	}
+	p = &Process{Path: script(`echo "qemu-system-x86_64: bad option" >&2; exit 1`), Console: &out}
+	if got, err := p.Run(context.Background()); err != nil || got.Kind != QEMUFailed || !strings.Contains(got.Message, "bad option") {
+		t.Errorf("Run(qemu error) = %+v, %v", got, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	p = &Process{Path: script(`trap "" TERM; sleep 30`), Console: &out, StopGrace: 100 * time.Millisecond}
+	start := time.Now()
+	if got, err := p.Run(ctx); err != nil || got.Kind != Killed {
+		t.Errorf("Run(cancelled) = %+v, %v; want Killed", got, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Run(cancelled) took %v", d)
+	}
+}

@@ -1,0 +1,187 @@
+// Package core is the unigo kernel: imported (for its side effects) by every
+// unikernel image, it boots the machine and emulates Linux system calls
+// underneath the unmodified Go runtime.
+//
+// # Boot
+//
+// The architecture entry (package arch/amd64) calls kernelMain on the boot
+// stack, before the Go runtime exists. kernelMain brings up the console, the
+// CPU tables, memory (page tables with W^X, the buddy allocator, the VMA
+// tree), time, randomness and the thread table, builds a Linux initial stack
+// (argc, argv, envp, auxv) for the program's main thread and switches to it at
+// the runtime's own entry point, _rt0_amd64_linux. From then on the kernel
+// runs only in traps: system calls, interrupts and exceptions (see trap.go and
+// docs/adr/0001-execution-model.md).
+//
+// # Concurrency
+//
+// One CPU. Kernel code runs with interrupts disabled, so kernel state needs no
+// locks; a thread that must wait switches away explicitly (sched.go).
+package core
+
+import (
+	"unsafe"
+
+	"unigo.dev/unigo/kernel/arch/amd64"
+	"unigo.dev/unigo/kernel/bootinfo"
+	"unigo.dev/unigo/kernel/drivers/uart"
+	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/mm"
+	"unigo.dev/unigo/kernel/mm/vma"
+	"unigo.dev/unigo/kernel/random"
+)
+
+const (
+	ramKind  = bootinfo.RAM
+	acpiKind = bootinfo.ACPI
+	nvsKind  = bootinfo.NVS
+)
+
+var (
+	console uart.Port
+	boot    bootinfo.Info
+	bootCtx amd64.KContext // the boot stack, abandoned at the first switch
+
+	rawCmdline [16 << 10]byte
+	cmdlineLen int
+)
+
+func consoleSink(b []byte) { console.Write(b) }
+
+// kernelMain is the machine-independent kernel entry, called by the
+// architecture's boot code on the boot stack, before the Go runtime runs.
+//
+//go:linkname kernelMain unigo.dev/unigo/kernel/arch/amd64.kernelMain
+func kernelMain(proto, info uintptr) {
+	console.Init(uart.COM1)
+	klog.Sink = consoleSink
+	amd64.TrapHandler = handleTrap
+	amd64.SetBootKernelStack()
+	amd64.InitCPU()
+
+	// Early boot reaches physical memory through the entry's identity map
+	// of the low 4 GiB (PVH) or the VMM's (Linux boot: at least 1 GiB).
+	phys := bootinfo.Phys{Off: 0, Lo: 0x1000, Hi: 1 << 30}
+	var err error
+	switch proto {
+	case amd64.BootPVH:
+		phys.Hi = 4 << 30
+		err = bootinfo.ParsePVH(phys, info, &boot)
+	case amd64.BootLinux64:
+		err = bootinfo.ParseLinuxBoot(phys, info, &boot)
+	default:
+		fatal("boot: unknown boot protocol")
+	}
+	if err != nil {
+		klog.Error("boot").S("bad boot information: ").S(err.Error()).End()
+		shutdown(exitKernelPanic)
+	}
+	if boot.Cmdline != 0 {
+		n := boot.CmdlineLen
+		if n > uintptr(len(rawCmdline)) {
+			n = uintptr(len(rawCmdline))
+		}
+		for i := uintptr(0); i < n; i++ {
+			rawCmdline[i] = *(*byte)(kptr(boot.Cmdline + i))
+		}
+		cmdlineLen = int(n)
+	}
+	parseCmdline()
+	if kopts.debug {
+		klog.Threshold = klog.LevelDebug
+	}
+	klog.Info("boot").S("unigo kernel (").S(protoName(proto)).S("), ").
+		U(uint64(boot.RAMBytes() >> 20)).S(" MiB RAM, xsave ").U(uint64(amd64.Features.XSaveSize)).End()
+
+	initMemory()
+	if !random.Init() {
+		klog.Warn("random").S("no RDRAND/RDSEED: seeding from TSC jitter, which is weak").End()
+	}
+	initTime()
+	klog.Stamp = func() uint64 { return uint64(nanotime()) }
+	futexInit()
+	initFiles()
+	initThreads()
+	startProgram()
+}
+
+func protoName(p uintptr) string {
+	if p == amd64.BootPVH {
+		return "pvh"
+	}
+	return "linux64"
+}
+
+// startProgram builds the main thread's Linux initial stack and switches to
+// it at the Go runtime's entry point.
+func startProgram() {
+	// The stack: 8 MiB reserved, the top 64 KiB committed now.
+	base := uintptr(stackTop - stackSize)
+	if err := vmas.Insert(vma.Area{Start: base, End: stackTop, Prot: vma.ProtRead | vma.ProtWrite,
+		Flags: vma.Anonymous | vma.Private | vma.Stack}); err != vma.OK {
+		fatal("boot: cannot map the main stack")
+	}
+	for p := uintptr(stackTop - stackCommit); p < stackTop; p += mm.PageSize {
+		if _, ok := resolveFault(p, pfWrite); !ok {
+			fatal("boot: out of memory for the main stack")
+		}
+	}
+	sp := buildInitialStack(stackTop)
+
+	t, ok := newThread()
+	if !ok {
+		fatal("boot: cannot create the main thread")
+	}
+	copy(t.name[:], kopts.argv0())
+	tmpl := scratchVectorState()
+	tf := amd64.InitThread(&t.ctx, directMapBase+t.kstack, t.top, tmpl)
+	tf.RIP = amd64.RT0()
+	tf.RSP = sp
+	tf.RFLAGS = 0x202 // IF
+	tf.CS = amd64.KernelCS
+	tf.SS = amd64.KernelDS
+	tf.FS = 0
+	t.state = stateRunning
+	t.sliceEnd = nanotime() + timeSlice
+	current = t.index()
+	klog.Info("boot").S("starting ").S(kopts.argv0()).S(" (").U(uint64(frames.FreePages() * 4)).S(" KiB free)").End()
+	amd64.Switch(&bootCtx, &t.ctx)
+	fatal("boot: the boot context was resumed")
+}
+
+var vectorTemplate [4096]byte
+
+// scratchVectorState returns a 64-byte aligned clean vector state.
+func scratchVectorState() uintptr {
+	p := (uintptr(unsafe.Pointer(&vectorTemplate[0])) + 63) &^ 63
+	amd64.InitialVectorState(p)
+	return p
+}
+
+// Exit statuses the kernel itself uses.
+const exitKernelPanic = 112
+
+// exitProgram ends the program with status and powers the VM off.
+func exitProgram(status int) {
+	klog.Debug("exit").S("program exited with status ").I(int64(status)).End()
+	shutdown(status)
+}
+
+// shutdown powers the machine off, reporting status to the VMM: QEMU's
+// isa-debug-exit device (status<<1|1 becomes QEMU's exit code), then an
+// i8042 reset, which Firecracker and cloud-hypervisor treat as "stop".
+func shutdown(status int) {
+	amd64.Outl(0xf4, uint32(status&0x7F))
+	amd64.Outb(0x64, 0xFE)
+	amd64.Halt()
+}
+
+// fatal reports an unrecoverable kernel error and stops.
+func fatal(msg string) {
+	klog.Error("panic").S(msg).End()
+	shutdown(exitKernelPanic)
+}
+
+func oom(what string, addr uintptr) {
+	klog.Error("mm").S("out of memory: ").S(what).S(" at ").X(uint64(addr)).End()
+}

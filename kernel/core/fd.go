@@ -1,0 +1,426 @@
+package core
+
+import (
+	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/klog"
+)
+
+// File descriptors and the objects the kernel serves without a file system:
+// the console, pipes, eventfds and epoll instances. Objects live in fixed
+// pools and link by index (trap-context rules, ADR 0001).
+
+const (
+	maxFDs      = 1024
+	maxFiles    = 1024
+	maxPipes    = 64
+	maxEventfds = 64
+	maxEpolls   = 16
+	maxEpItems  = 1024
+	pipeSize    = 64 << 10
+)
+
+type fileKind uint8
+
+const (
+	kindFree fileKind = iota
+	kindConsole
+	kindPipeRead
+	kindPipeWrite
+	kindEventfd
+	kindEpoll
+)
+
+// file is an open file description.
+type file struct {
+	kind  fileKind
+	refs  int32
+	obj   int32 // index into the kind's pool
+	flags uint32
+	seq   uint32 // bumped on every readiness change (for EPOLLET)
+}
+
+type fdEntry struct {
+	file    int32 // index+1 into files; 0 = closed
+	cloexec bool
+}
+
+type pipe struct {
+	used       bool
+	buf        uintptr // direct-map address of pipeSize bytes
+	rpos, wpos uint64
+	readers    int32
+	writers    int32
+	rfile      int32
+	wfile      int32
+}
+
+type eventfd struct {
+	used      bool
+	count     uint64
+	semaphore bool
+	file      int32
+}
+
+type epitem struct {
+	used   bool
+	ep     int32 // epoll pool index
+	fd     int32
+	file   int32
+	events uint32
+	data   uint64
+	seen   uint32 // file seq last reported (edge-triggered)
+	next   int32
+}
+
+type epoll struct {
+	used  bool
+	items int32 // head of the item list
+}
+
+var (
+	fds      [maxFDs]fdEntry
+	files    [maxFiles]file
+	pipes    [maxPipes]pipe
+	eventfds [maxEventfds]eventfd
+	epolls   [maxEpolls]epoll
+	epitems  [maxEpItems]epitem
+)
+
+// Wait keys for kernel wait queues (kept apart from program addresses by
+// living in the upper half).
+const (
+	waitKeyPoll = directMapBase - 4096*1 // any readiness change: epoll waiters
+	waitKeyPipe = directMapBase - 4096*2 // pipe data or space
+	waitKeyEvfd = directMapBase - 4096*3 // eventfd counter
+	waitKeyCons = directMapBase - 4096*4 // console input
+)
+
+func initFiles() {
+	for i := 0; i < 3; i++ {
+		f := newFile(kindConsole, 0, uint32(linux.O_RDWR))
+		fds[i].file = f + 1
+	}
+}
+
+func newFile(kind fileKind, obj int32, flags uint32) int32 {
+	for i := range files {
+		if files[i].kind == kindFree {
+			files[i] = file{kind: kind, refs: 1, obj: obj, flags: flags}
+			return int32(i)
+		}
+	}
+	return -1
+}
+
+// installFD puts file index f at the lowest free descriptor ≥ min.
+func installFD(f int32, min int, cloexec bool) int {
+	for i := min; i < maxFDs; i++ {
+		if fds[i].file == 0 {
+			fds[i] = fdEntry{file: f + 1, cloexec: cloexec}
+			return i
+		}
+	}
+	return -1
+}
+
+func fileOf(fd uintptr) (*file, int32, bool) {
+	if fd >= maxFDs || fds[fd].file == 0 {
+		return nil, 0, false
+	}
+	i := fds[fd].file - 1
+	return &files[i], i, true
+}
+
+func releaseFile(i int32) {
+	f := &files[i]
+	f.refs--
+	if f.refs > 0 {
+		return
+	}
+	switch f.kind {
+	case kindPipeRead:
+		p := &pipes[f.obj]
+		p.readers--
+		pipeMaybeFree(p)
+	case kindPipeWrite:
+		p := &pipes[f.obj]
+		p.writers--
+		pipeMaybeFree(p)
+	case kindEventfd:
+		eventfds[f.obj].used = false
+	case kindEpoll:
+		ep := &epolls[f.obj]
+		for it := ep.items; it >= 0; {
+			n := epitems[it].next
+			epitems[it].used = false
+			it = n
+		}
+		ep.used = false
+	}
+	// Drop epoll registrations of this file.
+	for j := range epitems {
+		if epitems[j].used && epitems[j].file == i {
+			epollRemoveItem(int32(j))
+		}
+	}
+	*f = file{}
+	notify(i)
+}
+
+func pipeMaybeFree(p *pipe) {
+	if p.readers == 0 && p.writers == 0 {
+		freePages(p.buf-directMapBase, pipeSize/4096)
+		*p = pipe{}
+	}
+	wakeAll(waitKeyPipe)
+}
+
+// notify records a readiness change of file i and wakes pollers.
+func notify(i int32) {
+	if i >= 0 {
+		files[i].seq++
+	}
+	wakeAll(waitKeyPoll)
+}
+
+// waitOn blocks the current thread on a kernel wait key until wakeAll,
+// a signal (returns false) or the deadline.
+func waitOn(key uintptr, deadline int64) uint8 {
+	t := cur()
+	if t.sigPending&^t.sigMask != 0 {
+		return wakeSignal
+	}
+	t.futexAddr = key
+	t.futexBits = ^uint32(0)
+	b := futexBucket(key)
+	t.futexNext = *b
+	*b = t.index()
+	r := block(deadline)
+	futexUnlink(t)
+	return r
+}
+
+func wakeAll(key uintptr) { futexWake(key, maxThreads, ^uint32(0)) }
+
+// readiness returns the poll events of file i now.
+func readiness(i int32) uint32 {
+	f := &files[i]
+	switch f.kind {
+	case kindConsole:
+		ev := uint32(linux.EPOLLOUT)
+		if consoleHasInput() {
+			ev |= linux.EPOLLIN
+		}
+		return ev
+	case kindPipeRead:
+		p := &pipes[f.obj]
+		var ev uint32
+		if p.wpos != p.rpos {
+			ev |= linux.EPOLLIN
+		}
+		if p.writers == 0 {
+			ev |= linux.EPOLLHUP
+		}
+		return ev
+	case kindPipeWrite:
+		p := &pipes[f.obj]
+		var ev uint32
+		if p.wpos-p.rpos < pipeSize {
+			ev |= linux.EPOLLOUT
+		}
+		if p.readers == 0 {
+			ev |= linux.EPOLLERR
+		}
+		return ev
+	case kindEventfd:
+		e := &eventfds[f.obj]
+		var ev uint32
+		if e.count > 0 {
+			ev |= linux.EPOLLIN
+		}
+		if e.count < ^uint64(0)-1 {
+			ev |= linux.EPOLLOUT
+		}
+		return ev
+	case kindEpoll:
+		if epollReady(f.obj) {
+			return linux.EPOLLIN
+		}
+	}
+	return 0
+}
+
+func nonblock(f *file) bool { return f.flags&linux.O_NONBLOCK != 0 }
+
+// Console.
+
+func consoleHasInput() bool {
+	if consPending >= 0 {
+		return true
+	}
+	c, ok := console.ReadByte()
+	if ok {
+		consPending = int16(c)
+	}
+	return ok
+}
+
+var consPending int16 = -1
+
+func consoleRead(b []byte, nb bool) uintptr {
+	for {
+		n := 0
+		for n < len(b) {
+			if consPending >= 0 {
+				b[n] = byte(consPending)
+				consPending = -1
+				n++
+				continue
+			}
+			c, ok := console.ReadByte()
+			if !ok {
+				break
+			}
+			if c == '\r' {
+				c = '\n'
+			}
+			b[n] = c
+			n++
+			if c == '\n' {
+				break
+			}
+		}
+		if n > 0 {
+			return uintptr(n)
+		}
+		if nb {
+			return errno(linux.EAGAIN)
+		}
+		// No receive interrupt yet: poll every 10 ms.
+		if waitOn(waitKeyCons, nanotime()+10_000_000) == wakeSignal {
+			return errno(linux.EINTR)
+		}
+	}
+}
+
+func consoleWrite(b []byte) uintptr {
+	console.Write(b)
+	return uintptr(len(b))
+}
+
+// Pipes.
+
+func pipeRead(p *pipe, b []byte, nb bool) uintptr {
+	for p.wpos == p.rpos {
+		if p.writers == 0 {
+			return 0
+		}
+		if nb {
+			return errno(linux.EAGAIN)
+		}
+		if waitOn(waitKeyPipe, 0) == wakeSignal {
+			return errno(linux.EINTR)
+		}
+	}
+	n := 0
+	for n < len(b) && p.rpos != p.wpos {
+		b[n] = *(*byte)(kptr(p.buf + uintptr(p.rpos%pipeSize)))
+		p.rpos++
+		n++
+	}
+	notify(p.wfile)
+	notify(p.rfile)
+	wakeAll(waitKeyPipe)
+	return uintptr(n)
+}
+
+func pipeWrite(p *pipe, b []byte, nb bool) uintptr {
+	n := 0
+	for n < len(b) {
+		if p.readers == 0 {
+			sendSignal(cur(), sigPIPE)
+			if n > 0 {
+				return uintptr(n)
+			}
+			return errno(linux.EPIPE)
+		}
+		if p.wpos-p.rpos == pipeSize {
+			if nb {
+				if n > 0 {
+					return uintptr(n)
+				}
+				return errno(linux.EAGAIN)
+			}
+			if waitOn(waitKeyPipe, 0) == wakeSignal {
+				if n > 0 {
+					return uintptr(n)
+				}
+				return errno(linux.EINTR)
+			}
+			continue
+		}
+		for n < len(b) && p.wpos-p.rpos < pipeSize {
+			*(*byte)(kptr(p.buf + uintptr(p.wpos%pipeSize))) = b[n]
+			p.wpos++
+			n++
+		}
+		notify(p.rfile)
+		notify(p.wfile)
+		wakeAll(waitKeyPipe)
+	}
+	return uintptr(n)
+}
+
+// Eventfd.
+
+func eventfdRead(e *eventfd, b []byte, nb bool) uintptr {
+	if len(b) < 8 {
+		return errno(linux.EINVAL)
+	}
+	for e.count == 0 {
+		if nb {
+			return errno(linux.EAGAIN)
+		}
+		if waitOn(waitKeyEvfd, 0) == wakeSignal {
+			return errno(linux.EINTR)
+		}
+	}
+	v := e.count
+	if e.semaphore {
+		v = 1
+	}
+	e.count -= v
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+	notify(e.file)
+	wakeAll(waitKeyEvfd)
+	return 8
+}
+
+func eventfdWrite(e *eventfd, b []byte, nb bool) uintptr {
+	if len(b) < 8 {
+		return errno(linux.EINVAL)
+	}
+	var v uint64
+	for i := 0; i < 8; i++ {
+		v |= uint64(b[i]) << (8 * i)
+	}
+	if v == ^uint64(0) {
+		return errno(linux.EINVAL)
+	}
+	for e.count+v < e.count || e.count+v == ^uint64(0) {
+		if nb {
+			return errno(linux.EAGAIN)
+		}
+		if waitOn(waitKeyEvfd, 0) == wakeSignal {
+			return errno(linux.EINTR)
+		}
+	}
+	e.count += v
+	notify(e.file)
+	wakeAll(waitKeyEvfd)
+	return 8
+}
+
+func logFDs() { klog.Debug("fd").S("files ok").End() }

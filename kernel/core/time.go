@@ -1,0 +1,180 @@
+package core
+
+import (
+	"unigo.dev/unigo/kernel/arch/amd64"
+	"unigo.dev/unigo/kernel/klog"
+)
+
+// Time: a TSC calibrated at boot (CPUID leaves 0x15/0x16 when they are
+// filled in, else a short window of the PIT), the local APIC timer in
+// one-shot mode for wakeups and preemption, and the CMOS RTC for the wall
+// clock.
+
+var (
+	tscBase    uint64 // TSC at boot
+	tscMult    uint64 // ns = ticks * tscMult >> 32
+	tscHz      uint64
+	lapicHz    uint64 // local APIC timer ticks per second (divide by 1)
+	bootEpoch  int64  // wall-clock ns at tscBase
+	lapicBase  uintptr
+	timerReady bool
+)
+
+// nanotime returns monotonic nanoseconds since boot.
+func nanotime() int64 {
+	d := amd64.Rdtsc() - tscBase
+	hi := (d >> 32) * tscMult
+	lo := (d & 0xFFFFFFFF) * tscMult >> 32
+	return int64(hi + lo)
+}
+
+func walltime() int64 { return bootEpoch + nanotime() }
+
+// PIT channel 2, gated through port 0x61, as a reference clock.
+const pitHz = 1193182
+
+// pitWindow measures TSC and APIC timer ticks over n PIT ticks.
+func pitWindow(n uint16) (tsc uint64, apic uint64, ok bool) {
+	g := amd64.Inb(0x61)
+	amd64.Outb(0x61, (g&^0x02)|0x01) // gate on, speaker off
+	amd64.Outb(0x43, 0xB0)           // channel 2, lobyte/hibyte, mode 0
+	amd64.Outb(0x42, uint8(n))
+	amd64.Outb(0x42, uint8(n>>8))
+	lapicWrite(lapicTimerInit, 0xFFFFFFFF)
+	t0 := amd64.Rdtsc()
+	for i := 0; amd64.Inb(0x61)&0x20 == 0; i++ {
+		if i > 50_000_000 {
+			return 0, 0, false
+		}
+	}
+	t1 := amd64.Rdtsc()
+	cur := lapicRead(lapicTimerCurrent)
+	lapicWrite(lapicTimerInit, 0)
+	return t1 - t0, uint64(0xFFFFFFFF - cur), true
+}
+
+// Local APIC registers (Intel SDM vol. 3 §11.4.1).
+const (
+	lapicID           = 0x020
+	lapicEOI          = 0x0B0
+	lapicSpurious     = 0x0F0
+	lapicLVTTimer     = 0x320
+	lapicTimerInit    = 0x380
+	lapicTimerCurrent = 0x390
+	lapicTimerDivide  = 0x3E0
+
+	vectorTimer    = 32
+	vectorSpurious = 255
+)
+
+func lapicRead(reg uintptr) uint32 { return *(*uint32)(kptr(lapicBase + reg)) }
+func lapicWrite(reg uintptr, v uint32) {
+	*(*uint32)(kptr(lapicBase + reg)) = v
+}
+
+func initTime() {
+	lapicBase = directMapBase + lapicPhys
+	// Enable the APIC (software enable, spurious vector), mask the legacy PIC.
+	amd64.Outb(0x21, 0xFF)
+	amd64.Outb(0xA1, 0xFF)
+	amd64.Wrmsr(amd64.MSRAPICBase, amd64.Rdmsr(amd64.MSRAPICBase)|1<<11)
+	lapicWrite(lapicSpurious, 0x100|vectorSpurious)
+	lapicWrite(lapicTimerDivide, 0xB) // divide by 1
+	lapicWrite(lapicLVTTimer, 1<<16)  // masked while calibrating
+
+	tscBase = amd64.Rdtsc()
+	source := "cpuid"
+	if maxLeaf, _, _, _ := amd64.Cpuid(0, 0); maxLeaf >= 0x15 {
+		den, num, crystal, _ := amd64.Cpuid(0x15, 0)
+		if den != 0 && num != 0 && crystal != 0 {
+			tscHz = uint64(crystal) * uint64(num) / uint64(den)
+		}
+		if tscHz == 0 && maxLeaf >= 0x16 {
+			if mhz, _, _, _ := amd64.Cpuid(0x16, 0); mhz != 0 {
+				tscHz = uint64(mhz&0xFFFF) * 1_000_000
+			}
+		}
+	}
+	// A 500 µs PIT window: short, because under -icount every spin costs
+	// guest instructions. It also calibrates the APIC timer.
+	const window = pitHz / 2000
+	tsc, apic, ok := pitWindow(window)
+	if tscHz == 0 {
+		source = "pit"
+		if !ok || tsc == 0 {
+			klog.Warn("time").S("no PIT: assuming a 1 GHz TSC").End()
+			tscHz = 1_000_000_000
+		} else {
+			tscHz = tsc * pitHz / window
+		}
+	}
+	if ok && apic != 0 {
+		lapicHz = apic * pitHz / window
+	} else {
+		lapicHz = 1_000_000_000
+	}
+	tscMult = (1_000_000_000 << 32) / tscHz
+	bootEpoch = readRTC() * 1_000_000_000
+	lapicWrite(lapicLVTTimer, vectorTimer) // one-shot, unmasked
+	timerReady = true
+	klog.Info("time").S("tsc ").U(tscHz / 1000).S(" kHz (").S(source).S("), apic timer ").U(lapicHz / 1000).S(" kHz").End()
+}
+
+// timerArm programs the APIC timer to fire at the monotonic deadline (0 =
+// no event).
+func timerArm(deadline int64) {
+	if !timerReady {
+		return
+	}
+	if deadline == 0 {
+		lapicWrite(lapicTimerInit, 0)
+		return
+	}
+	d := deadline - nanotime()
+	if d < 10_000 {
+		d = 10_000
+	}
+	ticks := uint64(d) * (lapicHz / 1000) / 1_000_000
+	if ticks > 0xFFFFFFFF {
+		ticks = 0xFFFFFFFF
+	}
+	if ticks == 0 {
+		ticks = 1
+	}
+	lapicWrite(lapicTimerInit, uint32(ticks))
+}
+
+func lapicEOIWrite() { lapicWrite(lapicEOI, 0) }
+
+// readRTC returns the CMOS real-time clock as Unix seconds (0 if absent).
+func readRTC() int64 {
+	rd := func(reg uint8) uint8 {
+		amd64.Outb(0x70, reg)
+		return amd64.Inb(0x71)
+	}
+	for i := 0; i < 10000 && rd(0x0A)&0x80 != 0; i++ {
+	}
+	sec, min, hour := rd(0x00), rd(0x02), rd(0x04)
+	day, mon, year := rd(0x07), rd(0x08), rd(0x09)
+	if sec == 0xFF && mon == 0xFF {
+		return 0
+	}
+	if rd(0x0B)&0x04 == 0 { // BCD
+		bcd := func(v uint8) uint8 { return v&0x0F + v>>4*10 }
+		sec, min, hour = bcd(sec), bcd(min), bcd(hour&0x7F)|hour&0x80
+		day, mon, year = bcd(day), bcd(mon), bcd(year)
+	}
+	y := int64(year) + 2000
+	// Days from civil (Howard Hinnant's algorithm).
+	m := int64(mon)
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	return days*86400 + int64(hour&0x7F)*3600 + int64(min)*60 + int64(sec)
+}
