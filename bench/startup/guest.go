@@ -64,13 +64,17 @@ func (r *runner) runQEMU(ctx context.Context, name string, args []string, count 
 		f.Close()
 		countFile = f.Name()
 		defer os.Remove(countFile)
-		p := r.plugin + ",outfile=" + countFile
+		var ms string
 		for _, m := range marks {
-			p += fmt.Sprintf(",mark=%#x", m)
+			ms += fmt.Sprintf(",mark=%#x", m)
 		}
-		args = append(append([]string{}, args...), "-plugin", p)
+		// The report shows a fixed outfile so that it stays pasteable
+		// and does not change from run to run.
+		b.Args = append(append([]string{}, args...), "-plugin", r.plugin+",outfile=/tmp/insns.txt"+ms)
+		args = append(append([]string{}, args...), "-plugin", r.plugin+",outfile="+countFile+ms)
+	} else {
+		b.Args = args
 	}
-	b.Args = args
 	r.logf("+ %s", shellJoin(append([]string{r.qemuPath}, args...)))
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

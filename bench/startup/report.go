@@ -60,9 +60,14 @@ func (rep *report) environment(ctx context.Context, r *runner) {
 	}
 }
 
-// millions formats an instruction count as "1,490.2 M".
+// millions formats an instruction count in millions: "1,516.88 M", or
+// "0.040 M" below ten million.
 func millions(n uint64) string {
-	return fmt.Sprintf("%s M", commas(fmt.Sprintf("%.1f", float64(n)/1e6)))
+	prec := 2
+	if n < 10e6 {
+		prec = 3
+	}
+	return fmt.Sprintf("%s M", commas(fmt.Sprintf("%.*f", prec, float64(n)/1e6)))
 }
 
 // commas groups the integer digits of a decimal number in threes.
@@ -209,6 +214,30 @@ func (rep *report) markdown() string {
 		p("  Wall time is fork/exec to exit as seen by the parent (Go's os/exec), %d runs.", pr.Runs)
 	}
 	p("")
+
+	var failed []*boot
+	for _, b := range []*boot{rep.Unigo, rep.LinuxGuest} {
+		if b != nil && !b.ok() {
+			failed = append(failed, b)
+		}
+	}
+	for _, m := range rep.MinMem {
+		if !m.Pass {
+			failed = append(failed, m.Boot)
+		}
+	}
+	if len(failed) > 0 {
+		p("## Failed boots: last console lines")
+		p("")
+		for _, b := range failed {
+			p("%s (%s):", b.Name, oneLine(b.describe()))
+			p("")
+			p("```")
+			p("%s", tail(strings.TrimSpace(b.Console), 12))
+			p("```")
+			p("")
+		}
+	}
 
 	p("## Command lines")
 	p("")

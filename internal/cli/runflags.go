@@ -47,6 +47,7 @@ type vmFlags struct {
 	icount  bool
 	dryRun  bool
 	tags    string
+	klog    string
 }
 
 func (f *vmFlags) register(fs *flag.FlagSet) {
@@ -64,6 +65,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.icount, "icount", false, "deterministic instruction counting (QEMU -icount shift=0,sleep=off)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the QEMU command line instead of running it")
 	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
+	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
 }
 
 // guestEnv resolves the -e flags.
@@ -93,7 +95,12 @@ func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}
-	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Env: guestEnv, Args: progArgs})
+	switch f.klog {
+	case "error", "warn", "info", "debug":
+	default:
+		return e.errorf(ExitUsage, "unigo: --kernel-log %q: want error, warn, info or debug", f.klog)
+	}
+	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Kernel: []string{"unigo.log=" + f.klog}, Env: guestEnv, Args: progArgs})
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}

@@ -59,6 +59,10 @@ type Line struct {
 	Env []string
 	// Args holds the program arguments after Argv0 (os.Args[1:]).
 	Args []string
+	// Kernel holds kernel parameters (such as "unigo.log=info"), written
+	// verbatim before the environment; each must be key=value without
+	// spaces. Decode returns them in Unknown.
+	Kernel []string
 	// Unknown holds tokens that a decoder did not understand, verbatim.
 	// Encode ignores it.
 	Unknown []string
@@ -140,6 +144,12 @@ func unhex(c byte) (byte, bool) {
 func Encode(l Line) (string, error) {
 	toks := make([]string, 0, 2+len(l.Env)+len(l.Args))
 	toks = append(toks, "argv0="+Escape(l.Argv0))
+	for _, k := range l.Kernel {
+		if k == "" || strings.ContainsAny(k, " \t\n\r\x00") || !strings.Contains(k, "=") {
+			return "", fmt.Errorf("cmdline: kernel parameter %q is not key=value without spaces", k)
+		}
+		toks = append(toks, k)
+	}
 	for _, kv := range l.Env {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || name == "" {

@@ -48,10 +48,9 @@ var (
 
 func consoleSink(b []byte) { console.Write(b) }
 
-// kernelMain is the machine-independent kernel entry, called by the
-// architecture's boot code on the boot stack, before the Go runtime runs.
-//
-//go:linkname kernelMain unigo.dev/unigo/kernel/arch/amd64.kernelMain
+// kernelMain is the machine-independent kernel entry, called (as
+// unigo_kernel_main, see entry_amd64.s) by the architecture's boot code on
+// the boot stack, before the Go runtime runs. It never returns.
 func kernelMain(proto, info uintptr) {
 	console.Init(uart.COM1)
 	klog.Sink = consoleSink
@@ -61,7 +60,7 @@ func kernelMain(proto, info uintptr) {
 
 	// Early boot reaches physical memory through the entry's identity map
 	// of the low 4 GiB (PVH) or the VMM's (Linux boot: at least 1 GiB).
-	phys := bootinfo.Phys{Off: 0, Lo: 0x1000, Hi: 1 << 30}
+	phys := bootinfo.Phys{Off: 0, Lo: 0, Hi: 1 << 30}
 	var err error
 	switch proto {
 	case amd64.BootPVH:
@@ -87,9 +86,7 @@ func kernelMain(proto, info uintptr) {
 		cmdlineLen = int(n)
 	}
 	parseCmdline()
-	if kopts.debug {
-		klog.Threshold = klog.LevelDebug
-	}
+	klog.Threshold = kopts.logLevel
 	klog.Info("boot").S("unigo kernel (").S(protoName(proto)).S("), ").
 		U(uint64(boot.RAMBytes() >> 20)).S(" MiB RAM, xsave ").U(uint64(amd64.Features.XSaveSize)).End()
 

@@ -16,7 +16,8 @@ import (
 // Values are percent-encoded; "a:" alone is the empty argument. Unknown
 // parameters are ignored, except the kernel's own:
 //
-//	unigo.debug=1   log at debug level
+//	unigo.log=LEVEL   kernel log level on the console: error, warn (the
+//	                  default), info or debug; the ring keeps everything
 
 const (
 	maxArgs = 256
@@ -32,7 +33,7 @@ type kernelOptions struct {
 	nargs int
 	env   [maxEnv]int
 	nenv  int
-	debug bool
+	logLevel klog.Level
 }
 
 var kopts kernelOptions
@@ -91,6 +92,7 @@ func cstr(off int) string {
 
 func parseCmdline() {
 	kopts.name = -1
+	kopts.logLevel = klog.LevelWarn
 	line := rawCmdline[:cmdlineLen]
 	afterSep := false
 	for len(line) > 0 {
@@ -133,8 +135,17 @@ func parseCmdline() {
 					kopts.env[kopts.nenv] = off
 					kopts.nenv++
 				}
-			case string(tok) == "unigo.debug=1":
-				kopts.debug = true
+			case hasPrefix(tok, "unigo.log="):
+				switch string(tok[len("unigo.log="):]) {
+				case "error":
+					kopts.logLevel = klog.LevelError
+				case "warn":
+					kopts.logLevel = klog.LevelWarn
+				case "info":
+					kopts.logLevel = klog.LevelInfo
+				case "debug":
+					kopts.logLevel = klog.LevelDebug
+				}
 			}
 			continue
 		}

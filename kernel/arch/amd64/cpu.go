@@ -81,7 +81,6 @@ func rt0PC() uintptr
 func syscallEntryPC() uintptr
 func trapretPC() uintptr
 func kthreadStartPC() uintptr
-func pvhEntryPC() uintptr
 func vectorTable() uintptr
 
 // Entry points implemented in assembly and reached only from the hardware.

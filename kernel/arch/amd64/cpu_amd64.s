@@ -236,11 +236,6 @@ TEXT ·kthreadStartPC(SB),NOSPLIT,$0-8
 	MOVQ AX, ret+0(FP)
 	RET
 
-// pvhEntryPC keeps pvhEntry32 linked (only the ELF note refers to it).
-TEXT ·pvhEntryPC(SB),NOSPLIT,$0-8
-	LEAQ ·pvhEntry32(SB), AX
-	MOVQ AX, ret+0(FP)
-	RET
 
 // Fxsave and Xsave store the current vector state at p (FXSAVE format or
 // XSAVE standard format); used to create initial thread states.

@@ -44,19 +44,6 @@ var (
 	pseudo    [2]uint64 // scratch for LGDT/LIDT pseudo-descriptors
 )
 
-// archMain is called by start64 on the boot stack with interrupts disabled
-// and identity paging of at least the low 1 GiB.
-func archMain(proto, info uintptr) {
-	_ = pvhEntryPC()
-	kernelMain(proto, info)
-	Halt()
-}
-
-// kernelMain is the kernel's machine-independent entry. It is implemented in
-// package core, which pushes it here with go:linkname because core imports
-// this package.
-func kernelMain(proto, info uintptr)
-
 // TrapHandler is called for every trap with the saved frame. It is set once at
 // boot, before the Go runtime starts.
 var TrapHandler func(tf *TrapFrame)

@@ -8,7 +8,8 @@
 //     older Firecracker: long mode, identity-mapped, RSI = struct boot_params.
 //
 // Both end in start64, which sets up a boot stack, enables SSE, points FS at a
-// bootstrap TLS block whose g describes that stack, and calls archMain.
+// bootstrap TLS block whose g describes that stack, and calls the kernel's
+// main function, unigo_kernel_main (package core).
 
 #include "go_asm.h"
 #include "textflag.h"
@@ -173,15 +174,15 @@ TEXT ·start64(SB),NOSPLIT|NOFRAME,$0
 	MOVL $MSR_FS_BASE, CX
 	WRMSR
 
+	// The kernel's main function (package core) under a name that does not
+	// depend on the kernel's import path, which differs when the kernel is
+	// vendored into GOROOT for standard-library test builds.
+	LEAQ ·pvhEntry32(SB), AX // keep the PVH entry linked: only the ELF note refers to it
 	SUBQ $16, SP
 	MOVQ DI, 0(SP)
 	MOVQ SI, 8(SP)
-	CALL ·archMain(SB)
+	CALL unigo_kernel_main(SB)
 hang:
 	HLT
 	JMP hang
 
-// JumpToProgram enters the Go runtime's Linux entry point on the main
-// thread's initial stack. It is only used through a trap frame; see NewThread.
-TEXT ·rt0(SB),NOSPLIT|NOFRAME,$0
-	JMP _rt0_amd64_linux(SB)
