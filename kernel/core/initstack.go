@@ -26,13 +26,13 @@ const (
 
 // kernelOptions is the decoded command line.
 type kernelOptions struct {
-	strs  [16 << 10]byte // decoded strings, each NUL-terminated
-	nstr  int
-	name  int // offset of argv0, -1 if absent
-	args  [maxArgs]int
-	nargs int
-	env   [maxEnv]int
-	nenv  int
+	strs     [16 << 10]byte // decoded strings, each NUL-terminated
+	nstr     int
+	name     int // offset of argv0, -1 if absent
+	args     [maxArgs]int
+	nargs    int
+	env      [maxEnv]int
+	nenv     int
 	logLevel klog.Level
 }
 

@@ -58,12 +58,12 @@ func (p *Port) WriteByte(c byte) {
 	amd64.Outb(p.base+regData, c)
 }
 
-// Write sends b, translating "\n" to "\r\n" as a terminal expects.
+// Write sends b unchanged. There is no "\n" to "\r\n" translation: the
+// bytes reach the host exactly as the program wrote them (so output can be
+// compared with a Linux process's), and QEMU leaves output post-processing
+// on when its stdio is a terminal.
 func (p *Port) Write(b []byte) {
 	for _, c := range b {
-		if c == '\n' {
-			p.WriteByte('\r')
-		}
 		p.WriteByte(c)
 	}
 }
@@ -71,9 +71,6 @@ func (p *Port) Write(b []byte) {
 // WriteString is Write for strings, without converting to []byte.
 func (p *Port) WriteString(s string) {
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			p.WriteByte('\r')
-		}
 		p.WriteByte(s[i])
 	}
 }

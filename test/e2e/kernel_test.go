@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDifferential runs test/programs/differential as a Linux process and as
+// a unikernel in a 128 MiB guest: the outputs must be equal byte for byte.
+func TestDifferential(t *testing.T) {
+	img := image(t, "../programs/differential")
+	native := exec.Command("go", "run", "../programs/differential")
+	want, err := native.Output()
+	if err != nil {
+		t.Fatalf("go run ../programs/differential: %v", err)
+	}
+	r := unigo(t, "run", timeoutFlag(), "-m", "128M", img)
+	if r.status != 0 || r.stdout != string(want) {
+		t.Errorf("unikernel output differs from the Linux process's\n--- want\n%s\n%s", want, r.describe())
+	}
+	if !strings.HasSuffix(r.stdout, "differential: ok\n") {
+		t.Errorf("differential program did not finish:\n%s", r.describe())
+	}
+}
+
+// TestPanics: a nil dereference under recover() is recovered; an unrecovered
+// panic exits with status 2 and a Go traceback on the console.
+func TestPanics(t *testing.T) {
+	img := image(t, "../programs/panicnil")
+	r := unigo(t, "run", timeoutFlag(), img)
+	if !strings.Contains(r.stdout, "recovered: runtime error: invalid memory address or nil pointer dereference\n") {
+		t.Errorf("nil dereference not recovered:\n%s", r.describe())
+	}
+	if r.status != 2 || !strings.Contains(r.stdout, "panic: boom") || !strings.Contains(r.stdout, "goroutine 1 [running]:") {
+		t.Errorf("unrecovered panic: want status 2 and a traceback\n%s", r.describe())
+	}
+}
+
+// TestGuestABI runs the kernel's own ABI tests (test/guest) inside a guest;
+// the same tests pass as a Linux process under plain go test.
+func TestGuestABI(t *testing.T) {
+	setup(t)
+	r := unigo(t, "test", timeoutFlag(), "../guest", "--", "-test.v")
+	if r.status != 0 || !strings.Contains(r.stdout, "\nPASS\n") || strings.Contains(r.stdout, "--- FAIL") {
+		t.Errorf("in-guest kernel tests failed:\n%s", r.describe())
+	}
+}
+
+// TestStdlibInGuest boots the tests of standard-library packages. Skipped
+// tests need what later work brings (files: the VFS; sockets: networking).
+func TestStdlibInGuest(t *testing.T) {
+	setup(t)
+	cases := []struct {
+		pkg  string
+		skip string // -test.skip pattern
+		why  string
+		mem  string
+	}{
+		{pkg: "sort"},
+		{pkg: "strings"},
+		{pkg: "strconv"},
+		{pkg: "container/heap"},
+		{pkg: "encoding/json", skip: "^TestHTTPDecoding$", why: "needs sockets (httptest)", mem: "512M"},
+		{pkg: "sync", skip: "^ExampleOnceValues$", why: "reads a file", mem: "256M"},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.pkg, "/", "_"), func(t *testing.T) {
+			args := []string{"test", timeoutFlag()}
+			if c.mem != "" {
+				args = append(args, "-m", c.mem)
+			}
+			args = append(args, c.pkg, "--", "-test.short")
+			if c.skip != "" {
+				args = append(args, "-test.skip", c.skip)
+				t.Logf("skipping %s in %s: %s", c.skip, c.pkg, c.why)
+			}
+			r := unigo(t, args...)
+			if r.status != 0 || !strings.Contains(r.stdout, "ok  \t"+c.pkg) {
+				t.Errorf("unigo test %s failed:\n%s", c.pkg, r.describe())
+			}
+		})
+	}
+}
+
+// TestBadInput: each mistake gets a one-line error and a non-zero status.
+func TestBadInput(t *testing.T) {
+	setup(t)
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken")
+	mustWrite(t, filepath.Join(broken, "go.mod"), "module broken\n\ngo 1.26\n")
+	mustWrite(t, filepath.Join(broken, "main.go"), "package main\n\nfunc main() { undefinedThing() }\n")
+	lib := filepath.Join(dir, "lib")
+	mustWrite(t, filepath.Join(lib, "go.mod"), "module lib\n\ngo 1.26\n")
+	mustWrite(t, filepath.Join(lib, "lib.go"), "package lib\n\nfunc F() {}\n")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"run", "--no-such-flag", "x.img"}, "flag provided but not defined"},
+		{"missing image", []string{"run", filepath.Join(dir, "missing.img")}, "no such image file"},
+		{"non-main package", []string{"build", "-o", filepath.Join(dir, "x.img"), lib}, "not a command"},
+		{"compile error", []string{"build", "-o", filepath.Join(dir, "y.img"), broken}, "undefinedThing"},
+		{"missing QEMU", []string{"run", "--qemu", "/nonexistent/qemu", "../../examples/hello"}, "apt-get install qemu-system-x86"},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			r := unigo(t, c.args...)
+			if r.status == 0 || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("want a non-zero status and %q on stderr\n%s", c.want, r.describe())
+			}
+		})
+	}
+}
+
+func mustWrite(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
