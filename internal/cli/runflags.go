@@ -48,6 +48,7 @@ type vmFlags struct {
 	dryRun  bool
 	tags    string
 	klog    string
+	kargs   multiFlag
 }
 
 func (f *vmFlags) register(fs *flag.FlagSet) {
@@ -66,6 +67,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the QEMU command line instead of running it")
 	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
 	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
+	fs.Var(&f.kargs, "kernel-arg", "extra kernel `parameter` key=value (repeatable), e.g. unigo.crash=boot")
 }
 
 // guestEnv resolves the -e flags.
@@ -100,7 +102,7 @@ func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
 	default:
 		return e.errorf(ExitUsage, "unigo: --kernel-log %q: want error, warn, info or debug", f.klog)
 	}
-	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Kernel: []string{"unigo.log=" + f.klog}, Env: guestEnv, Args: progArgs})
+	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Kernel: append([]string{"unigo.log=" + f.klog}, f.kargs...), Env: guestEnv, Args: progArgs})
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}

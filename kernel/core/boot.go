@@ -91,6 +91,9 @@ func kernelMain(proto, info uintptr) {
 		U(uint64(boot.RAMBytes() >> 20)).S(" MiB RAM, xsave ").U(uint64(amd64.Features.XSaveSize)).End()
 
 	initMemory()
+	if kopts.crash {
+		crashOnPurpose()
+	}
 	if !random.Init() {
 		klog.Warn("random").S("no RDRAND/RDSEED: seeding from TSC jitter, which is weak").End()
 	}
@@ -177,6 +180,15 @@ func shutdown(status int) {
 func fatal(msg string) {
 	klog.Error("panic").S(msg).End()
 	shutdown(exitKernelPanic)
+}
+
+// crashOnPurpose writes through a nil pointer from kernel code.
+//
+//go:noinline
+func crashOnPurpose() {
+	klog.Warn("boot").S("crashing on purpose (unigo.crash=boot)").End()
+	var p *uint64
+	*p = 1
 }
 
 func oom(what string, addr uintptr) {

@@ -18,6 +18,8 @@ import (
 //
 //	unigo.log=LEVEL   kernel log level on the console: error, warn (the
 //	                  default), info or debug; the ring keeps everything
+//	unigo.crash=boot  fault on purpose in the kernel after memory setup, to
+//	                  check the crash report (like Linux's sysrq-trigger c)
 
 const (
 	maxArgs = 256
@@ -34,6 +36,7 @@ type kernelOptions struct {
 	env      [maxEnv]int
 	nenv     int
 	logLevel klog.Level
+	crash    bool
 }
 
 var kopts kernelOptions
@@ -135,6 +138,8 @@ func parseCmdline() {
 					kopts.env[kopts.nenv] = off
 					kopts.nenv++
 				}
+			case string(tok) == "unigo.crash=boot":
+				kopts.crash = true
 			case hasPrefix(tok, "unigo.log="):
 				switch string(tok[len("unigo.log="):]) {
 				case "error":

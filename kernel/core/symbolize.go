@@ -7,27 +7,20 @@ import (
 )
 
 // Symbolization from the Go pclntab, without the runtime (which may not be
-// running, or may be what failed): find the pcHeader in rodata, binary-search
-// the function table, return the name.
-
-var pcHeaderAddr uintptr
+// running, or may be what failed): binary-search the pcHeader's function
+// table, return the name.
 
 const pclnMagic = 0xFFFFFFF1 // Go 1.20+ (internal/abi.Go120PCLnTabMagic)
 
+// findPCHeader returns the pcHeader, or 0 if it does not look like one.
 func findPCHeader() uintptr {
-	if pcHeaderAddr != 0 {
-		return pcHeaderAddr
+	p := amd64.PCLNTab()
+	w := *(*uint64)(kptr(p))
+	// magic, pad1=0, pad2=0, minLC=1, ptrSize=8
+	if uint32(w) != pclnMagic || w>>32 != 0x08010000 {
+		return 0
 	}
-	lo, hi := amd64.RodataRange()
-	for p := (lo + 7) &^ 7; p+64 < hi; p += 8 {
-		w := *(*uint64)(kptr(p))
-		// magic, pad1=0, pad2=0, minLC=1, ptrSize=8
-		if uint32(w) == pclnMagic && w>>32 == 0x08010000 {
-			pcHeaderAddr = p
-			return p
-		}
-	}
-	return 0
+	return p
 }
 
 // funcName returns the name of the function containing pc, or "?".

@@ -98,5 +98,5 @@ func swtch(save *uintptr, next *KContext)
 // TextStart returns the start of the program text (runtime.text).
 func TextStart() uintptr
 
-// RodataRange returns the bounds of the read-only data segment.
-func RodataRange() (lo, hi uintptr)
+// PCLNTab returns the address of the Go pclntab (its pcHeader).
+func PCLNTab() uintptr

@@ -262,11 +262,9 @@ TEXT ·TextStart(SB),NOSPLIT,$0-8
 	MOVQ AX, ret+0(FP)
 	RET
 
-// RodataRange returns the bounds of the read-only data (runtime.rodata,
-// runtime.erodata), where the pclntab lives.
-TEXT ·RodataRange(SB),NOSPLIT,$0-16
-	LEAQ runtime·rodata(SB), AX
-	MOVQ AX, lo+0(FP)
-	LEAQ runtime·erodata(SB), AX
-	MOVQ AX, hi+8(FP)
+// PCLNTab returns the address of the Go pclntab (runtime.pclntab), which
+// starts with the runtime's pcHeader.
+TEXT ·PCLNTab(SB),NOSPLIT,$0-8
+	LEAQ runtime·pclntab(SB), AX
+	MOVQ AX, ret+0(FP)
 	RET
