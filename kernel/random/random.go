@@ -42,7 +42,6 @@ func Init() bool {
 		key[2*i] ^= uint32(v)
 		key[2*i+1] ^= uint32(v >> 32)
 	}
-	seeded = true
 	return hw
 }
 
@@ -110,11 +109,8 @@ func block(out *[64]byte) {
 	}
 }
 
-// Read fills b with random bytes.
+// Read fills b with random bytes. Init must have run (at boot).
 func Read(b []byte) {
-	if !seeded {
-		Init()
-	}
 	var blk [64]byte
 	for len(b) > 0 {
 		block(&blk)

@@ -29,7 +29,6 @@ func TestBlockRFC8439(t *testing.T) {
 }
 
 func TestReadNoAllocAndRekeys(t *testing.T) {
-	seeded = true
 	b := make([]byte, 100)
 	if n := testing.AllocsPerRun(100, func() { Read(b) }); n != 0 {
 		t.Fatalf("Read allocates %v times", n)

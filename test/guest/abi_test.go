@@ -350,4 +350,3 @@ func TestUname(t *testing.T) {
 		t.Errorf("machine = %v", u.Machine[:6])
 	}
 }
-

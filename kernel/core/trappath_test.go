@@ -1,0 +1,137 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestTrapPathAllocationFree enforces the trap-context rules of ADR 0001 on
+// the machine code: it links a guest, disassembles it, follows every direct
+// call from the kernel's functions (into the standard library and the runtime
+// too) and fails if one reaches heap allocation or a write barrier. Calls to
+// runtime.morestack* (stack-check prologues; they fault loudly on the kernel
+// g) and to the runtime's panic paths (bounds checks) end the walk.
+func TestTrapPathAllocationFree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("links a guest image")
+	}
+	kernelDir, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module trapcheck\n\ngo 1.26\n\nrequire unigo.dev/unigo/kernel v0.0.0-00010101000000-000000000000\n\nreplace unigo.dev/unigo/kernel => "+kernelDir+"\n")
+	write("main.go", "package main\n\nimport _ \"unigo.dev/unigo/kernel/core\"\n\nfunc main() { println(\"hi\") }\n")
+	img := filepath.Join(dir, "img")
+	build := exec.Command("go", "build", "-o", img, "-ldflags=-E=unigo.dev/unigo/kernel/arch/amd64.entry64", ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command("go", "tool", "objdump", img).Output()
+	if err != nil {
+		t.Fatalf("objdump: %v", err)
+	}
+
+	calls := map[string][]string{}
+	var fn string
+	textRe := regexp.MustCompile(`^TEXT (\S+)\(SB\)`)
+	callRe := regexp.MustCompile(`\t(?:CALL|JMP) (\S+)\(SB\)`)
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := textRe.FindStringSubmatch(line); m != nil {
+			fn = strings.TrimSuffix(m[1], ".abi0")
+			continue
+		}
+		if m := callRe.FindStringSubmatch(line); m != nil && fn != "" {
+			calls[fn] = append(calls[fn], strings.TrimSuffix(m[1], ".abi0"))
+		}
+	}
+
+	const prefix = "unigo.dev/unigo/kernel/"
+	// Host-only functions, and boot-only ones: they run before the Go
+	// runtime starts, when write barriers are off, and set the pointer-typed
+	// globals (hooks, the page-table allocator) once. Nothing after boot
+	// may call them.
+	hostOnly := map[string]bool{
+		prefix + "core.SyscallTable": true,
+		prefix + "core.kernelMain":   true,
+		prefix + "core.initMemory":   true,
+		prefix + "core.parseCmdline": true,
+		prefix + "random.Init":       true,
+		// Boot entry points.
+		prefix + "arch/amd64.entry64":    true,
+		prefix + "arch/amd64.pvh64":      true,
+		prefix + "arch/amd64.pvhEntry32": true,
+		prefix + "arch/amd64.start64":    true,
+		"unigo_kernel_main":              true,
+	}
+	forbidden := regexp.MustCompile(`^runtime\.(mallocgc|newobject|growslice|makeslice|makeslicecopy|makemap|makemap_small|mapassign.*|gcWriteBarrier.*|wbZero|wbMove|convT.*|concatstring.*|slicebytetostring|rawstring.*|newproc|deferproc.*|newarray)$`)
+	leaf := regexp.MustCompile(`^runtime\.(morestack.*|panic.*|gopanic|throw|fatal.*|goPanic.*|sigpanic)$`)
+
+	type item struct{ fn, via string }
+	var queue []item
+	seen := map[string]string{}
+	for f := range calls {
+		if strings.HasPrefix(f, prefix) && !hostOnly[f] && !strings.Contains(f, "_test") {
+			queue = append(queue, item{f, ""})
+			seen[f] = ""
+		}
+	}
+	if len(queue) < 50 {
+		t.Fatalf("found only %d kernel functions in the image: objdump format changed?", len(queue))
+	}
+	var bad []string
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		for _, c := range calls[it.fn] {
+			if forbidden.MatchString(c) {
+				bad = append(bad, c+" reached via "+it.fn+chain(seen, it.fn))
+				continue
+			}
+			if leaf.MatchString(c) {
+				continue
+			}
+			if hostOnly[c] {
+				bad = append(bad, "boot-only "+c+" called after boot via "+it.fn+chain(seen, it.fn))
+				continue
+			}
+			if _, ok := seen[c]; !ok {
+				seen[c] = it.fn
+				queue = append(queue, item{c, it.fn})
+			}
+		}
+	}
+	for _, b := range bad {
+		t.Errorf("trap path allocates or uses a write barrier: %s", b)
+	}
+}
+
+// chain prints how fn was reached from a kernel root.
+func chain(seen map[string]string, fn string) string {
+	var s strings.Builder
+	for i := 0; i < 8; i++ {
+		from := seen[fn]
+		if from == "" {
+			break
+		}
+		s.WriteString(" <- " + from)
+		fn = from
+	}
+	return s.String()
+}
