@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"unigo.dev/unigo/internal/cmdline"
+	"unigo.dev/unigo/internal/pvh"
 	"unigo.dev/unigo/internal/vmm/qemu"
 )
 
@@ -101,6 +102,9 @@ func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
 	case "error", "warn", "info", "debug":
 	default:
 		return e.errorf(ExitUsage, "unigo: --kernel-log %q: want error, warn, info or debug", f.klog)
+	}
+	if need, err := pvh.MinMemoryMiB(image); err == nil && int(f.mem) < need {
+		return e.errorf(ExitUsage, "unigo: -m %dM is too small for %s: the image needs at least %d MiB", int(f.mem), filepath.Base(image), need)
 	}
 	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Kernel: append([]string{"unigo.log=" + f.klog}, f.kargs...), Env: guestEnv, Args: progArgs})
 	if err != nil {

@@ -245,3 +245,21 @@ func parseNotes(b []byte, align uint64) []note {
 	}
 	return out
 }
+
+// MinMemoryMiB returns the guest memory an image needs at the least: its
+// loaded segments (which the VMM places at their physical addresses) plus
+// 1 MiB for the kernel's boot structures and the program's first pages.
+func MinMemoryMiB(path string) (int, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var end uint64
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Paddr+p.Memsz > end {
+			end = p.Paddr + p.Memsz
+		}
+	}
+	return int((end+(1<<20)-1)>>20) + 1, nil
+}

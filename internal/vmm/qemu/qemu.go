@@ -136,8 +136,8 @@ func ParseMemory(s string) (int, error) {
 	if mib != float64(int(mib)) {
 		return 0, fmt.Errorf("memory size %q is not a whole number of MiB", s)
 	}
-	if mib < 16 {
-		return 0, fmt.Errorf("memory size %q is below the 16 MiB minimum", s)
+	if mib < 4 {
+		return 0, fmt.Errorf("memory size %q is below the 4 MiB minimum", s)
 	}
 	if mib > 1<<22 {
 		return 0, fmt.Errorf("memory size %q is too large", s)
