@@ -146,7 +146,7 @@ func TestDryRun(t *testing.T) {
 	for _, want := range []string{
 		"-M q35 -accel tcg -cpu max -m 1024M -smp 2",
 		"-kernel " + img,
-		"-append 'argv0=prog env=A=1 env=UNIGO_TEST_HOST_VAR=from%20host -- a:alice a:bob%20smith'",
+		"-append 'argv0=prog unigo.log=warn env=A=1 env=UNIGO_TEST_HOST_VAR=from%20host -- a:alice a:bob%20smith'",
 		"-device isa-debug-exit,iobase=0xf4,iosize=0x04",
 	} {
 		if !strings.Contains(stdout, want) {
