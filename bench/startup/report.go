@@ -164,8 +164,9 @@ func (rep *report) markdown() string {
 		if pr.Err != nil {
 			p("| Linux process | | | not measured: %s | |", oneLine(pr.Err.Error()))
 		} else {
-			p("| Linux process (user space only, see below) | n/a | n/a | %s | median %v, min %v of %d runs |",
-				millions(pr.Insns), pr.Median.Round(time.Microsecond), pr.Min.Round(time.Microsecond), pr.Runs)
+			p("| Linux process (user space only, see below) | n/a | n/a | %s (median of %d; %s–%s) | median %v, min %v of %d runs |",
+				millions(pr.medianCount()), len(pr.Counts), millions(pr.Counts[0]), millions(pr.Counts[len(pr.Counts)-1]),
+				pr.Median.Round(time.Microsecond), pr.Min.Round(time.Microsecond), pr.Runs)
 		}
 	}
 	p("")
@@ -210,7 +211,7 @@ func (rep *report) markdown() string {
 	p("* **The program** (bench/programs/hello-exit) stops the machine first thing in `main`. As a unikernel it calls `os.Exit(0)` and the kernel's exit_group writes the isa-debug-exit port. As Linux /init it gets the port with ioperm(2) and writes it (BENCH_EXIT_PORT=0xf4 from the kernel command line), so the Linux guest does not spend instructions panicking over a dying init. *reset → exit* therefore includes that short stop path.")
 	p("* **Both guests** run on the same QEMU command line apart from `-kernel`, `-initrd` and `-append`; the machine options are unigo's own (internal/vmm/qemu).")
 	if pr := rep.Process; pr != nil && pr.Err == nil {
-		p("* **Linux process**: %s. This is the whole process (Go runtime start, `main`, exit) in user space; it excludes the kernel's execve, page faults and exit, which the guest counts include.", pr.Tool)
+		p("* **Linux process**: %s. This is the whole process (Go runtime start, `main`, exit) in user space; it excludes the kernel's execve, page faults and exit, which the guest counts include. The Go runtime's background threads make it vary from run to run, so it is the median of %d runs (%d attempted).", pr.Tool, len(pr.Counts), pr.Attempts)
 		p("  Wall time is fork/exec to exit as seen by the parent (Go's os/exec), %d runs.", pr.Runs)
 	}
 	p("")
