@@ -1,24 +1,72 @@
 package core
 
 import (
+	"unsafe"
+
 	"unigo.dev/unigo/kernel/arch/amd64"
 	"unigo.dev/unigo/kernel/klog"
 )
 
-// Time: a TSC calibrated at boot (CPUID leaves 0x15/0x16 when they are
-// filled in, else a short window of the PIT), the local APIC timer in
-// one-shot mode for wakeups and preemption, and the CMOS RTC for the wall
-// clock.
+// Time: a TSC whose frequency comes from kvmclock (on KVM), CPUID leaves
+// 0x15/0x16 when they are filled in, or else a short window of the PIT; the
+// local APIC timer in TSC-deadline mode (one-shot mode, calibrated against
+// the PIT, where TSC-deadline is missing) for wakeups and preemption; and the
+// CMOS RTC for the wall clock.
 
 var (
-	tscBase    uint64 // TSC at boot
-	tscMult    uint64 // ns = ticks * tscMult >> 32
-	tscHz      uint64
-	lapicHz    uint64 // local APIC timer ticks per second (divide by 1)
-	bootEpoch  int64  // wall-clock ns at tscBase
-	lapicBase  uintptr
-	timerReady bool
+	tscBase        uint64 // TSC at boot
+	tscMult        uint64 // ns = ticks * tscMult >> 32
+	tscHz          uint64
+	lapicHz        uint64 // local APIC timer ticks per second (divide by 1)
+	bootEpoch      int64  // wall-clock ns at tscBase
+	lapicBase      uintptr
+	timerReady     bool
+	useTSCDeadline bool // LAPIC timer in TSC-deadline mode
+
+	// kvmclock's per-vCPU time information (Documentation/virt/kvm/x86/
+	// msr.rst, struct pvclock_vcpu_time_info), written by the hypervisor.
+	// It lives in the image, whose physical and virtual addresses agree.
+	pvclock [32]byte
 )
+
+// KVM paravirtual interfaces (Documentation/virt/kvm/x86/cpuid.rst).
+const (
+	kvmCPUIDSignature      = 0x40000000
+	kvmCPUIDFeatures       = 0x40000001
+	kvmFeatureClocksource2 = 1 << 3
+	msrKVMSystemTimeNew    = 0x4b564d01
+)
+
+// kvmclockHz enables kvmclock when the hypervisor is KVM and offers it, and
+// returns the TSC frequency it implies (0 without kvmclock).
+func kvmclockHz() uint64 {
+	if !amd64.Features.Hypervisor {
+		return 0
+	}
+	max, b, c, d := amd64.Cpuid(kvmCPUIDSignature, 0)
+	if max < kvmCPUIDFeatures || b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d {
+		return 0 // not "KVMKVMKVM\0\0\0"
+	}
+	feat, _, _, _ := amd64.Cpuid(kvmCPUIDFeatures, 0)
+	if feat&kvmFeatureClocksource2 == 0 {
+		return 0
+	}
+	pa := uintptr(unsafe.Pointer(&pvclock))
+	amd64.Wrmsr(msrKVMSystemTimeNew, uint64(pa)|1)
+	mul := uint64(*(*uint32)(unsafe.Pointer(&pvclock[24])))
+	shift := int8(pvclock[28])
+	if mul == 0 {
+		return 0
+	}
+	// ns = (tsc << shift) * mul >> 32, so Hz = 1e9 << 32 / mul >> shift.
+	hz := (uint64(1_000_000_000) << 32) / mul
+	if shift > 0 {
+		hz >>= uint(shift)
+	} else {
+		hz <<= uint(-shift)
+	}
+	return hz
+}
 
 // nanotime returns monotonic nanoseconds since boot.
 func nanotime() int64 {
@@ -83,8 +131,10 @@ func initTime() {
 	lapicWrite(lapicLVTTimer, 1<<16)  // masked while calibrating
 
 	tscBase = amd64.Rdtsc()
-	source := "cpuid"
-	if maxLeaf, _, _, _ := amd64.Cpuid(0, 0); maxLeaf >= 0x15 {
+	source := "kvmclock"
+	tscHz = kvmclockHz()
+	if maxLeaf, _, _, _ := amd64.Cpuid(0, 0); tscHz == 0 && maxLeaf >= 0x15 {
+		source = "cpuid"
 		den, num, crystal, _ := amd64.Cpuid(0x15, 0)
 		if den != 0 && num != 0 && crystal != 0 {
 			tscHz = uint64(crystal) * uint64(num) / uint64(den)
@@ -95,29 +145,38 @@ func initTime() {
 			}
 		}
 	}
-	// A 500 µs PIT window: short, because under -icount every spin costs
-	// guest instructions. It also calibrates the APIC timer.
-	const window = pitHz / 2000
-	tsc, apic, ok := pitWindow(window)
-	if tscHz == 0 {
-		source = "pit"
-		if !ok || tsc == 0 {
-			klog.Warn("time").S("no PIT: assuming a 1 GHz TSC").End()
-			tscHz = 1_000_000_000
-		} else {
-			tscHz = tsc * pitHz / window
+	useTSCDeadline = amd64.Features.TSCDeadln
+	if tscHz == 0 || !useTSCDeadline {
+		// A 500 µs PIT window: short, because under -icount every spin
+		// costs guest instructions. It also calibrates the APIC timer.
+		const window = pitHz / 2000
+		tsc, apic, ok := pitWindow(window)
+		if tscHz == 0 {
+			source = "pit"
+			if !ok || tsc == 0 {
+				klog.Warn("time").S("no PIT: assuming a 1 GHz TSC").End()
+				tscHz = 1_000_000_000
+			} else {
+				tscHz = tsc * pitHz / window
+			}
 		}
-	}
-	if ok && apic != 0 {
-		lapicHz = apic * pitHz / window
-	} else {
-		lapicHz = 1_000_000_000
+		if ok && apic != 0 {
+			lapicHz = apic * pitHz / window
+		} else {
+			lapicHz = 1_000_000_000
+		}
 	}
 	tscMult = (1_000_000_000 << 32) / tscHz
 	bootEpoch = readRTC() * 1_000_000_000
-	lapicWrite(lapicLVTTimer, vectorTimer) // one-shot, unmasked
+	mode := "one-shot"
+	if useTSCDeadline {
+		mode = "tsc-deadline"
+		lapicWrite(lapicLVTTimer, 2<<17|vectorTimer)
+	} else {
+		lapicWrite(lapicLVTTimer, vectorTimer) // one-shot, unmasked
+	}
 	timerReady = true
-	klog.Info("time").S("tsc ").U(tscHz / 1000).S(" kHz (").S(source).S("), apic timer ").U(lapicHz / 1000).S(" kHz").End()
+	klog.Info("time").S("tsc ").U(tscHz / 1000).S(" kHz (").S(source).S("), apic timer ").S(mode).End()
 }
 
 // timerArm programs the APIC timer to fire at the monotonic deadline (0 =
@@ -127,7 +186,20 @@ func timerArm(deadline int64) {
 		return
 	}
 	if deadline == 0 {
-		lapicWrite(lapicTimerInit, 0)
+		if useTSCDeadline {
+			amd64.Wrmsr(amd64.MSRTSCDeadline, 0)
+		} else {
+			lapicWrite(lapicTimerInit, 0)
+		}
+		return
+	}
+	if useTSCDeadline {
+		d := deadline - nanotime()
+		if d < 10_000 {
+			d = 10_000
+		}
+		ticks := uint64(d) / 1000 * (tscHz / 1000) / 1000
+		amd64.Wrmsr(amd64.MSRTSCDeadline, amd64.Rdtsc()+ticks+1)
 		return
 	}
 	d := deadline - nanotime()
