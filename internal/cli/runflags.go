@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -171,8 +172,9 @@ func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
 		tail.dump(e.stderr)
 		return ExitError
 	}
+	out.Status = fullStatus(out.Status, tail.Lines())
 	if out.Status != 0 {
-		if tail.contains("panic") || tail.contains("fatal") {
+		if tail.contains("panic") || tail.contains("fatal") || out.Status >= 128 {
 			e.errorf(out.Status, "unigo: guest %s exited with status %d; last console lines:", filepath.Base(image), out.Status)
 			tail.dump(e.stderr)
 		} else {
@@ -180,4 +182,21 @@ func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
 		}
 	}
 	return out.Status
+}
+
+// fullStatus recovers an exit status above 127, which QEMU's isa-debug-exit
+// cannot carry (its exit code is status<<1|1, truncated to 8 bits): the
+// kernel then prints "exit: status N" as its last console line.
+func fullStatus(status int, lines []string) int {
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-3; i-- {
+		_, after, ok := strings.Cut(lines[i], "exit: status ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(after))
+		if err == nil && n >= 128 && n <= 255 && n&127 == status {
+			return n
+		}
+	}
+	return status
 }

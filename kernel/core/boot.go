@@ -171,6 +171,11 @@ func exitProgram(status int) {
 // isa-debug-exit device (status<<1|1 becomes QEMU's exit code), then an
 // i8042 reset, which Firecracker and cloud-hypervisor treat as "stop".
 func shutdown(status int) {
+	if status > 127 {
+		// isa-debug-exit carries 7 bits: say the full status on the
+		// console, where the host tool looks for it.
+		klog.Error("exit").S("status ").I(int64(status)).End()
+	}
 	amd64.Outl(0xf4, uint32(status&0x7F))
 	amd64.Outb(0x64, 0xFE)
 	amd64.Halt()
@@ -191,6 +196,10 @@ func crashOnPurpose() {
 	*p = 1
 }
 
+// oom ends the program when memory runs out, as Linux's OOM killer would
+// (status 137, SIGKILL).
 func oom(what string, addr uintptr) {
-	klog.Error("mm").S("out of memory: ").S(what).S(" at ").X(uint64(addr)).End()
+	klog.Error("mm").S("out of memory (").U(uint64(frames.TotalPages()*4)).S(" KiB RAM): ").S(what).
+		S(" at ").X(uint64(addr)).S(": killing the program; give the guest more memory (-m)").End()
+	exitProgram(128 + sigKILL)
 }

@@ -76,7 +76,6 @@ func resolveFault(addr, errCode uintptr) (int32, bool) {
 	pa, ok := frames.AllocZeroed(0)
 	if !ok {
 		oom("page fault", addr)
-		return segvMapErr, false
 	}
 	if err := kpt.Map(page, pa, pteFlags(a.Prot)); err != pagetable.OK {
 		frames.Free(pa, 0)
