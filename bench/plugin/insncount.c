@@ -18,14 +18,14 @@
  * total is written when QEMU exits (for example when the guest writes to
  * isa-debug-exit, which calls exit()). A TB left early by an exception or an
  * I/O instruction still counts all its instructions, so the figure can be a
- * few instructions high per such exit; with -icount QEMU ends a TB at every
- * I/O instruction, which keeps this small.
+ * few instructions high per such exit; under -icount QEMU retranslates a TB
+ * so that an I/O instruction ends it, which keeps this small.
  *
  * mark=ADDR (hexadecimal, up to 8 times) also records the count when a TB
  * starting at guest virtual address ADDR first executes: the count of all
  * instructions executed before it, give or take the instructions of that
- * one TB. Give the address of a function's first
- * instruction, such as main.main, to count instructions from reset to it.
+ * one TB. Give the address of a function's first instruction, such as
+ * main.main, to count instructions from reset to it.
  *
  * The counter is not atomic: use one vCPU (with -icount QEMU runs TCG
  * single-threaded anyway).

@@ -3,6 +3,7 @@ package startup
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"debug/elf"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +29,7 @@ type boot struct {
 	Wall    time.Duration
 	Insns   uint64            // total guest instructions (0 without the plugin)
 	Marks   map[uint64]uint64 // mark address → instructions before it
+	ToMain  []uint64          // with countMedian: reset → main of every run, sorted
 	Err     error             // QEMU could not run, or timed out
 }
 
@@ -167,4 +170,26 @@ func (r *runner) buildPlugin(ctx context.Context) error {
 	r.plugin = filepath.Join(r.cache, "insncount.so")
 	_, err := r.output(ctx, "", "gcc", "-shared", "-fPIC", "-O2", "-Wall", "-o", r.plugin, src)
 	return err
+}
+
+// countMedian boots a counting guest n times and returns the run with the
+// median count at mainAddr, with every run's count in ToMain. Guests see
+// the host's time (RTC), so counts differ slightly from run to run even
+// under -icount. A failed run is returned at once.
+func (r *runner) countMedian(ctx context.Context, name string, args []string, marks []uint64, mainAddr uint64, n int, timeout time.Duration) *boot {
+	var boots []*boot
+	for i := range n {
+		b := r.runQEMU(ctx, fmt.Sprintf("%s (run %d of %d)", name, i+1, n), args, true, marks, timeout)
+		b.Name = name
+		if _, ok := b.Marks[mainAddr]; !b.ok() || !ok {
+			return b
+		}
+		boots = append(boots, b)
+	}
+	slices.SortFunc(boots, func(a, b *boot) int { return cmp.Compare(a.Marks[mainAddr], b.Marks[mainAddr]) })
+	med := boots[len(boots)/2]
+	for _, b := range boots {
+		med.ToMain = append(med.ToMain, b.Marks[mainAddr])
+	}
+	return med
 }

@@ -58,7 +58,7 @@ func (r *runner) linuxGuest(ctx context.Context, kernelPath, bin string, mem int
 	if err != nil {
 		return nil, err
 	}
-	b := r.runQEMU(ctx, "Linux guest hello-exit", args, true, []uint64{linuxEntry32, linuxEntry64, mainAddr}, timeout)
+	b := r.countMedian(ctx, "Linux guest hello-exit", args, []uint64{linuxEntry32, linuxEntry64, mainAddr}, mainAddr, guestRuns, timeout)
 	return b, nil
 }
 

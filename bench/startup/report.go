@@ -151,6 +151,9 @@ func (rep *report) markdown() string {
 		toMain := "not reached"
 		if n, ok := b.Marks[mainAddr]; ok {
 			toMain = "**" + millions(n) + "**"
+			if len(b.ToMain) > 1 {
+				toMain += fmt.Sprintf(" (median of %d: %s–%s)", len(b.ToMain), millions(b.ToMain[0]), millions(b.ToMain[len(b.ToMain)-1]))
+			}
 		}
 		p("| %s | %s | %s | %s | %v |", name, fw, toMain, millions(b.Insns), b.Wall.Round(time.Millisecond))
 	}
@@ -179,7 +182,7 @@ func (rep *report) markdown() string {
 			p("")
 		}
 	}
-	p("Wall times under TCG include plugin overhead and are for orientation only.")
+	p("Counts differ slightly between runs even under -icount (probably because the guests read the host's time, such as the RTC); each guest is booted %d times and the run with the median reset → `main.main` count is shown. Wall times under TCG include plugin overhead and are for orientation only.", guestRuns)
 	p("")
 
 	p("## Minimum memory (examples/hello, TCG, no -icount)")

@@ -32,6 +32,10 @@ const (
 	greeting     = "Hello from unigo!"
 )
 
+// guestRuns is how many times each counting boot runs (the report shows
+// the median and the range).
+const guestRuns = 3
+
 // runner holds the state of one benchmark run.
 type runner struct {
 	repo, cache string
@@ -261,7 +265,7 @@ func (r *runner) unikernel(ctx context.Context, img string, mem int, timeout tim
 	if err != nil {
 		return nil, err
 	}
-	b := r.runQEMU(ctx, "unigo hello-exit", args, true, []uint64{uint64(entry), mainAddr}, timeout)
+	b := r.countMedian(ctx, "unigo hello-exit", args, []uint64{uint64(entry), mainAddr}, mainAddr, guestRuns, timeout)
 	rep.UnigoEntry, rep.UnigoMain = uint64(entry), mainAddr
 	return b, nil
 }

@@ -78,19 +78,40 @@ func nanotime() int64 {
 
 func walltime() int64 { return bootEpoch + nanotime() }
 
-// PIT channel 2, gated through port 0x61, as a reference clock.
+// The PIT's channel 0 as a reference clock. Channel 2 would need the gate
+// in port 0x61, which belongs to the PC speaker device that QEMU's microvm
+// does not have; channel 0's gate is always on. Its interrupt is masked at
+// the PIC and the I/O APIC is not programmed, so it raises nothing.
 const pitHz = 1193182
 
+// pitCount latches and reads channel 0's counter.
+func pitCount() uint16 {
+	amd64.Outb(0x43, 0x00) // latch channel 0
+	lo := amd64.Inb(0x40)
+	hi := amd64.Inb(0x40)
+	return uint16(hi)<<8 | uint16(lo)
+}
+
 // pitWindow measures TSC and APIC timer ticks over n PIT ticks.
-func pitWindow(n uint16) (tsc uint64, apic uint64, ok bool) {
-	g := amd64.Inb(0x61)
-	amd64.Outb(0x61, (g&^0x02)|0x01) // gate on, speaker off
-	amd64.Outb(0x43, 0xB0)           // channel 2, lobyte/hibyte, mode 0
-	amd64.Outb(0x42, uint8(n))
-	amd64.Outb(0x42, uint8(n>>8))
+func pitWindow(n uint32) (tsc uint64, apic uint64, ok bool) {
+	amd64.Outb(0x43, 0x34) // channel 0, lobyte/hibyte, mode 2 (rate generator)
+	amd64.Outb(0x40, 0)
+	amd64.Outb(0x40, 0) // reload 65536
+	prev := pitCount()
+	// Wait for the first decrement so the window starts on a tick edge.
+	for i := 0; pitCount() == prev; i++ {
+		if i > 1_000_000 {
+			return 0, 0, false // no PIT
+		}
+	}
+	prev = pitCount()
 	lapicWrite(lapicTimerInit, 0xFFFFFFFF)
 	t0 := amd64.Rdtsc()
-	for i := 0; amd64.Inb(0x61)&0x20 == 0; i++ {
+	var elapsed uint32
+	for i := 0; elapsed < n; i++ {
+		c := pitCount()
+		elapsed += uint32(prev - c) // counts down; wraps through 65536
+		prev = c
 		if i > 50_000_000 {
 			return 0, 0, false
 		}
@@ -98,7 +119,9 @@ func pitWindow(n uint16) (tsc uint64, apic uint64, ok bool) {
 	t1 := amd64.Rdtsc()
 	cur := lapicRead(lapicTimerCurrent)
 	lapicWrite(lapicTimerInit, 0)
-	return t1 - t0, uint64(0xFFFFFFFF - cur), true
+	amd64.Outb(0x43, 0x30) // channel 0 back to mode 0, stopped until written
+	// Scale to exactly n ticks: the loop may overshoot by a few.
+	return (t1 - t0) * uint64(n) / uint64(elapsed), uint64(0xFFFFFFFF-cur) * uint64(n) / uint64(elapsed), true
 }
 
 // Local APIC registers (Intel SDM vol. 3 §11.4.1).
