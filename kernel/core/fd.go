@@ -258,7 +258,7 @@ func consoleHasInput() bool {
 	if consPending >= 0 {
 		return true
 	}
-	c, ok := console.ReadByte()
+	c, ok := console.GetByte()
 	if ok {
 		consPending = int16(c)
 	}
@@ -277,7 +277,7 @@ func consoleRead(b []byte, nb bool) uintptr {
 				n++
 				continue
 			}
-			c, ok := console.ReadByte()
+			c, ok := console.GetByte()
 			if !ok {
 				break
 			}

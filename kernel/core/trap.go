@@ -151,7 +151,7 @@ func fatalTrap(tf *amd64.TrapFrame, what string, addr uintptr) {
 }
 
 func dumpFrame(tf *amd64.TrapFrame) {
-	reg := func(name string, v uintptr) klog.Msg { return klog.Error("regs").S(name).X(uint64(v)) }
+	reg := func(name string, v uintptr) *klog.Msg { return klog.Error("regs").S(name).X(uint64(v)) }
 	reg("rax ", tf.RAX).S(" rbx ").X(uint64(tf.RBX)).S(" rcx ").X(uint64(tf.RCX)).S(" rdx ").X(uint64(tf.RDX)).End()
 	reg("rsi ", tf.RSI).S(" rdi ").X(uint64(tf.RDI)).S(" rbp ").X(uint64(tf.RBP)).S(" rsp ").X(uint64(tf.RSP)).End()
 	reg("r8  ", tf.R8).S(" r9  ").X(uint64(tf.R9)).S(" r10 ").X(uint64(tf.R10)).S(" r11 ").X(uint64(tf.R11)).End()

@@ -5,6 +5,10 @@
 // the Go runtime starts. Messages are built from parts:
 //
 //	klog.Info("mm").S("free pages ").U(n).End()
+//
+// There is one message under construction at a time (kernel code runs with
+// interrupts disabled on one CPU): the arguments of a message's parts must
+// not log themselves.
 package klog
 
 // Level of a message.
@@ -31,7 +35,7 @@ var (
 	ringPos uint64 // total bytes ever written; ring[ringPos%ringSize] is next
 )
 
-// Msg is a message under construction. Its zero value discards.
+// Msg is a message under construction.
 type Msg struct {
 	buf   [256]byte
 	n     int
@@ -43,27 +47,31 @@ var levelTag = [...]string{"E ", "W ", "I ", "D "}
 // Stamp, when set, returns the time since boot in nanoseconds for prefixes.
 var Stamp func() uint64
 
-func start(level Level, subsys string) Msg {
-	var m Msg
+// building is the one message under construction.
+var building Msg
+
+func start(level Level, subsys string) *Msg {
+	m := &building
+	m.n = 0
 	m.level = level
-	m = m.S("[")
+	m.S("[")
 	if Stamp != nil {
 		t := Stamp()
-		m = m.fixed(t/1e9, 5).S(".").fixed(t/1e3%1e6, 6)
+		m.fixed(t/1e9, 5).S(".").fixed(t/1e3%1e6, 6)
 	} else {
-		m = m.S("    0.000000")
+		m.S("    0.000000")
 	}
 	return m.S("] ").S(levelTag[level]).S(subsys).S(": ")
 }
 
 // Error, Warn, Info and Debug start a message for subsystem subsys.
-func Error(subsys string) Msg { return start(LevelError, subsys) }
-func Warn(subsys string) Msg  { return start(LevelWarn, subsys) }
-func Info(subsys string) Msg  { return start(LevelInfo, subsys) }
-func Debug(subsys string) Msg { return start(LevelDebug, subsys) }
+func Error(subsys string) *Msg { return start(LevelError, subsys) }
+func Warn(subsys string) *Msg  { return start(LevelWarn, subsys) }
+func Info(subsys string) *Msg  { return start(LevelInfo, subsys) }
+func Debug(subsys string) *Msg { return start(LevelDebug, subsys) }
 
 // S appends a string.
-func (m Msg) S(s string) Msg {
+func (m *Msg) S(s string) *Msg {
 	for i := 0; i < len(s) && m.n < len(m.buf)-1; i++ {
 		m.buf[m.n] = s[i]
 		m.n++
@@ -72,7 +80,7 @@ func (m Msg) S(s string) Msg {
 }
 
 // B appends bytes.
-func (m Msg) B(b []byte) Msg {
+func (m *Msg) B(b []byte) *Msg {
 	for i := 0; i < len(b) && m.n < len(m.buf)-1; i++ {
 		m.buf[m.n] = b[i]
 		m.n++
@@ -81,7 +89,7 @@ func (m Msg) B(b []byte) Msg {
 }
 
 // U appends an unsigned decimal.
-func (m Msg) U(v uint64) Msg {
+func (m *Msg) U(v uint64) *Msg {
 	var tmp [20]byte
 	i := len(tmp)
 	for {
@@ -96,7 +104,7 @@ func (m Msg) U(v uint64) Msg {
 }
 
 // I appends a signed decimal.
-func (m Msg) I(v int64) Msg {
+func (m *Msg) I(v int64) *Msg {
 	if v < 0 {
 		return m.S("-").U(uint64(-v))
 	}
@@ -104,7 +112,7 @@ func (m Msg) I(v int64) Msg {
 }
 
 // X appends 0x and a hexadecimal number.
-func (m Msg) X(v uint64) Msg {
+func (m *Msg) X(v uint64) *Msg {
 	var tmp [16]byte
 	i := len(tmp)
 	for {
@@ -119,7 +127,7 @@ func (m Msg) X(v uint64) Msg {
 }
 
 // fixed appends v in decimal, zero-padded to width digits.
-func (m Msg) fixed(v uint64, width int) Msg {
+func (m *Msg) fixed(v uint64, width int) *Msg {
 	var tmp [20]byte
 	for i := width - 1; i >= 0; i-- {
 		tmp[i] = byte('0' + v%10)
@@ -129,7 +137,7 @@ func (m Msg) fixed(v uint64, width int) Msg {
 }
 
 // End terminates the message with a newline and emits it.
-func (m Msg) End() {
+func (m *Msg) End() {
 	m.buf[m.n] = '\n'
 	m.n++
 	Write(m.level, m.buf[:m.n])

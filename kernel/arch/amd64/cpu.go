@@ -82,6 +82,7 @@ func syscallEntryPC() uintptr
 func trapretPC() uintptr
 func kthreadStartPC() uintptr
 func vectorTable() uintptr
+func vectorStubs()
 
 // Entry points implemented in assembly and reached only from the hardware.
 func syscallEntry()

@@ -116,7 +116,8 @@ func InitCPU() {
 	loadDescriptor(Lgdt, uintptr(unsafe.Pointer(&gdt)), uint16(len(gdt)*8-1))
 	Ltr(TSSSel)
 
-	// IDT: every vector through its stub on IST1; #DF and NMI on their own.
+	// IDT: every vector through its stub (vectorStubs+8v) on IST1; #DF and
+	// NMI on their own IST stacks.
 	stubs := vectorTable()
 	for v := 0; v < 256; v++ {
 		ist := uint64(ist1)
@@ -126,7 +127,7 @@ func InitCPU() {
 		case VectorNMI:
 			ist = ist3
 		}
-		h := uint64(*(*uintptr)(ptr(stubs + uintptr(v)*8)))
+		h := uint64(stubs + uintptr(v)*8)
 		// Interrupt gate (type 0xE), present, DPL 0.
 		idt[v][0] = h&0xFFFF | uint64(KernelCS)<<16 | ist<<32 | 0x8E<<40 | (h>>16&0xFFFF)<<48
 		idt[v][1] = h >> 32

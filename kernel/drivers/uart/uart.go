@@ -47,8 +47,8 @@ func (p *Port) Init(base uint16) bool {
 	return true
 }
 
-// WriteByte sends one byte, waiting for room in the transmitter.
-func (p *Port) WriteByte(c byte) {
+// PutByte sends one byte, waiting for room in the transmitter.
+func (p *Port) PutByte(c byte) {
 	if !p.present {
 		return
 	}
@@ -64,19 +64,19 @@ func (p *Port) WriteByte(c byte) {
 // on when its stdio is a terminal.
 func (p *Port) Write(b []byte) {
 	for _, c := range b {
-		p.WriteByte(c)
+		p.PutByte(c)
 	}
 }
 
 // WriteString is Write for strings, without converting to []byte.
 func (p *Port) WriteString(s string) {
 	for i := 0; i < len(s); i++ {
-		p.WriteByte(s[i])
+		p.PutByte(s[i])
 	}
 }
 
-// ReadByte returns a received byte if one is waiting.
-func (p *Port) ReadByte() (byte, bool) {
+// GetByte returns a received byte if one is waiting.
+func (p *Port) GetByte() (byte, bool) {
 	if !p.present || amd64.Inb(p.base+regLSR)&lsrDataReady == 0 {
 		return 0, false
 	}
