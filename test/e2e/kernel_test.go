@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDifferential runs test/programs/differential as a Linux process and as
@@ -139,5 +142,65 @@ func TestKernelCrashReport(t *testing.T) {
 	}
 	if r.status != 112 {
 		t.Errorf("kernel panic: status %d; want 112\n%s", r.status, r.describe())
+	}
+}
+
+// TestIdleGuestBurnsNoCPU: a guest that sleeps halts its CPU (sti; hlt),
+// so QEMU uses little host CPU while it waits. The bound is loose on
+// purpose (a busy-polling idle loop would use all of the wall time).
+func TestIdleGuestBurnsNoCPU(t *testing.T) {
+	img := image(t, "../programs/sleeper")
+	start := time.Now()
+	cmd := exec.Command(unigoBin, "run", timeoutFlag(), img, "--", "4s")
+	out, err := cmd.CombinedOutput()
+	wall := time.Since(start)
+	if err != nil || !strings.Contains(string(out), "awake") {
+		t.Fatalf("sleeper: %v\n%s", err, out)
+	}
+	// unigo waits for QEMU, so its rusage includes QEMU's CPU time.
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	t.Logf("wall %v, host CPU %v (unigo + QEMU)", wall.Round(time.Millisecond), cpu.Round(time.Millisecond))
+	if wall < 4*time.Second {
+		t.Errorf("a 4 s sleep took %v of wall time: the guest clock runs fast", wall)
+	}
+	if cpu > wall/2 {
+		t.Errorf("idle guest used %v of host CPU in %v: the idle loop is not halting", cpu, wall)
+	}
+}
+
+// TestInterrupt: SIGINT to unigo (Ctrl-C) stops the guest: unigo exits 130
+// and leaves no QEMU behind.
+func TestInterrupt(t *testing.T) {
+	img := image(t, "../programs/sleeper")
+	cmd := exec.Command(unigoBin, "run", timeoutFlag(), img)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, _ := io.ReadAtLeast(stdout, buf, len("sleeping"))
+	if !strings.Contains(string(buf[:n]), "sleeping") {
+		cmd.Process.Kill()
+		t.Fatalf("guest did not start: %q", buf[:n])
+	}
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("unigo did not stop within 30 s of SIGINT")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit status after SIGINT = %d; want 130\n%s", code, stderr.String())
+	}
+	if out, _ := exec.Command("pgrep", "-f", img).Output(); len(out) > 0 {
+		t.Errorf("QEMU still running after SIGINT: pids %s", out)
 	}
 }
