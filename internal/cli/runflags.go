@@ -51,6 +51,7 @@ type vmFlags struct {
 	tags    string
 	klog    string
 	kargs   multiFlag
+	cpu     string
 }
 
 func (f *vmFlags) register(fs *flag.FlagSet) {
@@ -69,6 +70,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the QEMU command line instead of running it")
 	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
 	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
+	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.Var(&f.kargs, "kernel-arg", "extra kernel `parameter` key=value (repeatable), e.g. unigo.crash=boot")
 }
 
@@ -120,7 +122,7 @@ func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
 	}
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
-		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount,
+		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
 	}
 	qargs, err := cfg.Args()
 	if err != nil {

@@ -204,3 +204,17 @@ func TestInterrupt(t *testing.T) {
 		t.Errorf("QEMU still running after SIGINT: pids %s", out)
 	}
 }
+
+// TestOldCPU runs the kernel's ABI tests on a CPU without XSAVE (vector
+// state saved with FXSAVE), AVX, RDRAND or RDSEED (random seeded from TSC
+// jitter, with a boot warning).
+func TestOldCPU(t *testing.T) {
+	setup(t)
+	r := unigo(t, "test", timeoutFlag(), "--cpu", "qemu64", "../guest")
+	if r.status != 0 || !strings.Contains(r.stdout, "\nPASS\n") {
+		t.Errorf("ABI tests on qemu64 failed:\n%s", r.describe())
+	}
+	if !strings.Contains(r.stdout, "no RDRAND/RDSEED") {
+		t.Errorf("no boot warning about the missing hardware random source:\n%s", r.describe())
+	}
+}

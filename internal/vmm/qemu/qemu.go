@@ -37,6 +37,7 @@ type Config struct {
 	GDB       bool   // wait for a debugger on tcp::1234 (-s -S)
 	TraceFile string // if set, log interrupts and CPU resets there (-d int,cpu_reset)
 	ICount    bool   // deterministic instruction counting (-icount shift=0,sleep=off)
+	CPU       string // CPU model; "" means host (KVM) or max (TCG)
 }
 
 // machineArg returns the -M value for a machine name.
@@ -66,6 +67,9 @@ func (c Config) Args() ([]string, error) {
 	case "tcg":
 	default:
 		return nil, fmt.Errorf("unknown accelerator %q (want kvm or tcg)", c.Accel)
+	}
+	if c.CPU != "" {
+		cpu = c.CPU
 	}
 	mem := c.MemoryMiB
 	if mem == 0 {
