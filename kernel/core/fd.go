@@ -137,26 +137,7 @@ func releaseFile(i int32) {
 	if f.refs > 0 {
 		return
 	}
-	switch f.kind {
-	case kindPipeRead:
-		p := &pipes[f.obj]
-		p.readers--
-		pipeMaybeFree(p)
-	case kindPipeWrite:
-		p := &pipes[f.obj]
-		p.writers--
-		pipeMaybeFree(p)
-	case kindEventfd:
-		eventfds[f.obj].used = false
-	case kindEpoll:
-		ep := &epolls[f.obj]
-		for it := ep.items; it >= 0; {
-			n := epitems[it].next
-			epitems[it].used = false
-			it = n
-		}
-		ep.used = false
-	}
+	releaseObject(f.kind, f.obj)
 	// Drop epoll registrations of this file.
 	for j := range epitems {
 		if epitems[j].used && epitems[j].file == i {
@@ -165,6 +146,30 @@ func releaseFile(i int32) {
 	}
 	*f = file{}
 	notify(i)
+}
+
+// releaseObject drops a file description's reference to its pool object.
+func releaseObject(kind fileKind, obj int32) {
+	switch kind {
+	case kindPipeRead:
+		p := &pipes[obj]
+		p.readers--
+		pipeMaybeFree(p)
+	case kindPipeWrite:
+		p := &pipes[obj]
+		p.writers--
+		pipeMaybeFree(p)
+	case kindEventfd:
+		eventfds[obj].used = false
+	case kindEpoll:
+		ep := &epolls[obj]
+		for it := ep.items; it >= 0; {
+			n := epitems[it].next
+			epitems[it].used = false
+			it = n
+		}
+		ep.used = false
+	}
 }
 
 func pipeMaybeFree(p *pipe) {

@@ -343,6 +343,24 @@ func sysDup3(a sysArgs) uintptr {
 	return dup3(a[0], a[1], a[2])
 }
 
+// openFD opens a file description for the pool object obj (already marked
+// used) and installs it at the lowest free descriptor. It returns the
+// descriptor (or a negative errno, having released the object) and the file
+// index.
+func openFD(kind fileKind, obj int32, flags uint32, cloexec bool) (uintptr, int32) {
+	f := newFile(kind, obj, flags)
+	if f < 0 {
+		releaseObject(kind, obj)
+		return errno(linux.ENFILE), -1
+	}
+	fd := installFD(f, 0, cloexec)
+	if fd < 0 {
+		releaseFile(f)
+		return errno(linux.EMFILE), -1
+	}
+	return uintptr(fd), f
+}
+
 // sysPipe2 implements Linux syscall pipe2(2).
 func sysPipe2(a sysArgs) uintptr {
 	flags := a[1]
@@ -417,17 +435,10 @@ func sysEventfd2(a sysArgs) uintptr {
 	if ei < 0 {
 		return errno(linux.ENFILE)
 	}
-	f := newFile(kindEventfd, int32(ei), uint32(flags&linux.EFD_NONBLOCK)|linux.O_RDWR)
-	if f < 0 {
-		return errno(linux.ENFILE)
-	}
-	eventfds[ei] = eventfd{used: true, count: uint64(uint32(initval)), semaphore: flags&linux.EFD_SEMAPHORE != 0, file: f}
-	fd := installFD(f, 0, flags&linux.EFD_CLOEXEC != 0)
-	if fd < 0 {
-		releaseFile(f)
-		return errno(linux.EMFILE)
-	}
-	return uintptr(fd)
+	eventfds[ei] = eventfd{used: true, count: uint64(uint32(initval)), semaphore: flags&linux.EFD_SEMAPHORE != 0, file: -1}
+	fd, f := openFD(kindEventfd, int32(ei), uint32(flags&linux.EFD_NONBLOCK)|linux.O_RDWR, flags&linux.EFD_CLOEXEC != 0)
+	eventfds[ei].file = f
+	return fd
 }
 
 // sysEventfd implements Linux syscall eventfd(2).
@@ -448,17 +459,9 @@ func sysEpollCreate1(a sysArgs) uintptr {
 	if ei < 0 {
 		return errno(linux.ENFILE)
 	}
-	f := newFile(kindEpoll, int32(ei), linux.O_RDWR)
-	if f < 0 {
-		return errno(linux.ENFILE)
-	}
 	epolls[ei] = epoll{used: true, items: -1}
-	fd := installFD(f, 0, a[0]&linux.EPOLL_CLOEXEC != 0)
-	if fd < 0 {
-		releaseFile(f)
-		return errno(linux.EMFILE)
-	}
-	return uintptr(fd)
+	fd, _ := openFD(kindEpoll, int32(ei), linux.O_RDWR, a[0]&linux.EPOLL_CLOEXEC != 0)
+	return fd
 }
 
 // sysEpollCreate implements Linux syscall epoll_create(2).
