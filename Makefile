@@ -1,4 +1,4 @@
-# unigo — top-level targets. `make test` is what CI runs (.ci/run).
+# unigo — top-level targets; they wrap scripts/ (which need no make).
 
 GO ?= go
 QEMU ?= qemu-system-x86_64
@@ -13,16 +13,16 @@ unigo:
 	$(GO) build -o $(OUT)/unigo ./cmd/unigo
 
 # Installs QEMU when missing, builds examples/hello and boots it.
-examples: qemu unigo
-	$(OUT)/unigo build -o $(OUT)/hello.img ./examples/hello
-	$(OUT)/unigo run --timeout 5m -e UNIGO_GREETING=hello $(OUT)/hello.img -- alice bob
+examples:
+	./scripts/examples
 
 qemu:
 	@command -v $(QEMU) >/dev/null 2>&1 || { \
 		echo "installing qemu-system-x86"; \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y qemu-system-x86; }
 
-test: qemu vet unit kernel-test e2e
+test:
+	./scripts/test
 
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,20 @@
+# Shared helpers for scripts/examples and scripts/test.
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+need_go() {
+	if ! command -v go >/dev/null 2>&1; then
+		echo "go not found: install Go 1.26 (https://go.dev/dl) and put it on PATH" >&2
+		exit 1
+	fi
+}
+
+need_qemu() {
+	if ! command -v "${UNIGO_QEMU:-qemu-system-x86_64}" >/dev/null 2>&1; then
+		echo "installing qemu-system-x86 (QEMU is missing)"
+		as_root apt-get update
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86
+	fi
+}
