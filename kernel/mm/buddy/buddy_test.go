@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"unigo.dev/unigo/kernel/mm"
-	"unigo.dev/unigo/kernel/mm/internal/arena"
+	"unigo.dev/unigo/kernel/internal/arena"
 )
 
 const (

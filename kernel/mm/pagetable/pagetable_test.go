@@ -8,7 +8,7 @@ import (
 
 	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/mm/buddy"
-	"unigo.dev/unigo/kernel/mm/internal/arena"
+	"unigo.dev/unigo/kernel/internal/arena"
 )
 
 var _ FrameSource = (*buddy.Allocator)(nil)
