@@ -199,7 +199,7 @@ func crashOnPurpose() {
 // oom ends the program when memory runs out, as Linux's OOM killer would
 // (status 137, SIGKILL).
 func oom(what string, addr uintptr) {
-	klog.Error("mm").S("out of memory (").U(uint64(frames.TotalPages()*4)).S(" KiB RAM): ").S(what).
+	klog.Error("mm").S("out of memory (").U(uint64(frames.TotalPages() * 4)).S(" KiB RAM): ").S(what).
 		S(" at ").X(uint64(addr)).S(": killing the program; give the guest more memory (-m)").End()
 	exitProgram(128 + sigKILL)
 }

@@ -82,7 +82,7 @@ var (
 	nextIno uint64 = 1
 )
 
-func in(i Ino) *inode { return (*inode)(mm.Ptr(uintptr(i))) }
+func in(i Ino) *inode      { return (*inode)(mm.Ptr(uintptr(i))) }
 func de(d uintptr) *dentry { return (*dentry)(mm.Ptr(d)) }
 func deName(d uintptr) []byte {
 	return unsafe.Slice((*byte)(mm.Ptr(d+dentrySize)), de(d).nameLen)

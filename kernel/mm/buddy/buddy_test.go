@@ -5,8 +5,8 @@ import (
 	"math/rand"
 	"testing"
 
-	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/internal/arena"
+	"unigo.dev/unigo/kernel/mm"
 )
 
 const (

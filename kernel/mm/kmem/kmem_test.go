@@ -4,9 +4,9 @@ import (
 	"math/rand"
 	"testing"
 
+	"unigo.dev/unigo/kernel/internal/arena"
 	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/mm/buddy"
-	"unigo.dev/unigo/kernel/internal/arena"
 )
 
 func setup(t *testing.T) *buddy.Allocator {

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"testing"
 
+	"unigo.dev/unigo/kernel/internal/arena"
 	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/mm/buddy"
-	"unigo.dev/unigo/kernel/internal/arena"
 )
 
 var _ FrameSource = (*buddy.Allocator)(nil)
