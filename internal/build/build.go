@@ -12,6 +12,7 @@
 package build
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -24,8 +25,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"unigo.dev/unigo/internal/image"
 	"unigo.dev/unigo/internal/kernelsrc"
 	"unigo.dev/unigo/internal/pvh"
+	"unigo.dev/unigo/internal/rootfs"
 )
 
 const (
@@ -56,9 +59,22 @@ type Options struct {
 	KernelDir string
 	// Go is the go command; empty means "go" from PATH.
 	Go string
-	// Stderr receives the go command's output (compiler errors).
+	// Stderr receives the go command's output (compiler errors) and
+	// warnings about files left out of the root file system.
 	Stderr io.Writer
+	// Rootfs is a host directory packed into the image as the guest's root
+	// file system ("" for none); relative to Dir. RootfsName names it in
+	// messages (default "--rootfs " + Rootfs).
+	Rootfs     string
+	RootfsName string
+	// PackPackage also packs the package's source directory (with its
+	// testdata) into the root file system, at its host path, as unigo test
+	// does. .git directories and files over 64 MiB are left out.
+	PackPackage bool
 }
+
+// MaxPackageFile is the largest file PackPackage puts in the image.
+const MaxPackageFile = 64 << 20
 
 // Result describes a built image.
 type Result struct {
@@ -66,6 +82,12 @@ type Result struct {
 	ImportPath string // the package's import path
 	Name       string // the package name
 	Entry      uint32 // PVH entry point (physical address)
+	// Dir is the package's source directory on the host ($GOROOT/src/<pkg>
+	// for the standard library); with PackPackage it is also its path in
+	// the guest.
+	Dir string
+	// Rootfs is the root file system segment (Size 0 when there is none).
+	Rootfs image.Segment
 }
 
 // Error is a user-facing build error; its message is complete.
@@ -127,6 +149,17 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Rootfs != "" {
+		if o.RootfsName == "" {
+			o.RootfsName = "--rootfs " + o.Rootfs
+		}
+		if !filepath.IsAbs(o.Rootfs) {
+			o.Rootfs = filepath.Join(o.Dir, o.Rootfs)
+		}
+		if err := rootfs.CheckDir(o.RootfsName, o.Rootfs); err != nil {
+			return nil, err
+		}
+	}
 	if o.KernelDir == "" {
 		if o.KernelDir, err = kernelsrc.Dir(); err != nil {
 			return nil, err
@@ -155,8 +188,54 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unigo: patching the PVH note: %w", err)
 	}
+	res := &Result{Image: out, ImportPath: b.pkg.ImportPath, Name: b.pkg.Name, Entry: entry, Dir: b.pkg.Dir}
+	if b.stdDir != "" {
+		res.Dir = b.stdDir
+	}
+	if o.Rootfs != "" || o.PackPackage {
+		if res.Rootfs, err = b.addRootfs(res.Dir); err != nil {
+			os.Remove(out) // no image without the files it was asked to carry
+			return nil, err
+		}
+	}
 	slog.Debug("built image", "image", out, "entry", fmt.Sprintf("%#x", entry))
-	return &Result{Image: out, ImportPath: b.pkg.ImportPath, Name: b.pkg.Name, Entry: entry}, nil
+	return res, nil
+}
+
+// addRootfs packs the root file system into the image; pkgDir is the
+// package's directory on the host.
+func (b *builder) addRootfs(pkgDir string) (image.Segment, error) {
+	var srcs []rootfs.Source
+	if b.o.Rootfs != "" {
+		srcs = append(srcs, rootfs.Source{Dir: b.o.Rootfs, Name: b.o.RootfsName})
+	}
+	if b.o.PackPackage {
+		srcs = append(srcs, rootfs.Source{Dir: pkgDir, At: pkgDir, Name: "package " + b.pkg.ImportPath,
+			SkipVCS: true, MaxFileSize: MaxPackageFile, Exclude: []string{b.out}})
+	}
+	f, err := os.CreateTemp(b.tmp, "rootfs-*.cpio")
+	if err != nil {
+		return image.Segment{}, err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	st, err := rootfs.Pack(w, srcs, b.o.Stderr)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return image.Segment{}, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return image.Segment{}, err
+	}
+	seg, err := image.AddRootfs(b.out, bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return image.Segment{}, err
+	}
+	slog.Debug("root file system", "image", b.out, "bytes", st.Size, "entries", st.Entries,
+		"addr", fmt.Sprintf("%#x", seg.Addr), "offset", fmt.Sprintf("%#x", seg.Offset))
+	return seg, nil
 }
 
 type builder struct {
@@ -170,6 +249,7 @@ type builder struct {
 	overlay map[string]string // -overlay replacements
 	entry   string            // -E symbol
 	pkg     pkgInfo
+	stdDir  string // a std package's directory in the real GOROOT
 }
 
 // prepareModule sets up a build in module mode: the user's module (or a

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"unigo.dev/unigo/internal/cpio"
+	"unigo.dev/unigo/internal/image"
 	"unigo.dev/unigo/internal/pvh"
 )
 
@@ -139,15 +144,126 @@ func TestBuildStd(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "sort.test")
 	var stderr bytes.Buffer
-	res, err := Build(context.Background(), Options{Target: "sort", Test: true, Output: out, KernelDir: fakeKernel(t), Stderr: &stderr})
+	res, err := Build(context.Background(), Options{Target: "sort", Test: true, Output: out, KernelDir: fakeKernel(t), Stderr: &stderr, PackPackage: true})
 	if err != nil {
 		t.Fatalf("Build(test sort): %v\n%s", err, &stderr)
 	}
 	if _, err := pvh.Check(out); err != nil || res.ImportPath != "sort" {
 		t.Errorf("Build(test sort) = %+v; Check: %v", res, err)
 	}
+	// The package directory is the real GOROOT's, not the shadow's.
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDir := filepath.Join(strings.TrimSpace(string(goroot)), "src", "sort")
+	if res.Dir != wantDir {
+		t.Errorf("Build(test sort).Dir = %q; want %q", res.Dir, wantDir)
+	}
+	files := archive(t, out)
+	if _, ok := files[strings.TrimPrefix(wantDir, "/")+"/sort_test.go"]; !ok {
+		t.Errorf("the root file system lacks %s/sort_test.go; it has %d entries", wantDir, len(files))
+	}
 	var be *Error
 	if _, err := Build(context.Background(), Options{Target: "sort", Output: out, KernelDir: fakeKernel(t)}); !errors.As(err, &be) {
 		t.Errorf("Build(sort) (not a test) error = %v; want a user-facing error", err)
+	}
+}
+
+// archive returns the root file system of an image: name → data ("/" for
+// directories, "-> target" for links).
+func archive(t *testing.T, img string) map[string]string {
+	t.Helper()
+	data, err := image.ReadRootfs(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	r := cpio.NewReader(bytes.NewReader(data))
+	for {
+		h, err := r.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", img, err)
+		}
+		b, _ := io.ReadAll(r)
+		switch h.Mode & cpio.TypeMask {
+		case cpio.TypeDir:
+			files[h.Name] = "/"
+		case cpio.TypeLink:
+			files[h.Name] = "-> " + string(b)
+		default:
+			files[h.Name] = string(b)
+		}
+	}
+}
+
+func TestBuildRootfs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"app/go.mod":                 "module example.com/app\n\ngo 1.26\n",
+		"app/cmd/hi/main.go":         "package main\n\nfunc main() {}\n",
+		"app/lib/lib.go":             "package lib\n",
+		"app/lib/lib_test.go":        "package lib\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n",
+		"app/lib/testdata/input.txt": "input\n",
+		"app/lib/.git/config":        "not packed",
+		"rootfs/etc/greeting":        "hello\n",
+		"rootfs/data/a.txt":          "A",
+	})
+	os.Symlink("a.txt", filepath.Join(root, "rootfs/data/link"))
+	app := filepath.Join(root, "app")
+	out := filepath.Join(t.TempDir(), "img")
+	var stderr bytes.Buffer
+	res, err := Build(context.Background(), Options{Target: "./cmd/hi", Output: out, Dir: app, KernelDir: fakeKernel(t), Stderr: &stderr, Rootfs: "../rootfs"})
+	if err != nil {
+		t.Fatalf("Build(--rootfs): %v\n%s", err, &stderr)
+	}
+	if _, err := pvh.Check(out); err != nil {
+		t.Error(err)
+	}
+	want := map[string]string{"data": "/", "data/a.txt": "A", "data/link": "-> a.txt", "etc": "/", "etc/greeting": "hello\n"}
+	if got := archive(t, out); !maps.Equal(got, want) {
+		t.Errorf("root file system = %q; want %q", got, want)
+	}
+	if res.Rootfs.Size == 0 || stderr.Len() != 0 {
+		t.Errorf("Result.Rootfs = %+v, stderr %q", res.Rootfs, &stderr)
+	}
+
+	// unigo test: --rootfs at /, the package directory at its host path.
+	res, err = Build(context.Background(), Options{Target: "./lib", Test: true, Output: out, Dir: app, KernelDir: fakeKernel(t), Stderr: &stderr,
+		Rootfs: filepath.Join(root, "rootfs"), PackPackage: true})
+	if err != nil {
+		t.Fatalf("Build(test, PackPackage): %v\n%s", err, &stderr)
+	}
+	lib := filepath.Join(app, "lib")
+	if res.Dir != lib {
+		t.Errorf("Result.Dir = %q; want %q", res.Dir, lib)
+	}
+	got := archive(t, out)
+	rel := strings.TrimPrefix(lib, "/")
+	for name, data := range map[string]string{"etc/greeting": "hello\n", rel: "/", rel + "/lib_test.go": "package lib\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n", rel + "/testdata/input.txt": "input\n"} {
+		if got[name] != data {
+			t.Errorf("root file system: %s = %q; want %q", name, got[name], data)
+		}
+	}
+	for name := range got {
+		if strings.Contains(name, ".git") || strings.HasPrefix(name, rel+"/") && strings.HasSuffix(name, "go.mod") {
+			t.Errorf("root file system has %s", name)
+		}
+	}
+
+	// A missing directory fails before anything is built.
+	os.Remove(out)
+	_, err = Build(context.Background(), Options{Target: "./cmd/hi", Output: out, Dir: app, KernelDir: fakeKernel(t), Stderr: &stderr, Rootfs: "./nope"})
+	if err == nil || err.Error() != "unigo: --rootfs ./nope: no such directory: pass the directory to pack as the guest's file system" {
+		t.Errorf("Build(--rootfs ./nope) error = %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("Build(--rootfs ./nope) wrote an image")
 	}
 }

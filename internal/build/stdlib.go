@@ -55,6 +55,7 @@ func (b *builder) prepareStd(ctx context.Context) error {
 		return errorf("unigo: %s is not a standard-library package", b.o.Target)
 	}
 	b.entry = VendorEntrySymbol
+	b.stdDir = filepath.Join(goroot, "src", filepath.FromSlash(b.pkg.ImportPath))
 	return b.addKernelFile(filepath.Join(shadow, "src", filepath.FromSlash(b.pkg.ImportPath)))
 }
 

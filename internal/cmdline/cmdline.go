@@ -22,6 +22,8 @@
 // key=value, where key is the text before the first '=':
 //
 //	argv0=enc(name)            the program name, os.Args[0]
+//	cwd=enc(path)              the program's initial working directory
+//	                           (absolute; "/" when absent)
 //	env=enc(NAME)=enc(VALUE)   one environment variable; NAME is non-empty
 //
 // Parameters may appear in any order; env parameters keep their order.
@@ -55,6 +57,9 @@ const ArgPrefix = "a:"
 type Line struct {
 	// Argv0 is the program name (os.Args[0] in the guest).
 	Argv0 string
+	// Cwd is the program's initial working directory in the guest; empty
+	// means "/" and writes no cwd parameter.
+	Cwd string
 	// Env holds environment variables as "NAME=VALUE", in order.
 	Env []string
 	// Args holds the program arguments after Argv0 (os.Args[1:]).
@@ -144,6 +149,9 @@ func unhex(c byte) (byte, bool) {
 func Encode(l Line) (string, error) {
 	toks := make([]string, 0, 2+len(l.Env)+len(l.Args))
 	toks = append(toks, "argv0="+Escape(l.Argv0))
+	if l.Cwd != "" {
+		toks = append(toks, "cwd="+Escape(l.Cwd))
+	}
 	for _, k := range l.Kernel {
 		if k == "" || strings.ContainsAny(k, " \t\n\r\x00") || !strings.Contains(k, "=") {
 			return "", fmt.Errorf("cmdline: kernel parameter %q is not key=value without spaces", k)
@@ -187,6 +195,12 @@ func Decode(s string) (Line, error) {
 				return Line{}, err
 			}
 			l.Argv0 = v
+		case ok && key == "cwd":
+			v, err := Unescape(val)
+			if err != nil {
+				return Line{}, err
+			}
+			l.Cwd = v
 		case ok && key == "env":
 			n, v, ok := strings.Cut(val, "=")
 			if !ok || n == "" {

@@ -19,6 +19,8 @@ func TestEncode(t *testing.T) {
 			"argv0=a%3Db%25c -- a:%C3%BC a:-- a:a:b a:%0A%09%00"},
 		{"env value with =", Line{Argv0: "p", Env: []string{"A==x=", "B="}}, "argv0=p env=A=%3Dx%3D env=B= --"},
 		{"safe set", Line{Argv0: "AZaz09._~:/,+-@"}, "argv0=AZaz09._~:/,+-@ --"},
+		{"cwd", Line{Argv0: "p.test", Cwd: "/home/me/my pkg/ü", Kernel: []string{"unigo.log=warn"}, Env: []string{"A=1"}},
+			"argv0=p.test cwd=/home/me/my%20pkg/%C3%BC unigo.log=warn env=A=1 --"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +61,7 @@ func TestDecode(t *testing.T) {
 		{"console=ttyS0 argv0=x quiet -- a:1 virtio_mmio.device=512@0xfeb00e00:12",
 			Line{Argv0: "x", Args: []string{"1"}, Unknown: []string{"console=ttyS0", "quiet", "virtio_mmio.device=512@0xfeb00e00:12"}}},
 		{"-- -- a:x", Line{Args: []string{"x"}, Unknown: []string{"--"}}},
+		{"cwd=/ cwd=/x%20y -- a:cwd%3Dz", Line{Cwd: "/x y", Args: []string{"cwd=z"}}}, // the last cwd wins
 		{"env=A%3DB=1 --", Line{}}, // rejected below
 	}
 	for _, tt := range tests[:len(tests)-1] {
@@ -76,7 +79,7 @@ func TestDecode(t *testing.T) {
 func TestDecodeErrors(t *testing.T) {
 	for _, in := range []string{
 		"argv0=%", "argv0=%4", "argv0=%zz", "argv0=a=b", "argv0=é",
-		"env=A", "env==1", "env=A%3DB=1", "env=A=%G0",
+		"cwd=a%2", "cwd=a=b", "env=A", "env==1", "env=A%3DB=1", "env=A=%G0",
 		"-- a:%", "-- a:x=y", "-- a:\"",
 	} {
 		if got, err := Decode(in); err == nil {
@@ -86,15 +89,15 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func equal(a, b Line) bool {
-	return a.Argv0 == b.Argv0 && slices.Equal(a.Env, b.Env) && slices.Equal(a.Args, b.Args)
+	return a.Argv0 == b.Argv0 && a.Cwd == b.Cwd && slices.Equal(a.Env, b.Env) && slices.Equal(a.Args, b.Args)
 }
 
 func FuzzRoundTrip(f *testing.F) {
-	f.Add("hello", "HOME", "/root", "bob smith", "")
-	f.Add("", "A", "=%", "--", "a:")
-	f.Add("ü", "\x00", " ", "\t\n", "%41")
-	f.Fuzz(func(t *testing.T, argv0, name, value, a1, a2 string) {
-		l := Line{Argv0: argv0, Args: []string{a1, a2}}
+	f.Add("hello", "/work/pkg", "HOME", "/root", "bob smith", "")
+	f.Add("", "", "A", "=%", "--", "a:")
+	f.Add("ü", "cwd=", "\x00", " ", "\t\n", "%41")
+	f.Fuzz(func(t *testing.T, argv0, cwd, name, value, a1, a2 string) {
+		l := Line{Argv0: argv0, Cwd: cwd, Args: []string{a1, a2}}
 		if name != "" && !strings.Contains(name, "=") {
 			l.Env = []string{name + "=" + value}
 		}

@@ -100,6 +100,7 @@ func kernelMain(proto, info uintptr) {
 	initTime()
 	klog.Stamp = func() uint64 { return uint64(nanotime()) }
 	futexInit()
+	initFS()
 	initFiles()
 	initThreads()
 	startProgram()

@@ -3,6 +3,8 @@ package core
 import (
 	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/mm/kmem"
+	"unigo.dev/unigo/kernel/vfs"
 )
 
 // File descriptors and the objects the kernel serves without a file system:
@@ -28,6 +30,8 @@ const (
 	kindPipeWrite
 	kindEventfd
 	kindEpoll
+	kindVFS // a file, directory or symlink of the file system (ino)
+	kindDev // a character device node (ino holds the node; its rdev says which)
 )
 
 // file is an open file description.
@@ -37,6 +41,13 @@ type file struct {
 	obj   int32 // index into the kind's pool
 	flags uint32
 	seq   uint32 // bumped on every readiness change (for EPOLLET)
+
+	// kindVFS, kindDev
+	ino    vfs.Ino
+	off    int64
+	dirPos int     // getdents64 position
+	buf    uintptr // generated content (procfs), kmem
+	bufLen uintptr
 }
 
 type fdEntry struct {
@@ -98,6 +109,8 @@ const (
 func initFiles() {
 	for i := 0; i < 3; i++ {
 		f := newFile(kindConsole, 0, uint32(linux.O_RDWR))
+		files[f].ino = consoleIno
+		vfs.Ref(consoleIno)
 		fds[i].file = f + 1
 	}
 }
@@ -138,6 +151,12 @@ func releaseFile(i int32) {
 		return
 	}
 	releaseObject(f.kind, f.obj)
+	if f.ino != 0 {
+		vfs.Unref(f.ino)
+	}
+	if f.buf != 0 {
+		kmem.Free(f.buf, f.bufLen)
+	}
 	// Drop epoll registrations of this file.
 	for j := range epitems {
 		if epitems[j].used && epitems[j].file == i {

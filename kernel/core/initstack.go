@@ -18,6 +18,7 @@ import (
 //
 //	unigo.log=LEVEL   kernel log level on the console: error, warn (the
 //	                  default), info or debug; the ring keeps everything
+//	cwd=PATH          the program's initial working directory (default /)
 //	unigo.crash=boot  fault on purpose in the kernel after memory setup, to
 //	                  check the crash report (like Linux's sysrq-trigger c)
 
@@ -37,6 +38,7 @@ type kernelOptions struct {
 	nenv     int
 	logLevel klog.Level
 	crash    bool
+	cwd      int // offset of the initial working directory, -1 if absent
 }
 
 var kopts kernelOptions
@@ -95,6 +97,7 @@ func cstr(off int) string {
 
 func parseCmdline() {
 	kopts.name = -1
+	kopts.cwd = -1
 	kopts.logLevel = klog.LevelWarn
 	line := rawCmdline[:cmdlineLen]
 	afterSep := false
@@ -138,6 +141,8 @@ func parseCmdline() {
 					kopts.env[kopts.nenv] = off
 					kopts.nenv++
 				}
+			case hasPrefix(tok, "cwd="):
+				kopts.cwd = addString(tok[4:])
 			case string(tok) == "unigo.crash=boot":
 				kopts.crash = true
 			case hasPrefix(tok, "unigo.log="):

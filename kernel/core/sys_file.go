@@ -2,11 +2,21 @@ package core
 
 import (
 	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/vfs"
 )
 
 func fileRead(f *file, b []byte) uintptr {
 	nb := nonblock(f)
 	switch f.kind {
+	case kindVFS:
+		if vfs.IsDir(f.ino) {
+			return errno(linux.EISDIR)
+		}
+		n, e := vfsRead(f, b, f.off)
+		f.off += int64(n)
+		return ret(n, e)
+	case kindDev:
+		return devRead(f, b)
 	case kindConsole:
 		return consoleRead(b, nb)
 	case kindPipeRead:
@@ -20,6 +30,15 @@ func fileRead(f *file, b []byte) uintptr {
 func fileWrite(f *file, b []byte) uintptr {
 	nb := nonblock(f)
 	switch f.kind {
+	case kindVFS:
+		if f.flags&linux.O_APPEND != 0 {
+			f.off = vfs.Size(f.ino)
+		}
+		n, e := vfsWrite(f, b, f.off)
+		f.off += int64(n)
+		return ret(n, e)
+	case kindDev:
+		return devWrite(f, b)
 	case kindConsole:
 		return consoleWrite(b)
 	case kindPipeWrite:
@@ -120,19 +139,6 @@ func sysClose(a sysArgs) uintptr {
 	return 0
 }
 
-// sysOpenat implements Linux syscall openat(2): there is no file system
-// yet, so every path is absent.
-func sysOpenat(a sysArgs) uintptr {
-	var name [256]byte
-	if _, ok := userString(a[1], name[:]); !ok {
-		return errno(linux.EFAULT)
-	}
-	return errno(linux.ENOENT)
-}
-
-// sysOpen implements Linux syscall open(2).
-func sysOpen(a sysArgs) uintptr { return sysOpenat(sysArgs{0, a[0], a[1], a[2]}) }
-
 func fillStat(f *file, addr uintptr) uintptr {
 	b, ok := userBytes(addr, 144, true)
 	if !ok {
@@ -164,20 +170,10 @@ func sysFstat(a sysArgs) uintptr {
 	if !ok {
 		return errno(linux.EBADF)
 	}
+	if f.ino != 0 {
+		return fillStatIno(f.ino, a[1])
+	}
 	return fillStat(f, a[1])
-}
-
-// sysNewfstatat implements Linux syscall newfstatat(2).
-func sysNewfstatat(a sysArgs) uintptr {
-	var name [256]byte
-	n, ok := userString(a[1], name[:])
-	if !ok {
-		return errno(linux.EFAULT)
-	}
-	if n == 0 && a[3]&linux.AT_EMPTY_PATH != 0 {
-		return sysFstat(sysArgs{a[0], a[2]})
-	}
-	return errno(linux.ENOENT)
 }
 
 // sysFcntl implements Linux syscall fcntl(2).
@@ -254,6 +250,13 @@ func sysIoctl(a sysArgs) uintptr {
 		case kindPipeRead:
 			p := &pipes[f.obj]
 			n = uint32(p.wpos - p.rpos)
+		case kindVFS:
+			if vfs.IsDir(f.ino) {
+				return errno(linux.ENOTTY)
+			}
+			if sz := vfs.Size(f.ino); sz > f.off {
+				n = uint32(sz - f.off)
+			}
 		case kindConsole:
 			if consoleHasInput() {
 				n = 1
@@ -285,10 +288,50 @@ func sysIoctl(a sysArgs) uintptr {
 
 // sysLseek implements Linux syscall lseek(2).
 func sysLseek(a sysArgs) uintptr {
-	if _, _, ok := fileOf(a[0]); !ok {
+	f, _, ok := fileOf(a[0])
+	if !ok {
 		return errno(linux.EBADF)
 	}
-	return errno(linux.ESPIPE)
+	if !positioned(f) {
+		return errno(linux.ESPIPE)
+	}
+	if f.kind == kindDev {
+		return 0
+	}
+	off, whence := int64(a[1]), a[2]
+	size := vfs.Size(f.ino)
+	if f.buf != 0 {
+		size = int64(f.bufLen)
+	}
+	var n int64
+	switch whence {
+	case linux.SEEK_SET:
+		n = off
+	case linux.SEEK_CUR:
+		n = f.off + off
+	case linux.SEEK_END:
+		n = size + off
+	case linux.SEEK_DATA:
+		if off >= size {
+			return errno(linux.ENXIO)
+		}
+		n = off
+	case linux.SEEK_HOLE:
+		if off >= size {
+			return errno(linux.ENXIO)
+		}
+		n = size
+	default:
+		return errno(linux.EINVAL)
+	}
+	if n < 0 {
+		return errno(linux.EINVAL)
+	}
+	f.off = n
+	if vfs.IsDir(f.ino) {
+		f.dirPos = int(n)
+	}
+	return uintptr(n)
 }
 
 // sysDup implements Linux syscall dup(2).
@@ -508,7 +551,9 @@ func sysEpollCtl(a sysArgs) uintptr {
 	if epf.kind != kindEpoll || epfd == fd {
 		return errno(linux.EINVAL)
 	}
-	_ = tf
+	if tf.kind == kindVFS || tf.kind == kindDev {
+		return errno(linux.EPERM) // regular files and directories cannot be polled
+	}
 	ep := epf.obj
 	var events uint32
 	var data uint64

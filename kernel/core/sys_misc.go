@@ -114,19 +114,6 @@ func sysSysinfo(a sysArgs) uintptr {
 	return 0
 }
 
-// sysGetcwd implements Linux syscall getcwd(2): the root, until the VFS.
-func sysGetcwd(a sysArgs) uintptr {
-	if a[1] < 2 {
-		return errno(linux.ERANGE)
-	}
-	b, ok := userBytes(a[0], 2, true)
-	if !ok {
-		return errno(linux.EFAULT)
-	}
-	b[0], b[1] = '/', 0
-	return 2
-}
-
 // userString copies a NUL-terminated string from the program into dst and
 // returns its length; ok is false on a bad pointer or if it does not fit.
 func userString(addr uintptr, dst []byte) (int, bool) {
@@ -146,27 +133,3 @@ func userString(addr uintptr, dst []byte) (int, bool) {
 }
 
 var exePath = "/init"
-
-// sysReadlinkat implements Linux syscall readlinkat(2) for /proc/self/exe.
-func sysReadlinkat(a sysArgs) uintptr {
-	return readlink(a[1], a[2], a[3])
-}
-
-// sysReadlink implements Linux syscall readlink(2).
-func sysReadlink(a sysArgs) uintptr { return readlink(a[0], a[1], a[2]) }
-
-func readlink(path, buf, size uintptr) uintptr {
-	var name [256]byte
-	n, ok := userString(path, name[:])
-	if !ok {
-		return errno(linux.EFAULT)
-	}
-	if string(name[:n]) != "/proc/self/exe" {
-		return errno(linux.ENOENT)
-	}
-	b, ok := userBytes(buf, size, true)
-	if !ok {
-		return errno(linux.EFAULT)
-	}
-	return uintptr(copy(b, exePath))
-}

@@ -73,6 +73,8 @@ func TestTrapPathAllocationFree(t *testing.T) {
 		prefix + "core.initMemory":   true,
 		prefix + "core.parseCmdline": true,
 		prefix + "random.Init":       true,
+		prefix + "core.initFS":       true,
+		prefix + "core.initProc":     true,
 		// Boot entry points.
 		prefix + "arch/amd64.entry64":    true,
 		prefix + "arch/amd64.pvh64":      true,

@@ -549,3 +549,23 @@ func fixParent(i, oldDir, newDir Ino) {
 		in(newDir).nlink++
 	}
 }
+
+// LinkSynthetic names a synthetic inode from [NewSynthetic] (a generated
+// file or a dynamic directory) in dir; the kernel builds /proc with it.
+func LinkSynthetic(dir Ino, name []byte, i Ino) linux.Errno {
+	if e := validName(name); e != 0 {
+		return e
+	}
+	if _, e := Lookup(dir, name); e == 0 {
+		return linux.EEXIST
+	}
+	if e := link(dir, name, i); e != 0 {
+		return e
+	}
+	if IsDir(i) {
+		in(i).parent = dir
+		in(i).nlink = 2
+		in(dir).nlink++
+	}
+	return 0
+}
