@@ -6,6 +6,7 @@ import (
 	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/arch/amd64"
 	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/mm/kmem"
 	"unigo.dev/unigo/kernel/mm/vma"
 	"unigo.dev/unigo/kernel/random"
@@ -91,6 +92,14 @@ func initFS() {
 				S(" (").U(uint64(n)).S(" entries unpacked)").End()
 		} else {
 			klog.Info("fs").S("rootfs: ").U(uint64(n)).S(" entries, ").U(uint64(s.memsz)).S(" bytes").End()
+		}
+		// The archive is now in ramfs: give its pages back.
+		start, end := mm.PageUp(s.vaddr), mm.PageDown(s.vaddr+s.memsz)
+		if start < end {
+			vmas.Remove(start, end)
+			kpt.UnmapRange(start, end, nil)
+			amd64.WriteCR3(amd64.ReadCR3())
+			frames.AddRange(start, end)
 		}
 	}
 
