@@ -800,11 +800,15 @@ func sysFsync(a sysArgs) uintptr {
 // sysSync implements Linux syscall sync(2).
 func sysSync(a sysArgs) uintptr { return 0 }
 
+var cwdBuf [vfs.PathMax]byte
+
 // sysGetcwd implements Linux syscall getcwd(2).
 func sysGetcwd(a sysArgs) uintptr {
-	var buf [vfs.PathMax]byte
-	p, ok := vfs.PathOf(cwd, buf[:])
+	p, ok := vfs.PathOf(cwd, cwdBuf[:])
 	if !ok {
+		if vfs.Linked(cwd) {
+			return errno(linux.ENAMETOOLONG) // Go's os.Getwd then walks ".." itself
+		}
 		return errno(linux.ENOENT)
 	}
 	if uintptr(len(p)+1) > a[1] {
@@ -1035,6 +1039,9 @@ func sysCopyFileRange(a sysArgs) uintptr {
 		return errno(linux.EINVAL)
 	}
 	inOff, outOff := &in.off, &out.off
+	if in.ino == out.ino && a[1] == 0 && a[3] == 0 {
+		return errno(linux.EINVAL) // the same file through one offset: ranges overlap
+	}
 	var io, oo int64
 	if a[1] != 0 {
 		if !userRange(a[1], 8, true) {

@@ -569,3 +569,6 @@ func LinkSynthetic(dir Ino, name []byte, i Ino) linux.Errno {
 	}
 	return 0
 }
+
+// Linked reports whether i still has a name (directories: is not removed).
+func Linked(i Ino) bool { return in(i).nlink > 0 }
