@@ -9,6 +9,12 @@
 // Standard-library packages cannot import modules, so their test binaries are
 // built against a shadow GOROOT whose src/vendor holds the kernel; see
 // docs/adr/0002-building-guests.md.
+//
+// With [Options.Rootfs] or [Options.PackPackage], files go into the image
+// too: package [unigo.dev/unigo/internal/rootfs] packs them into a cpio
+// archive and package [unigo.dev/unigo/internal/image] appends it as an
+// extra PT_LOAD segment, which the guest kernel unpacks as its root file
+// system.
 package build
 
 import (

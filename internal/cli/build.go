@@ -10,14 +10,17 @@ import (
 )
 
 func runBuild(e *env, args []string) int {
-	fs := newFlagSet(e, "build", "[-o image] [package]",
+	fs := newFlagSet(e, "build", "[-o image] [--rootfs dir] [package]",
 		"Build compiles a Go main package (an import path, a directory such as ./cmd/x,\n"+
 			"or a .go file) with the stock go command for linux/amd64, links the unigo\n"+
 			"kernel in without touching your files, and writes a bootable image.\n"+
 			"The default package is the current directory; the default image is\n"+
-			"<package directory name>.img.")
+			"<package directory name>.img. With --rootfs the directory's files are\n"+
+			"packed into the image and become the guest's file system (dir/etc/hosts\n"+
+			"is /etc/hosts in the guest).")
 	out := fs.String("o", "", "write the image to `file`")
 	tags := fs.String("tags", "", "comma-separated build `tags` for the go command")
+	rootfs := fs.String("rootfs", "", rootfsUsage)
 	target, rest, status, ok := splitArgs(e, fs, args)
 	if !ok {
 		return status
@@ -31,7 +34,7 @@ func runBuild(e *env, args []string) int {
 	if *out == "" {
 		*out = defaultImageName(target)
 	}
-	_, err := build.Build(context.Background(), build.Options{Target: target, Output: *out, Tags: *tags, Stderr: e.stderr})
+	_, err := build.Build(context.Background(), build.Options{Target: target, Output: *out, Tags: *tags, Stderr: e.stderr, Rootfs: *rootfs})
 	if err != nil {
 		return e.fail(err)
 	}

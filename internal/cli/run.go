@@ -26,22 +26,25 @@ func runRun(e *env, args []string) int {
 	if target == "" {
 		return e.errorf(ExitUsage, "unigo: run: no image or package given: try 'unigo run hello.img' or 'unigo run ./examples/hello'")
 	}
-	image, argv0, cleanup, status := e.imageFor(target, f.tags)
+	image, argv0, cleanup, status := e.imageFor(target, &f)
 	defer cleanup()
 	if image == "" {
 		return status
 	}
-	return e.boot(&f, image, argv0, rest)
+	return e.boot(&f, image, argv0, "", rest)
 }
 
 // imageFor returns the image to boot for target: target itself when it is
 // an image file, otherwise a freshly built image in a temporary directory
 // that cleanup removes. On failure image is "" and status is the exit status.
-func (e *env) imageFor(target, tags string) (image, argv0 string, cleanup func(), status int) {
+func (e *env) imageFor(target string, f *vmFlags) (image, argv0 string, cleanup func(), status int) {
 	cleanup = func() {}
 	st, err := os.Stat(target)
 	switch {
 	case err == nil && !st.IsDir() && !strings.HasSuffix(target, ".go"):
+		if f.rootfs != "" {
+			return "", "", cleanup, e.errorf(ExitUsage, "unigo: --rootfs %s: %s is already an image: pass the package to build instead, or rebuild it with 'unigo build --rootfs %s'", f.rootfs, target, f.rootfs)
+		}
 		if _, err := pvh.Check(target); err != nil {
 			if errors.Is(err, pvh.ErrNotUnigo) {
 				return "", "", cleanup, e.errorf(ExitError, "unigo: %s is not a unigo image (no PVH boot note): build it with 'unigo build'", target)
@@ -59,7 +62,7 @@ func (e *env) imageFor(target, tags string) (image, argv0 string, cleanup func()
 	cleanup = func() { os.RemoveAll(tmp) }
 	name := strings.TrimSuffix(defaultImageName(target), ".img")
 	res, err := build.Build(context.Background(), build.Options{
-		Target: target, Output: filepath.Join(tmp, name), Tags: tags, Stderr: e.stderr,
+		Target: target, Output: filepath.Join(tmp, name), Tags: f.tags, Stderr: e.stderr, Rootfs: f.rootfs,
 	})
 	if err != nil {
 		return "", "", cleanup, e.fail(err)

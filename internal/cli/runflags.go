@@ -52,7 +52,10 @@ type vmFlags struct {
 	klog    string
 	kargs   multiFlag
 	cpu     string
+	rootfs  string
 }
+
+const rootfsUsage = "pack the files under `dir` into the image as the guest's root file system"
 
 func (f *vmFlags) register(fs *flag.FlagSet) {
 	f.mem = qemu.DefaultMemoryMiB
@@ -71,6 +74,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
 	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
+	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")
 	fs.Var(&f.kargs, "kernel-arg", "extra kernel `parameter` key=value (repeatable), e.g. unigo.crash=boot")
 }
 
@@ -95,8 +99,9 @@ func (f *vmFlags) guestEnv() ([]string, error) {
 }
 
 // boot runs image under QEMU with the given program arguments and returns
-// unigo's exit status. argv0 is the guest's program name.
-func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
+// unigo's exit status. argv0 is the guest's program name; cwd its working
+// directory ("" for /).
+func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int {
 	guestEnv, err := f.guestEnv()
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
@@ -109,7 +114,7 @@ func (e *env) boot(f *vmFlags, image, argv0 string, progArgs []string) int {
 	if need, err := pvh.MinMemoryMiB(image); err == nil && int(f.mem) < need {
 		return e.errorf(ExitUsage, "unigo: -m %dM is too small for %s: the image needs at least %d MiB", int(f.mem), filepath.Base(image), need)
 	}
-	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Kernel: append([]string{"unigo.log=" + f.klog}, f.kargs...), Env: guestEnv, Args: progArgs})
+	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Cwd: cwd, Kernel: append([]string{"unigo.log=" + f.klog}, f.kargs...), Env: guestEnv, Args: progArgs})
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}

@@ -17,7 +17,10 @@ func runTest(e *env, args []string) int {
 			"linked in, boots it under QEMU and reports its result. Standard-library\n"+
 			"packages work too (unigo test sort). Flags after -- go to the test binary,\n"+
 			"e.g. unigo test ./pkg -- -test.run TestX -test.v. With -c the image is\n"+
-			"only built (to -o, default <package>.test).")
+			"only built (to -o, default <package>.test).\n"+
+			"The package's directory (with its testdata) is packed into the image at\n"+
+			"its host path and is the test's working directory, as with go test;\n"+
+			"--rootfs dir adds dir's files at the guest's root.")
 	var f vmFlags
 	f.register(fs.FlagSet)
 	compileOnly := fs.Bool("c", false, "build the test image but do not run it")
@@ -48,6 +51,7 @@ func runTest(e *env, args []string) int {
 	start := time.Now()
 	res, err := build.Build(context.Background(), build.Options{
 		Target: target, Test: true, Output: image, Tags: f.tags, Stderr: e.stderr,
+		Rootfs: f.rootfs, PackPackage: true,
 	})
 	if err != nil {
 		status := e.fail(err)
@@ -59,7 +63,7 @@ func runTest(e *env, args []string) int {
 	}
 	// As go test does: a test binary that calls os.Exit(0) early fails.
 	progArgs := append([]string{"-test.paniconexit0"}, rest...)
-	status = e.boot(&f, res.Image, res.Name+".test", progArgs)
+	status = e.boot(&f, res.Image, res.Name+".test", res.Dir, progArgs)
 	if f.dryRun {
 		return status
 	}
