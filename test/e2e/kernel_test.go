@@ -53,7 +53,8 @@ func TestGuestABI(t *testing.T) {
 }
 
 // TestStdlibInGuest boots the tests of standard-library packages. Skipped
-// tests need what later work brings (files: the VFS; sockets: networking).
+// tests need what a unikernel does not have (exec) or later work brings
+// (sockets: networking).
 func TestStdlibInGuest(t *testing.T) {
 	setup(t)
 	cases := []struct {
@@ -67,8 +68,16 @@ func TestStdlibInGuest(t *testing.T) {
 		{pkg: "strconv"},
 		{pkg: "container/heap"},
 		{pkg: "encoding/json", skip: "^TestHTTPDecoding$", why: "needs sockets (httptest)", mem: "512M"},
-		{pkg: "sync", skip: "^(ExampleOnceValues|TestMutexMisuse|TestIssue76126)$",
-			why: "ExampleOnceValues reads a file (needs the VFS); the others re-run the test binary as a subprocess (no exec in a unikernel)", mem: "256M"},
+		{pkg: "sync", skip: "^(TestMutexMisuse|TestIssue76126)$",
+			why: "they re-run the test binary as a subprocess (no exec in a unikernel)", mem: "256M"},
+		// Packages that read files and testdata (the package directory is
+		// packed into the guest's root file system).
+		{pkg: "archive/tar", mem: "256M"},
+		{pkg: "archive/zip", mem: "256M"},
+		{pkg: "compress/gzip", skip: "^Example_compressingReader$", why: "starts an HTTP server (sockets)", mem: "256M"},
+		{pkg: "image/png", mem: "256M"},
+		{pkg: "io/fs", mem: "256M"},
+		{pkg: "path/filepath", skip: "^TestBug3486$", why: "walks all of GOROOT; only the package directory is packed", mem: "256M"},
 	}
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.pkg, "/", "_"), func(t *testing.T) {
