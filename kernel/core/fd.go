@@ -14,8 +14,8 @@ import (
 const (
 	maxFDs      = 1024
 	maxFiles    = 1024
-	maxPipes    = 64
-	maxEventfds = 64
+	maxPipes    = 1024
+	maxEventfds = 256
 	maxEpolls   = 16
 	maxEpItems  = 1024
 	pipeSize    = 64 << 10
@@ -193,7 +193,9 @@ func releaseObject(kind fileKind, obj int32) {
 
 func pipeMaybeFree(p *pipe) {
 	if p.readers == 0 && p.writers == 0 {
-		freePages(p.buf-directMapBase, pipeSize/4096)
+		if p.buf != 0 {
+			freePages(p.buf-directMapBase, pipeSize/4096)
+		}
 		*p = pipe{}
 	}
 	wakeAll(waitKeyPipe)
@@ -382,6 +384,17 @@ func pipeWrite(p *pipe, b []byte, nb bool) uintptr {
 				return errno(linux.EINTR)
 			}
 			continue
+		}
+		if p.buf == 0 {
+			// The buffer is allocated on the first write.
+			pa, ok := allocPages(pipeSize / 4096)
+			if !ok {
+				if n > 0 {
+					return uintptr(n)
+				}
+				return errno(linux.ENOMEM)
+			}
+			p.buf = directMapBase + pa
 		}
 		for n < len(b) && p.wpos-p.rpos < pipeSize {
 			*(*byte)(kptr(p.buf + uintptr(p.wpos%pipeSize))) = b[n]

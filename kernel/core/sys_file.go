@@ -423,23 +423,17 @@ func sysPipe2(a sysArgs) uintptr {
 	if pi < 0 {
 		return errno(linux.ENFILE)
 	}
-	buf, ok := allocPages(pipeSize / 4096)
-	if !ok {
-		return errno(linux.ENOMEM)
-	}
 	fl := uint32(flags & linux.O_NONBLOCK)
 	r := newFile(kindPipeRead, int32(pi), fl|linux.O_RDONLY)
 	if r < 0 {
-		freePages(buf, pipeSize/4096)
 		return errno(linux.ENFILE)
 	}
 	w := newFile(kindPipeWrite, int32(pi), fl|linux.O_WRONLY)
 	if w < 0 {
 		files[r] = file{}
-		freePages(buf, pipeSize/4096)
 		return errno(linux.ENFILE)
 	}
-	pipes[pi] = pipe{used: true, buf: directMapBase + buf, readers: 1, writers: 1, rfile: r, wfile: w}
+	pipes[pi] = pipe{used: true, readers: 1, writers: 1, rfile: r, wfile: w}
 	cloexec := flags&linux.O_CLOEXEC != 0
 	rfd := installFD(r, 0, cloexec)
 	wfd := -1

@@ -133,6 +133,9 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 	mode32 := vfs.Mode(ino)
 	typ := mode32 & linux.S_IFMT
 	if typ == linux.S_IFLNK && flags&linux.O_PATH == 0 {
+		if flags&linux.O_DIRECTORY != 0 {
+			return errno(linux.ENOTDIR)
+		}
 		return errno(linux.ELOOP)
 	}
 	if flags&linux.O_DIRECTORY != 0 && typ != linux.S_IFDIR {
@@ -653,6 +656,22 @@ func sysFchmodat(a sysArgs) uintptr {
 	ino, e := lookupAt(a[0], a[1], 0)
 	if e != 0 {
 		return errno(e)
+	}
+	vfs.Chmod(ino, uint32(a[2]))
+	return 0
+}
+
+// sysFchmodat2 implements Linux syscall fchmodat2(2).
+func sysFchmodat2(a sysArgs) uintptr {
+	if a[3]&^(linux.AT_SYMLINK_NOFOLLOW|linux.AT_EMPTY_PATH) != 0 {
+		return errno(linux.EINVAL)
+	}
+	ino, e := lookupAt(a[0], a[1], a[3])
+	if e != 0 {
+		return errno(e)
+	}
+	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFLNK {
+		return errno(linux.EOPNOTSUPP) // as Linux: symlinks have no mode
 	}
 	vfs.Chmod(ino, uint32(a[2]))
 	return 0

@@ -34,6 +34,27 @@ func sysUname(a sysArgs) uintptr {
 // sysGetid implements getuid(2), geteuid(2), getgid(2), getegid(2): root.
 func sysGetid(a sysArgs) uintptr { return 0 }
 
+// sysGetresid implements getresuid(2) and getresgid(2): all three are 0.
+func sysGetresid(a sysArgs) uintptr {
+	for _, p := range a[:3] {
+		if !userRange(p, 4, true) {
+			return errno(linux.EFAULT)
+		}
+		put32(p, 0)
+	}
+	return 0
+}
+
+// sysGetgroups implements Linux syscall getgroups(2): no supplementary
+// groups.
+func sysGetgroups(a sysArgs) uintptr { return 0 }
+
+// sysSetid implements setuid(2), setgid(2), setreuid(2), setregid(2),
+// setresuid(2), setresgid(2), setgroups(2), setfsuid(2) and setfsgid(2):
+// one program running as root, so the change is accepted and identity
+// stays root.
+func sysSetid(a sysArgs) uintptr { return 0 }
+
 // sysArchPrctl implements Linux syscall arch_prctl(2).
 func sysArchPrctl(a sysArgs) uintptr {
 	tf := cur().frame()

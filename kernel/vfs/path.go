@@ -27,6 +27,9 @@ func resolve(start Ino, path []byte, flags int, depth *int) (Ino, linux.Errno) {
 	if path[0] == '/' {
 		cur = root
 	}
+	if path[len(path)-1] == '/' {
+		flags |= Directory // a trailing slash names a directory
+	}
 	for len(path) > 0 {
 		for len(path) > 0 && path[0] == '/' {
 			path = path[1:]

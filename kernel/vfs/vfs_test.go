@@ -332,3 +332,24 @@ func TestNoGoAllocs(t *testing.T) {
 		t.Errorf("VFS operations allocate %v times on the Go heap", n)
 	}
 }
+
+func TestTrailingSlash(t *testing.T) {
+	setup(t)
+	mkdirp(t, "/d")
+	writeFile(t, "/f", "x")
+	Symlink(Root(), []byte("ld"), []byte("d"))
+	for _, tt := range []struct {
+		path  string
+		flags int
+		want  linux.Errno
+	}{
+		{"/d/", 0, 0},
+		{"/f/", 0, linux.ENOTDIR},
+		{"/ld/", 0, 0}, // a trailing slash follows the link even without Follow
+		{"/f//", Follow, linux.ENOTDIR},
+	} {
+		if _, e := Resolve(Root(), []byte(tt.path), tt.flags); e != tt.want {
+			t.Errorf("Resolve(%q) = %v; want %v", tt.path, e, tt.want)
+		}
+	}
+}
