@@ -220,3 +220,31 @@ func TestRegularFileNotPollable(t *testing.T) {
 		t.Errorf("epoll_ctl on a regular file = %v; want EPERM", err)
 	}
 }
+
+// TestDeletedFilesFreeMemory: writing and deleting files does not leak
+// memory (ramfs gives pages back when the last name and descriptor go).
+func TestDeletedFilesFreeMemory(t *testing.T) {
+	free := func() uint64 {
+		var si syscall.Sysinfo_t
+		syscall.Sysinfo(&si)
+		return si.Freeram * uint64(si.Unit)
+	}
+	dir := t.TempDir()
+	data := bytes.Repeat([]byte("m"), 4<<20)
+	p := filepath.Join(dir, "f")
+	os.WriteFile(p, data, 0o644) // warm up
+	os.Remove(p)
+	before := free()
+	for i := 0; i < 20; i++ { // 80 MiB written in total
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := free()
+	if before > after && before-after > 16<<20 {
+		t.Errorf("free memory fell by %d MiB after writing and deleting 80 MiB", (before-after)>>20)
+	}
+}
