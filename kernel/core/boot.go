@@ -87,6 +87,9 @@ func kernelMain(proto, info uintptr) {
 	}
 	parseCmdline()
 	klog.Threshold = kopts.logLevel
+	if kopts.selftestLinuxBoot && proto == amd64.BootPVH {
+		reenterLinuxBoot()
+	}
 	klog.Info("boot").S("unigo kernel (").S(protoName(proto)).S("), ").
 		U(uint64(boot.RAMBytes() >> 20)).S(" MiB RAM, xsave ").U(uint64(amd64.Features.XSaveSize)).End()
 
@@ -186,6 +189,38 @@ func shutdown(status int) {
 func fatal(msg string) {
 	klog.Error("panic").S(msg).End()
 	shutdown(exitKernelPanic)
+}
+
+// linuxBootParams is a struct boot_params ("zero page") built from the PVH
+// boot information for the Linux-boot-protocol self-test.
+var linuxBootParams [4096]byte
+
+// reenterLinuxBoot restarts the boot through the 64-bit Linux boot protocol
+// entry with a boot_params describing the same machine, so that path (used
+// by VMMs without PVH, such as older Firecracker) runs in the tests here.
+func reenterLinuxBoot() {
+	bp := linuxBootParams[:]
+	put := func(off int, v uint64, n int) {
+		for k := 0; k < n; k++ {
+			bp[off+k] = byte(v >> (8 * k))
+		}
+	}
+	put(0x202, 0x53726448, 4) // hdr.header "HdrS"
+	put(0x206, 0x020f, 2)     // hdr.version 2.15
+	put(0x228, uint64(boot.Cmdline), 4)
+	put(0x238, uint64(boot.CmdlineLen), 4) // cmdline_size
+	n := 0
+	for i := 0; i < boot.NMem && n < 128; i++ {
+		r := &boot.Mem[i]
+		e := 0x2d0 + 20*n
+		put(e, uint64(r.Start), 8)
+		put(e+8, uint64(r.End-r.Start), 8)
+		put(e+16, uint64(r.Kind), 4)
+		n++
+	}
+	bp[0x1e8] = byte(n)
+	klog.Info("boot").S("self-test: re-entering through the 64-bit Linux boot protocol").End()
+	amd64.ReenterLinux64(uintptr(unsafe.Pointer(&linuxBootParams[0])))
 }
 
 // crashOnPurpose writes through a nil pointer from kernel code.

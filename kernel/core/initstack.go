@@ -19,6 +19,8 @@ import (
 //	unigo.log=LEVEL   kernel log level on the console: error, warn (the
 //	                  default), info or debug; the ring keeps everything
 //	cwd=PATH          the program's initial working directory (default /)
+//	unigo.selftest=linuxboot
+//	                  restart a PVH boot through the 64-bit Linux boot entry
 //	unigo.crash=boot  fault on purpose in the kernel after memory setup, to
 //	                  check the crash report (like Linux's sysrq-trigger c)
 
@@ -38,7 +40,9 @@ type kernelOptions struct {
 	nenv     int
 	logLevel klog.Level
 	crash    bool
-	cwd      int // offset of the initial working directory, -1 if absent
+	cwd      int
+	// selftestLinuxBoot restarts a PVH boot through the Linux boot entry.
+	selftestLinuxBoot bool // offset of the initial working directory, -1 if absent
 }
 
 var kopts kernelOptions
@@ -96,6 +100,7 @@ func cstr(off int) string {
 }
 
 func parseCmdline() {
+	kopts = kernelOptions{}
 	kopts.name = -1
 	kopts.cwd = -1
 	kopts.logLevel = klog.LevelWarn
@@ -143,6 +148,8 @@ func parseCmdline() {
 				}
 			case hasPrefix(tok, "cwd="):
 				kopts.cwd = addString(tok[4:])
+			case string(tok) == "unigo.selftest=linuxboot":
+				kopts.selftestLinuxBoot = true
 			case string(tok) == "unigo.crash=boot":
 				kopts.crash = true
 			case hasPrefix(tok, "unigo.log="):

@@ -68,13 +68,15 @@ func TestTrapPathAllocationFree(t *testing.T) {
 	// globals (hooks, the page-table allocator) once. Nothing after boot
 	// may call them.
 	hostOnly := map[string]bool{
-		prefix + "core.SyscallTable": true,
-		prefix + "core.kernelMain":   true,
-		prefix + "core.initMemory":   true,
-		prefix + "core.parseCmdline": true,
-		prefix + "random.Init":       true,
-		prefix + "core.initFS":       true,
-		prefix + "core.initProc":     true,
+		prefix + "core.SyscallTable":         true,
+		prefix + "core.kernelMain":           true,
+		prefix + "core.initMemory":           true,
+		prefix + "core.parseCmdline":         true,
+		prefix + "random.Init":               true,
+		prefix + "core.reenterLinuxBoot":     true,
+		prefix + "arch/amd64.ReenterLinux64": true,
+		prefix + "core.initFS":               true,
+		prefix + "core.initProc":             true,
 		// Boot entry points.
 		prefix + "arch/amd64.entry64":    true,
 		prefix + "arch/amd64.pvh64":      true,

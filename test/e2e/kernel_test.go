@@ -227,3 +227,18 @@ func TestOldCPU(t *testing.T) {
 		t.Errorf("no boot warning about the missing hardware random source:\n%s", r.describe())
 	}
 }
+
+// TestLinuxBootEntry boots through the 64-bit Linux boot protocol entry
+// (the ELF entry point, used by VMMs without PVH such as older Firecracker):
+// the kernel restarts a PVH boot there with a boot_params describing the
+// same machine (unigo.selftest=linuxboot), and the program must run as usual.
+func TestLinuxBootEntry(t *testing.T) {
+	img := image(t, "../../examples/hello")
+	r := unigo(t, "run", timeoutFlag(), "--kernel-log", "info", "--kernel-arg", "unigo.selftest=linuxboot", img, "--", "alice")
+	if !strings.Contains(r.stdout, "unigo kernel (linux64)") {
+		t.Errorf("the kernel did not come up through the Linux boot entry:\n%s", r.describe())
+	}
+	if r.status != 0 || !strings.Contains(r.stdout, "Hello from unigo!\narg[1]=alice\n") || strings.Contains(r.stdout, "arg[2]") {
+		t.Errorf("hello after the Linux boot entry:\n%s", r.describe())
+	}
+}

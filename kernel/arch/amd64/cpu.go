@@ -101,3 +101,7 @@ func TextStart() uintptr
 
 // PCLNTab returns the address of the Go pclntab (its pcHeader).
 func PCLNTab() uintptr
+
+// ReenterLinux64 restarts the boot at the 64-bit Linux boot protocol entry
+// with RSI = bootParams. It does not return.
+func ReenterLinux64(bootParams uintptr)

@@ -186,3 +186,10 @@ hang:
 	HLT
 	JMP hang
 
+
+// ReenterLinux64 restarts the boot through the 64-bit Linux boot protocol
+// entry, as a VMM that uses it would: RSI = boot_params. The kernel uses it
+// to test that path (unigo.selftest=linuxboot). It does not return.
+TEXT ·ReenterLinux64(SB),NOSPLIT|NOFRAME,$0-8
+	MOVQ bootParams+0(FP), SI
+	JMP ·entry64(SB)
