@@ -48,6 +48,8 @@ type file struct {
 	dirPos int     // getdents64 position
 	buf    uintptr // generated content (procfs), kmem
 	bufLen uintptr
+
+	rdwrFIFO bool // a FIFO opened O_RDWR: a read end that also writes
 }
 
 type fdEntry struct {
@@ -63,6 +65,7 @@ type pipe struct {
 	writers    int32
 	rfile      int32
 	wfile      int32
+	fifo       vfs.Ino // the named pipe (FIFO) this pipe serves, if any
 }
 
 type eventfd struct {
@@ -150,6 +153,9 @@ func releaseFile(i int32) {
 	if f.refs > 0 {
 		return
 	}
+	if f.rdwrFIFO {
+		pipes[f.obj].writers--
+	}
 	releaseObject(f.kind, f.obj)
 	if f.ino != 0 {
 		vfs.Unref(f.ino)
@@ -195,6 +201,9 @@ func pipeMaybeFree(p *pipe) {
 	if p.readers == 0 && p.writers == 0 {
 		if p.buf != 0 {
 			freePages(p.buf-directMapBase, pipeSize/4096)
+		}
+		if p.fifo != 0 {
+			vfs.SetAux(p.fifo, 0)
 		}
 		*p = pipe{}
 	}

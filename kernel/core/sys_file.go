@@ -43,6 +43,10 @@ func fileWrite(f *file, b []byte) uintptr {
 		return consoleWrite(b)
 	case kindPipeWrite:
 		return pipeWrite(&pipes[f.obj], b, nb)
+	case kindPipeRead:
+		if f.rdwrFIFO {
+			return pipeWrite(&pipes[f.obj], b, nb)
+		}
 	case kindEventfd:
 		return eventfdWrite(&eventfds[f.obj], b, nb)
 	}

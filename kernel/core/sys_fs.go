@@ -107,7 +107,8 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 			}
 			ino, e = vfs.Resolve(start, p, vfs.Follow)
 			if e == linux.ENOENT {
-				return errno(linux.ENOENT) // dangling: Linux creates the target; rare
+				// A dangling symlink: create its target, as Linux does.
+				ino, e = createThroughLink(dir, ino, last, uint32(mode))
 			}
 			if e != 0 {
 				return errno(e)
@@ -155,8 +156,109 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 	return installVFS(ino, uint32(flags))
 }
 
+// createThroughLink creates the file a dangling symlink (dir/name) points
+// to, following further dangling links up to the usual depth.
+func createThroughLink(dir vfs.Ino, _ vfs.Ino, name []byte, mode uint32) (vfs.Ino, linux.Errno) {
+	for depth := 0; depth < 40; depth++ {
+		link, e := vfs.Lookup(dir, name)
+		if e == linux.ENOENT {
+			return vfs.Create(dir, name, linux.S_IFREG|(mode&0o7777&^umask), 0)
+		}
+		if e != 0 {
+			return 0, e
+		}
+		if vfs.Mode(link)&linux.S_IFMT != linux.S_IFLNK {
+			return link, 0
+		}
+		target, _ := vfs.Readlink(link)
+		d, last, slash, e := vfs.ResolveParent(dir, target)
+		if e != 0 {
+			return 0, e
+		}
+		if slash {
+			return 0, linux.EISDIR
+		}
+		dir, name = d, last
+	}
+	return 0, linux.ELOOP
+}
+
+// openFIFO opens a named pipe: both ends share one pipe, attached to the
+// inode while either end is open. A blocking open waits for the other end;
+// a non-blocking open for writing without readers fails with ENXIO.
+func openFIFO(ino vfs.Ino, flags uint32) uintptr {
+	acc := flags & linux.O_ACCMODE
+	pi := int(vfs.Aux(ino)) - 1
+	if pi < 0 {
+		for i := range pipes {
+			if !pipes[i].used {
+				pi = i
+				break
+			}
+		}
+		if pi < 0 {
+			return errno(linux.ENFILE)
+		}
+		pipes[pi] = pipe{used: true, rfile: -1, wfile: -1, fifo: ino}
+		vfs.SetAux(ino, uint32(pi+1))
+	}
+	p := &pipes[pi]
+	nb := flags&linux.O_NONBLOCK != 0
+	if acc == linux.O_WRONLY && nb && p.readers == 0 {
+		pipeMaybeFree(p)
+		return errno(linux.ENXIO)
+	}
+	kind := kindPipeRead
+	switch acc {
+	case linux.O_RDONLY:
+		p.readers++
+	case linux.O_WRONLY:
+		kind = kindPipeWrite
+		p.writers++
+	default: // O_RDWR: both ends, never blocks (Linux behaviour)
+		p.readers++
+		p.writers++
+	}
+	wakeAll(waitKeyPipe)
+	if !nb && acc != linux.O_RDWR {
+		for (acc == linux.O_RDONLY && p.writers == 0) || (acc == linux.O_WRONLY && p.readers == 0) {
+			if waitOn(waitKeyPipe, 0) == wakeSignal {
+				if acc == linux.O_RDONLY {
+					p.readers--
+				} else {
+					p.writers--
+				}
+				pipeMaybeFree(p)
+				return errno(linux.EINTR)
+			}
+		}
+	}
+	f := newFile(kind, int32(pi), flags&(linux.O_ACCMODE|linux.O_NONBLOCK))
+	if f < 0 {
+		releaseObject(kind, int32(pi))
+		return errno(linux.ENFILE)
+	}
+	files[f].rdwrFIFO = acc == linux.O_RDWR
+	if kind == kindPipeRead {
+		p.rfile = f
+	} else {
+		p.wfile = f
+	}
+	files[f].ino = ino
+	vfs.Ref(ino)
+	fd := installFD(f, 0, flags&linux.O_CLOEXEC != 0)
+	if fd < 0 {
+		releaseFile(f)
+		return errno(linux.EMFILE)
+	}
+	return uintptr(fd)
+}
+
 // installVFS opens inode ino as a new file description and descriptor.
 func installVFS(ino vfs.Ino, flags uint32) uintptr {
+	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFIFO {
+		return openFIFO(ino, flags)
+	}
 	kind := kindVFS
 	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFCHR {
 		kind = kindDev
@@ -526,13 +628,24 @@ func sysRenameat2(a sysArgs) uintptr {
 		a[4]&linux.RENAME_NOREPLACE != 0 && a[4]&linux.RENAME_EXCHANGE != 0 {
 		return errno(linux.EINVAL)
 	}
-	od, oname, _, e := vfs.ResolveParent(os, op)
+	od, oname, oslash, e := vfs.ResolveParent(os, op)
 	if e != 0 {
 		return errno(e)
 	}
-	nd, nname, _, e := vfs.ResolveParent(ns, np)
+	nd, nname, nslash, e := vfs.ResolveParent(ns, np)
 	if e != 0 {
 		return errno(e)
+	}
+	if oslash || nslash {
+		// A trailing slash is allowed only when the source (not followed)
+		// is a directory.
+		src, e := vfs.Lookup(od, oname)
+		if e != 0 {
+			return errno(e)
+		}
+		if !vfs.IsDir(src) {
+			return errno(linux.ENOTDIR)
+		}
 	}
 	return errno(vfs.Rename(od, oname, nd, nname, uint32(a[4])))
 }

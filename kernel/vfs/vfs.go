@@ -572,3 +572,10 @@ func LinkSynthetic(dir Ino, name []byte, i Ino) linux.Errno {
 
 // Linked reports whether i still has a name (directories: is not removed).
 func Linked(i Ino) bool { return in(i).nlink > 0 }
+
+// Aux and SetAux keep one integer for the kernel on inodes that are not
+// synthetic (a FIFO's pipe).
+func Aux(i Ino) uint32 { return in(i).id }
+
+// SetAux sets the integer Aux returns.
+func SetAux(i Ino, v uint32) { in(i).id = v }
