@@ -677,9 +677,16 @@ func sysLinkat(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	nd, nname, _, e := vfs.ResolveParent(ns, np)
+	nd, nname, nslash, e := vfs.ResolveParent(ns, np)
 	if e != 0 {
 		return errno(e)
+	}
+	if nslash {
+		// A new name with a trailing slash asks for a directory.
+		if _, e := vfs.Lookup(nd, nname); e == 0 {
+			return errno(linux.EEXIST)
+		}
+		return errno(linux.ENOENT)
 	}
 	return errno(vfs.Link(nd, nname, src))
 }
