@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -94,7 +95,15 @@ type Result struct {
 	Dir string
 	// Rootfs is the root file system segment (Size 0 when there is none).
 	Rootfs image.Segment
+	// Exe is where a test binary finds itself in the guest (with
+	// PackPackage: a copy of the binary is packed there so that
+	// os.Executable names a real file); "" otherwise.
+	Exe string
 }
+
+// ExeDir is where PackPackage puts a copy of the test binary in the guest.
+const ExeDir = "/unigo/bin"
+
 
 // Error is a user-facing build error; its message is complete.
 type Error struct{ Msg string }
@@ -199,6 +208,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		res.Dir = b.stdDir
 	}
 	if o.Rootfs != "" || o.PackPackage {
+		if o.PackPackage {
+			res.Exe = path.Join(ExeDir, filepath.Base(out))
+		}
 		if res.Rootfs, err = b.addRootfs(res.Dir); err != nil {
 			os.Remove(out) // no image without the files it was asked to carry
 			return nil, err
@@ -218,6 +230,16 @@ func (b *builder) addRootfs(pkgDir string) (image.Segment, error) {
 	if b.o.PackPackage {
 		srcs = append(srcs, rootfs.Source{Dir: pkgDir, At: pkgDir, Name: "package " + b.pkg.ImportPath,
 			SkipVCS: true, MaxFileSize: MaxPackageFile, Exclude: []string{b.out}})
+		// The binary itself (before the archive is appended), so that
+		// os.Executable() is a file tests can open, as under go test.
+		exeDir := filepath.Join(b.tmp, "exe")
+		if err := os.MkdirAll(exeDir, 0o755); err != nil {
+			return image.Segment{}, err
+		}
+		if err := copyFile(filepath.Join(exeDir, filepath.Base(b.out)), b.out); err != nil {
+			return image.Segment{}, err
+		}
+		srcs = append(srcs, rootfs.Source{Dir: exeDir, At: ExeDir, Name: "the test binary"})
 	}
 	f, err := os.CreateTemp(b.tmp, "rootfs-*.cpio")
 	if err != nil {
@@ -508,4 +530,21 @@ func oneLine(s string) string {
 		lines[i] = strings.TrimSpace(lines[i])
 	}
 	return strings.Join(lines, "; ")
+}
+
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

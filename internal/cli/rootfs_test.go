@@ -108,7 +108,7 @@ func TestRootfsBuild(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("unigo test --dry-run = %d: %s", status, stderr)
 	}
-	want := "argv0=p.test cwd=" + cmdline.Escape(pkg) + " unigo.log=warn -- a:-test.paniconexit0 a:-test.v"
+	want := "argv0=/unigo/bin/my%20pkg.test cwd=" + cmdline.Escape(pkg) + " unigo.log=warn -- a:-test.paniconexit0 a:-test.v"
 	if !strings.Contains(stdout, want) {
 		t.Errorf("unigo test --dry-run: want -append with %q, got:\n%s", want, stdout)
 	}

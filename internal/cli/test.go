@@ -63,7 +63,11 @@ func runTest(e *env, args []string) int {
 	}
 	// As go test does: a test binary that calls os.Exit(0) early fails.
 	progArgs := append([]string{"-test.paniconexit0"}, rest...)
-	status = e.boot(&f, res.Image, res.Name+".test", res.Dir, progArgs)
+	argv0 := res.Name + ".test"
+	if res.Exe != "" {
+		argv0 = res.Exe // a real file in the guest: os.Executable() works
+	}
+	status = e.boot(&f, res.Image, argv0, res.Dir, progArgs)
 	if f.dryRun {
 		return status
 	}
