@@ -104,7 +104,6 @@ type Result struct {
 // ExeDir is where PackPackage puts a copy of the test binary in the guest.
 const ExeDir = "/unigo/bin"
 
-
 // Error is a user-facing build error; its message is complete.
 type Error struct{ Msg string }
 

@@ -354,26 +354,35 @@ func ret(n int, e linux.Errno) uintptr {
 // positioned reports whether f supports pread/pwrite/lseek.
 func positioned(f *file) bool { return f.kind == kindVFS || f.kind == kindDev }
 
-// sysPread64 implements Linux syscall pread64(2).
-func sysPread64(a sysArgs) uintptr {
+// positionedArgs checks pread64/pwrite64 arguments and returns the file
+// and the program buffer (written to by pread, read by pwrite).
+func positionedArgs(a sysArgs, pread bool) (*file, []byte, uintptr) {
 	f, _, ok := fileOf(a[0])
 	if !ok {
-		return errno(linux.EBADF)
+		return nil, nil, errno(linux.EBADF)
 	}
 	if !positioned(f) {
-		return errno(linux.ESPIPE)
+		return nil, nil, errno(linux.ESPIPE)
 	}
 	if int64(a[3]) < 0 {
-		return errno(linux.EINVAL)
+		return nil, nil, errno(linux.EINVAL)
 	}
-	b, ok := userBytes(a[1], a[2], true)
+	b, ok := userBytes(a[1], a[2], pread)
 	if !ok {
-		return errno(linux.EFAULT)
+		return nil, nil, errno(linux.EFAULT)
 	}
-	if f.kind == kindDev {
+	return f, b, 0
+}
+
+// sysPread64 implements Linux syscall pread64(2).
+func sysPread64(a sysArgs) uintptr {
+	f, b, e := positionedArgs(a, true)
+	switch {
+	case f == nil:
+		return e
+	case f.kind == kindDev:
 		return devRead(f, b)
-	}
-	if vfs.IsDir(f.ino) {
+	case vfs.IsDir(f.ino):
 		return errno(linux.EISDIR)
 	}
 	return ret(vfsRead(f, b, int64(a[3])))
@@ -381,21 +390,11 @@ func sysPread64(a sysArgs) uintptr {
 
 // sysPwrite64 implements Linux syscall pwrite64(2).
 func sysPwrite64(a sysArgs) uintptr {
-	f, _, ok := fileOf(a[0])
-	if !ok {
-		return errno(linux.EBADF)
-	}
-	if !positioned(f) {
-		return errno(linux.ESPIPE)
-	}
-	if int64(a[3]) < 0 {
-		return errno(linux.EINVAL)
-	}
-	b, ok := userBytes(a[1], a[2], false)
-	if !ok {
-		return errno(linux.EFAULT)
-	}
-	if f.kind == kindDev {
+	f, b, e := positionedArgs(a, false)
+	switch {
+	case f == nil:
+		return e
+	case f.kind == kindDev:
 		return devWrite(f, b)
 	}
 	return ret(vfsWrite(f, b, int64(a[3])))

@@ -1,5 +1,7 @@
 package core
 
+import "unigo.dev/unigo/kernel/internal/num"
+
 // text builds generated file content (procfs) without allocating: it
 // appends into a fixed buffer and silently truncates when full.
 type text struct {
@@ -28,19 +30,11 @@ func (t *text) C(c byte) *text {
 // U appends v in decimal, right-aligned in width columns (0: no padding).
 func (t *text) U(v uint64, width int) *text {
 	var tmp [20]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	for pad := width - (len(tmp) - i); pad > 0; pad-- {
+	d := num.Uint(&tmp, v)
+	for pad := width - len(d); pad > 0; pad-- {
 		t.C(' ')
 	}
-	return t.B(tmp[i:])
+	return t.B(d)
 }
 
 func (t *text) I(v int64) *text {
@@ -54,19 +48,11 @@ func (t *text) I(v int64) *text {
 // X appends v in lower-case hexadecimal, zero-padded to width digits.
 func (t *text) X(v uint64, width int) *text {
 	var tmp [16]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = "0123456789abcdef"[v&15]
-		v >>= 4
-		if v == 0 {
-			break
-		}
-	}
-	for pad := width - (len(tmp) - i); pad > 0; pad-- {
+	d := num.Hex(&tmp, v)
+	for pad := width - len(d); pad > 0; pad-- {
 		t.C('0')
 	}
-	return t.B(tmp[i:])
+	return t.B(d)
 }
 
 func (t *text) bytes() []byte { return t.b[:t.n] }

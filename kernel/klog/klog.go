@@ -11,6 +11,8 @@
 // not log themselves.
 package klog
 
+import "unigo.dev/unigo/kernel/internal/num"
+
 // Level of a message.
 type Level uint8
 
@@ -91,16 +93,7 @@ func (m *Msg) B(b []byte) *Msg {
 // U appends an unsigned decimal.
 func (m *Msg) U(v uint64) *Msg {
 	var tmp [20]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return m.B(tmp[i:])
+	return m.B(num.Uint(&tmp, v))
 }
 
 // I appends a signed decimal.
@@ -114,16 +107,7 @@ func (m *Msg) I(v int64) *Msg {
 // X appends 0x and a hexadecimal number.
 func (m *Msg) X(v uint64) *Msg {
 	var tmp [16]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = "0123456789abcdef"[v&15]
-		v >>= 4
-		if v == 0 {
-			break
-		}
-	}
-	return m.S("0x").B(tmp[i:])
+	return m.S("0x").B(num.Hex(&tmp, v))
 }
 
 // fixed appends v in decimal, zero-padded to width digits.
