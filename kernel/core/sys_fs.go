@@ -101,6 +101,8 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 		switch {
 		case e == 0 && flags&linux.O_EXCL != 0:
 			return errno(linux.EEXIST)
+		case e == 0 && vfs.IsDir(ino):
+			return errno(linux.EISDIR)
 		case e == 0 && vfs.Mode(ino)&linux.S_IFMT == linux.S_IFLNK:
 			if flags&linux.O_NOFOLLOW != 0 {
 				return errno(linux.ELOOP)
@@ -148,7 +150,7 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 	if _, synth := vfs.Synthetic(ino); synth && acc != linux.O_RDONLY {
 		return errno(linux.EACCES)
 	}
-	if flags&linux.O_TRUNC != 0 && typ == linux.S_IFREG && acc != linux.O_RDONLY {
+	if flags&linux.O_TRUNC != 0 && typ == linux.S_IFREG { // Linux truncates even with O_RDONLY
 		if e := vfs.Truncate(ino, 0); e != 0 {
 			return errno(e)
 		}
@@ -397,7 +399,11 @@ func sysPwrite64(a sysArgs) uintptr {
 	case f.kind == kindDev:
 		return devWrite(f, b)
 	}
-	return ret(vfsWrite(f, b, int64(a[3])))
+	off := int64(a[3])
+	if f.flags&linux.O_APPEND != 0 {
+		off = vfs.Size(f.ino) // O_APPEND wins over the offset, as on Linux
+	}
+	return ret(vfsWrite(f, b, off))
 }
 
 // fillStatAt writes a struct stat (x86-64, 144 bytes) for an inode.

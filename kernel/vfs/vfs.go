@@ -303,7 +303,10 @@ func writableDir(dir Ino) linux.Errno {
 	if d.mode&linux.S_IFMT != linux.S_IFDIR {
 		return linux.ENOTDIR
 	}
-	if d.flags&(flagDynamic|flagSynthetic) != 0 || d.nlink == 0 {
+	if d.nlink == 0 {
+		return linux.ENOENT // removed
+	}
+	if d.flags&(flagDynamic|flagSynthetic) != 0 {
 		return linux.EACCES
 	}
 	return 0

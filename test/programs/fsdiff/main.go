@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"text/template"
 	"time"
+	"unsafe"
 )
 
 //go:embed embedded
@@ -85,6 +86,7 @@ func main() {
 		{"chmod", chmod},
 		{"times", chtimes},
 		{"open", openFlags},
+		{"fd", descriptors},
 		{"readdir", readDir},
 		{"temp", temp},
 		{"copy", copies},
@@ -132,17 +134,26 @@ func check(name string, ok bool) {
 // strip replaces the root in s by $ROOT.
 func strip(s string) string { return strings.ReplaceAll(s, root, "$ROOT") }
 
-// rel names p relative to the root.
+// longName is a name of the maximum length (NAME_MAX, 255 bytes).
+var longName = strings.Repeat("n", 255)
+
+// rel names p relative to the root, as written (not cleaned), with
+// longName shortened to "<255 n>".
 func rel(p string) string {
-	r, err := filepath.Rel(root, p)
-	if err != nil || strings.HasPrefix(r, "..") {
-		return strip(p)
+	switch {
+	case p == root:
+		p = "."
+	case strings.HasPrefix(p, root+"/"):
+		p = p[len(root)+1:]
+	default:
+		p = strip(p)
 	}
-	return r
+	return strings.ReplaceAll(p, longName, "<255 n>")
 }
 
-// s names p in the scratch directory.
-func s(p ...string) string { return filepath.Join(append([]string{scratch}, p...)...) }
+// s names p in the scratch directory. It joins without cleaning, so that
+// "..", "." and trailing slashes reach the kernel as written.
+func s(p ...string) string { return scratch + "/" + strings.Join(p, "/") }
 
 var errnoNames = map[syscall.Errno]string{
 	syscall.EPERM: "EPERM", syscall.ENOENT: "ENOENT", syscall.EBADF: "EBADF",
@@ -200,17 +211,25 @@ func try(what string, err error) { fmt.Printf("%s: %s\n", what, kind(err)) }
 
 // describe prints the deterministic facts of fi: the mode; for regular
 // files the size and link count; for symbolic links the size (the length
-// of the target).
+// of the target; for a link to an absolute name under the root, which is
+// longer natively than in the guest, the length past the root).
 func describe(fi fs.FileInfo) string {
 	m := fi.Mode()
 	switch {
 	case m.IsRegular():
 		return fmt.Sprintf("%v size=%d nlink=%d", m, fi.Size(), nlink(fi))
 	case m&fs.ModeSymlink != 0:
+		if absLinks[fi.Name()] {
+			return fmt.Sprintf("%v size=len($ROOT)+%d", m, fi.Size()-int64(len(root)))
+		}
 		return fmt.Sprintf("%v size=%d", m, fi.Size())
 	}
 	return m.String()
 }
+
+// absLinks names the symbolic links the program makes to absolute names
+// under the root.
+var absLinks = map[string]bool{"abs": true, "outside-abs": true}
 
 func nlink(fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -321,7 +340,7 @@ func walkTree() string {
 // ---- sections
 
 func readTree() {
-	j := func(p string) string { return filepath.Join(root, p) }
+	j := func(p string) string { return root + "/" + p } // not cleaned: ".." after a link is the kernel's
 	content(j("a/one.txt"))
 	content(j("link-one"))
 	content(j("link-dir/two.txt"))
@@ -382,7 +401,7 @@ func templates() {
 	}
 	t, err := template.ParseFiles(filepath.Join(root, "templates/greet.tmpl"), filepath.Join(root, "templates/item.tmpl"))
 	must(err, "ParseFiles")
-	fmt.Printf("templates: %s\n", t.DefinedTemplates())
+	fmt.Printf("templates: %s\n", defined(t))
 	var b strings.Builder
 	must(t.ExecuteTemplate(&b, "greet", data), "execute greet")
 	fmt.Print(b.String())
@@ -396,7 +415,7 @@ func templates() {
 
 	t3, err := template.ParseFS(os.DirFS(root), "templates/*.tmpl")
 	must(err, "ParseFS DirFS")
-	fmt.Printf("ParseFS(DirFS) name=%s %s\n", t3.Name(), t3.DefinedTemplates())
+	fmt.Printf("ParseFS(DirFS) name=%s %s\n", t3.Name(), defined(t3))
 
 	_, err = template.ParseFiles(filepath.Join(root, "templates/missing.tmpl"))
 	fmt.Printf("ParseFiles missing: %s\n", kind(err))
@@ -408,6 +427,17 @@ func templates() {
 	must(t.ExecuteTemplate(f, "greet", data), "execute into file")
 	must(f.Close(), "close")
 	content(s("out", "greet.txt"))
+}
+
+// defined lists the templates of t, sorted (DefinedTemplates follows map
+// order).
+func defined(t *template.Template) string {
+	var names []string
+	for _, x := range t.Templates() {
+		names = append(names, x.Name())
+	}
+	slices.Sort(names)
+	return strings.Join(names, " ")
 }
 
 func embedFS() {
@@ -473,6 +503,8 @@ func dirs() {
 	for _, p := range []string{"x/new", "x/m777", "x/m700", "x/m000"} {
 		stat(s(p))
 	}
+	// Not root natively: walking the tree later must be able to open it.
+	must(os.Chmod(s("x/m000"), 0o700), "chmod m000")
 	syscall.Umask(0o077)
 	try("mkdir under umask 077", os.Mkdir(s("x/u077"), 0o777))
 	write(s("x/u077f"), "umask\n")
@@ -699,18 +731,29 @@ func rename() {
 	must(os.MkdirAll(s("full/x"), 0o755), "mkdir full")
 	try("rename d1 d2", os.Rename(s("d1"), s("d2")))
 	content(s("d2/sub/f"))
-	try("rename d2 over an empty dir", os.Rename(s("d2"), s("empty")))
+	// os.Rename refuses an existing directory as the target (EEXIST, a
+	// check in Go); rename(2) replaces an empty one.
+	try("os.Rename d2 over an empty dir", os.Rename(s("d2"), s("empty")))
+	try("rename(2) d2 over an empty dir", syscall.Rename(s("d2"), s("empty")))
 	ls(s("empty"))
 	stat(s("d2"))
-	try("rename dir over a non-empty dir", os.Rename(s("empty"), s("full")))
-	try("rename file over a dir", os.Rename(s("r2"), s("full")))
-	try("rename dir over a file", os.Rename(s("full"), s("r2")))
-	try("rename dir into itself", os.Rename(s("empty"), s("empty/sub/deeper")))
-	try("rename dir to its own child name", os.Rename(s("empty"), s("empty/x")))
-	try("rename . away", os.Rename(s("."), s("dot")))
-	try("rename a/.. ", os.Rename(s("full/.."), s("dotdot")))
+	must(os.Mkdir(s("d2"), 0o755), "mkdir d2")
+	try("rename(2) dir over a non-empty dir", syscall.Rename(s("d2"), s("full")))
+	try("rename(2) file over a dir", syscall.Rename(s("r2"), s("full")))
+	try("rename(2) file over an empty dir", syscall.Rename(s("r2"), s("d2")))
+	try("rename(2) dir over a file", syscall.Rename(s("full"), s("r2")))
+	try("rename(2) dir into itself", syscall.Rename(s("empty"), s("empty/sub/deeper")))
+	try("rename(2) dir to its own child name", syscall.Rename(s("empty"), s("empty/x")))
+	try("rename(2) dir to its grandchild", syscall.Rename(s("empty"), s("empty/sub/x")))
+	try("rename(2) a parent into its child", syscall.Rename(scratch, s("empty/x")))
+	try("rename(2) dir/. away", syscall.Rename(s("."), s("dot")))
+	try("rename(2) dir/.. away", syscall.Rename(s("full/.."), s("dotdot")))
+	try("rename(2) onto dir/.", syscall.Rename(s("d2"), s("full/.")))
+	try("rename(2) d2 d2 (same dir)", syscall.Rename(s("d2"), s("d2")))
+	try("rmdir d2", syscall.Rmdir(s("d2")))
 	try("rename to a trailing slash (file)", os.Rename(s("r2"), s("r4")+"/"))
 	try("rename dir with trailing slashes", os.Rename(s("empty")+"/", s("emptied")+"/"))
+	try("rename file with a trailing slash on the source", os.Rename(s("r2")+"/", s("r5")))
 	// Rename an open directory and keep using it by descriptor.
 	d, err := os.Open(s("emptied"))
 	must(err, "open emptied")
@@ -797,7 +840,7 @@ func symlinks() {
 	}
 	t, err := filepath.EvalSymlinks(s("sym/chain08"))
 	fmt.Printf("EvalSymlinks chain08: %s %s\n", rel(t), kind(err))
-	t, err = filepath.EvalSymlinks(s("sym/dir/../r2"))
+	t, err = filepath.EvalSymlinks(s("sym/dir/../r2")) // EvalSymlinks resolves dir before ..: moved/../r2
 	fmt.Printf("EvalSymlinks dir/../r2: %s %s\n", rel(t), kind(err))
 	_, err = filepath.EvalSymlinks(s("sym/loop1"))
 	fmt.Printf("EvalSymlinks loop1: %s\n", kind(err))
@@ -868,13 +911,16 @@ func hardLinks() {
 func chmod() {
 	p := s("c.txt")
 	write(p, "mode\n")
-	for _, m := range []fs.FileMode{0o600, 0o755, 0o000, 0o4755, 0o2711, 0o1644, 0o644} {
+	// Go maps ModeSetuid, ModeSetgid and ModeSticky to the Unix bits (a
+	// numeric 0o4755 would lose its setuid bit in os.Chmod).
+	for _, m := range []fs.FileMode{0o600, 0o755, 0o000, fs.ModeSetuid | 0o755, fs.ModeSetgid | 0o711,
+		fs.ModeSticky | 0o644, fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky | 0o777, 0o644} {
 		err := os.Chmod(p, m)
 		fi, _ := os.Stat(p)
-		fmt.Printf("chmod %v (%#o): %s -> %v\n", m, uint32(m), kind(err), fi.Mode())
+		fmt.Printf("chmod %v: %s -> %v\n", m, kind(err), fi.Mode())
 	}
-	// Go maps ModeSetuid, ModeSetgid and ModeSticky to the Unix bits.
-	try("chmod setuid|0700", os.Chmod(p, fs.ModeSetuid|0o700))
+	// The raw syscall with file-type bits set: Linux ignores them.
+	try("chmod(2) 0100640", syscall.Chmod(p, syscall.S_IFREG|0o640))
 	stat(p)
 	must(os.Mkdir(s("cd"), 0o755), "mkdir cd")
 	for _, m := range []fs.FileMode{fs.ModeSticky | 0o777, fs.ModeSetgid | 0o750, 0o500, 0o755} {
@@ -1002,6 +1048,90 @@ func openFlags() {
 	z.Close()
 }
 
+// renameat2 flags (linux/fs.h); package syscall has no wrapper.
+const (
+	renameNoreplace = 1 << 0
+	renameExchange  = 1 << 1
+)
+
+func renameat2(oldpath, newpath string, flags int) error {
+	o, err := syscall.BytePtrFromString(oldpath)
+	if err != nil {
+		return err
+	}
+	n, err := syscall.BytePtrFromString(newpath)
+	if err != nil {
+		return err
+	}
+	const sysRenameat2 = 316 // amd64
+	atFDCWD := -100
+	_, _, e := syscall.Syscall6(sysRenameat2, uintptr(atFDCWD), uintptr(unsafe.Pointer(o)),
+		uintptr(atFDCWD), uintptr(unsafe.Pointer(n)), uintptr(flags), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func descriptors() {
+	p := s("fd.txt")
+	write(p, "0123456789")
+	// A duplicated descriptor shares the offset.
+	f, err := os.Open(p)
+	must(err, "open fd.txt")
+	fd2, err := syscall.Dup(int(f.Fd()))
+	must(err, "dup")
+	g := os.NewFile(uintptr(fd2), "dup")
+	buf := make([]byte, 3)
+	f.Read(buf)
+	off, err := g.Seek(0, io.SeekCurrent)
+	fmt.Printf("dup shares the offset: read %q via one, offset %d via the other %s\n", buf, off, kind(err))
+	g.Read(buf)
+	fmt.Printf("read via the dup: %q\n", buf)
+	g.Close()
+	n, err := f.Read(buf)
+	fmt.Printf("original after closing the dup: %q %s\n", buf[:n], kind(err))
+	f.Close()
+	// Two opens do not share it.
+	f1, _ := os.Open(p)
+	f2, _ := os.Open(p)
+	f1.Read(buf)
+	n, _ = f2.Read(buf)
+	fmt.Printf("separate opens: %q\n", buf[:n])
+	f1.Close()
+	f2.Close()
+	// pread on a directory.
+	d, err := os.Open(scratch)
+	must(err, "open scratch")
+	_, err = d.ReadAt(buf, 0)
+	fmt.Printf("pread on a directory: %s\n", kind(err))
+	d.Close()
+	// access(2); X_OK needs an execute bit even for root.
+	for _, c := range []struct {
+		name string
+		mode uint32
+	}{{"bin/tool.sh", 1}, {"a/one.txt", 1}, {"a/one.txt", 4}, {"a/one.txt", 0}, {"link-one", 0}, {"dangling", 0}, {"missing", 0}, {"a/one.txt/x", 0}, {"a", 1}} {
+		fmt.Printf("access %s %d: %s\n", c.name, c.mode, kind(syscall.Access(filepath.Join(root, c.name), c.mode)))
+	}
+	// renameat2.
+	write(s("ra"), "A")
+	write(s("rb"), "B")
+	try("renameat2 NOREPLACE onto an existing file", renameat2(s("ra"), s("rb"), renameNoreplace))
+	try("renameat2 NOREPLACE onto a new name", renameat2(s("ra"), s("rc"), renameNoreplace))
+	try("renameat2 EXCHANGE", renameat2(s("rc"), s("rb"), renameExchange))
+	content(s("rb"))
+	content(s("rc"))
+	must(os.Mkdir(s("rd"), 0o755), "mkdir rd")
+	try("renameat2 EXCHANGE a file and a dir", renameat2(s("rc"), s("rd"), renameExchange))
+	stat(s("rc"))
+	stat(s("rd"))
+	try("renameat2 EXCHANGE with a missing name", renameat2(s("rc"), s("missing"), renameExchange))
+	try("renameat2 NOREPLACE|EXCHANGE", renameat2(s("rc"), s("rd"), renameNoreplace|renameExchange))
+	for _, n := range []string{"rb", "rc", "rd", "fd.txt"} {
+		must(os.Remove(s(n)), "remove "+n)
+	}
+}
+
 func readDir() {
 	must(os.Mkdir(s("many"), 0o755), "mkdir many")
 	// Created in an order unrelated to the sorted one.
@@ -1108,14 +1238,15 @@ func temp() {
 	f, err := os.CreateTemp(s("tmp"), "pre-*.txt")
 	must(err, "CreateTemp")
 	name := filepath.Base(f.Name())
-	fmt.Printf("CreateTemp: dir ok %v, prefix %v, suffix %v, random part %d chars\n",
-		filepath.Dir(f.Name()) == s("tmp"), strings.HasPrefix(name, "pre-"), strings.HasSuffix(name, ".txt"), len(name)-len("pre-.txt"))
+	fmt.Printf("CreateTemp: dir ok %v, prefix %v, suffix %v\n",
+		filepath.Dir(f.Name()) == filepath.Clean(s("tmp")), strings.HasPrefix(name, "pre-"), strings.HasSuffix(name, ".txt"))
 	fi, err := f.Stat()
 	must(err, "stat temp")
 	fmt.Printf("CreateTemp: %s\n", describe(fi))
 	f.WriteString("temporary\n")
 	f.Close()
-	content(f.Name())
+	data, err := os.ReadFile(f.Name())
+	fmt.Printf("read back: %q %s\n", data, kind(err))
 	f2, err := os.CreateTemp(s("tmp"), "pre-*.txt")
 	must(err, "CreateTemp 2")
 	check("two temp files differ", f2.Name() != f.Name())
@@ -1127,10 +1258,12 @@ func temp() {
 	_, err = os.CreateTemp(s("tmp"), "bad/pattern*")
 	fmt.Printf("CreateTemp with a separator: %s\n", kind(err))
 	_, err = os.CreateTemp(s("nodir"), "x*")
-	fmt.Printf("CreateTemp in a missing dir: %s\n", kind(err))
+	fmt.Printf("CreateTemp in a missing dir: ENOENT %v\n", errors.Is(err, syscall.ENOENT)) // the error names the random file
 	d, err := os.MkdirTemp(s("tmp"), "dir-*")
 	must(err, "MkdirTemp")
-	stat(d)
+	fi, err = os.Stat(d)
+	must(err, "stat MkdirTemp")
+	fmt.Printf("MkdirTemp: %s\n", describe(fi))
 	fmt.Printf("MkdirTemp: prefix %v\n", strings.HasPrefix(filepath.Base(d), "dir-"))
 	ents, err := os.ReadDir(s("tmp"))
 	must(err, "readdir tmp")
@@ -1178,7 +1311,7 @@ func names() {
 	for _, n := range []string{"with space", "ünïcödé", ".dot", "..dots", "-dash", "a\tb", "UPPER", "upper", "x.y.z", "\x01ctl"} {
 		try(fmt.Sprintf("create %q", n), os.WriteFile(s("nm", n), []byte(n), 0o644))
 	}
-	long := strings.Repeat("n", 255)
+	long := longName
 	try("create 255-byte name", os.WriteFile(s("nm", long), nil, 0o644))
 	try("create 256-byte name", os.WriteFile(s("nm", long+"n"), nil, 0o644))
 	try("mkdir 256-byte name", os.Mkdir(s("nm", long+"n"), 0o755))
