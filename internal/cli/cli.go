@@ -34,6 +34,7 @@ const (
 	ExitQEMUFailed  = 125
 	ExitNoQEMU      = 127
 	ExitInterrupted = 130
+	ExitKilled      = 137 // the guest ignored a shutdown request (SIGTERM) and was killed
 )
 
 // env bundles the I/O of one invocation.

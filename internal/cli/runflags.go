@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,6 +54,7 @@ type vmFlags struct {
 	kargs   multiFlag
 	cpu     string
 	rootfs  string
+	stop    time.Duration
 }
 
 const rootfsUsage = "pack the files under `dir` into the image as the guest's root file system"
@@ -73,6 +75,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the QEMU command line instead of running it")
 	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
 	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
+	fs.DurationVar(&f.stop, "stop-timeout", 10*time.Second, "on SIGTERM, how long the guest gets to shut down (power button → SIGTERM in the guest) before it is killed")
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")
 	fs.Var(&f.kargs, "kernel-arg", "extra kernel `parameter` key=value (repeatable), e.g. unigo.crash=boot")
@@ -125,9 +128,19 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	if err != nil {
 		return e.errorf(ExitUsage, "--accel: %v", err)
 	}
+	// A QMP socket lets SIGTERM press the guest's power button.
+	qmpDir, err := os.MkdirTemp("", "unigo-qmp-")
+	if err != nil {
+		return e.errorf(ExitError, "unigo: %v", err)
+	}
+	defer os.RemoveAll(qmpDir)
+	qmpSock := filepath.Join(qmpDir, "qmp.sock")
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
 		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
+	}
+	if !f.dryRun {
+		cfg.QMP = qmpSock
 	}
 	qargs, err := cfg.Args()
 	if err != nil {
@@ -141,7 +154,9 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 			return e.errorf(ExitNoQEMU, "unigo: QEMU not found: %v: install it with 'apt-get install qemu-system-x86' or pass --qemu", err)
 		}
 	}
-	proc := &qemu.Process{Path: qpath, Args: qargs, Stdin: e.stdin}
+	powerdown := make(chan struct{})
+	proc := &qemu.Process{Path: qpath, Args: qargs, Stdin: e.stdin,
+		Powerdown: powerdown, QMP: qmpSock, PowerdownGrace: f.stop}
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, proc.CommandLine())
 		return 0
@@ -153,8 +168,21 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 
 	tail := newTail(20)
 	proc.Console = io.MultiWriter(e.stdout, tail)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C stops the guest at once; SIGTERM (as from `kill`, or a
+	// service manager) shuts it down gracefully through the power button.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	terms := make(chan os.Signal, 1)
+	signal.Notify(terms, syscall.SIGTERM)
+	defer signal.Stop(terms)
+	var shutdownAsked atomic.Bool
+	go func() {
+		if _, ok := <-terms; ok {
+			shutdownAsked.Store(true)
+			fmt.Fprintf(e.stderr, "unigo: SIGTERM: asking guest %s to shut down (power button); killing it in %v\n", filepath.Base(image), f.stop)
+			close(powerdown)
+		}
+	}()
 	if f.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
@@ -166,6 +194,11 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	}
 	switch out.Kind {
 	case qemu.Killed:
+		if shutdownAsked.Load() && ctx.Err() == nil {
+			e.errorf(ExitKilled, "unigo: guest %s did not shut down within --stop-timeout %v: killed it", filepath.Base(image), f.stop)
+			tail.dump(e.stderr)
+			return ExitKilled
+		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			e.errorf(ExitTimeout, "unigo: guest %s still running after %v: stopped it; raise --timeout (0 means no limit)", filepath.Base(image), f.timeout)
 			tail.dump(e.stderr)

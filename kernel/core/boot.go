@@ -101,6 +101,7 @@ func kernelMain(proto, info uintptr) {
 		klog.Warn("random").S("no RDRAND/RDSEED: seeding from TSC jitter, which is weak").End()
 	}
 	initTime()
+	initPower()
 	klog.Stamp = func() uint64 { return uint64(nanotime()) }
 	futexInit()
 	initFS()

@@ -26,6 +26,7 @@ const (
 	stackCommit = 64 << 10       // committed eagerly below stackTop
 	lapicPhys   = 0xFEE00000
 	ioapicPhys  = 0xFEC00000
+	gedPhys     = 0xFEA00000 // QEMU microvm's ACPI generic event device
 	vmaNodes    = 2048
 
 	// imageFlags mark the mappings of the loaded image.
@@ -185,8 +186,8 @@ func initMemory() {
 			}
 		}
 	}
-	// Local APIC and I/O APIC registers, uncached.
-	for _, pa := range [...]uintptr{lapicPhys, ioapicPhys} {
+	// Local APIC, I/O APIC and GED registers, uncached.
+	for _, pa := range [...]uintptr{lapicPhys, ioapicPhys, gedPhys} {
 		if err := kpt.Map(directMapBase+pa, pa, dflags|pagetable.CacheDisable|pagetable.WriteThrough); err != pagetable.OK && err != pagetable.ErrExists {
 			fatal("mm: mapping APIC registers failed")
 		}

@@ -1,6 +1,9 @@
 package core
 
-import "unigo.dev/unigo/kernel/abi/linux"
+import (
+	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/klog"
+)
 
 // sysRtSigaction implements Linux syscall rt_sigaction(2).
 func sysRtSigaction(a sysArgs) uintptr {
@@ -155,18 +158,32 @@ func sysKill(a sysArgs) uintptr {
 	if sig == 0 {
 		return 0
 	}
-	// Process-directed: the first thread that does not block it, preferring
-	// the caller.
-	t := cur()
-	if t.sigMask&sigbit(sig) != 0 {
-		for i := 1; i < maxThreads; i++ {
-			o := &threads[i]
-			if o.state != stateFree && o.state != stateDead && o.sigMask&sigbit(sig) == 0 {
-				t = o
-				break
-			}
+	killProcess(sig)
+	return 0
+}
+
+// killProcess sends a process-directed signal: to the current program
+// thread if it does not block sig, else to the first program thread that
+// does not; if all block it, it stays pending on one of them.
+func killProcess(sig int32) {
+	var target *Thread
+	if t := cur(); !t.kernel && t.sigMask&sigbit(sig) == 0 {
+		target = t
+	}
+	for i := 1; i < maxThreads && target == nil; i++ {
+		o := &threads[i]
+		if o.state != stateFree && o.state != stateDead && !o.kernel && o.sigMask&sigbit(sig) == 0 {
+			target = o
 		}
 	}
-	sendSignal(t, sig)
-	return 0
+	for i := 1; i < maxThreads && target == nil; i++ {
+		o := &threads[i]
+		if o.state != stateFree && o.state != stateDead && !o.kernel {
+			target = o
+		}
+	}
+	if target != nil {
+		klog.Debug("signal").S("signal ").I(int64(sig)).S(" to thread ").I(int64(target.tid)).S(" state ").U(uint64(target.state)).End()
+		sendSignal(target, sig)
+	}
 }

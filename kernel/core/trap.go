@@ -23,6 +23,8 @@ func handleTrap(tf *amd64.TrapFrame) {
 		pageFault(tf, fromProgram)
 	case v < 32:
 		exception(tf, fromProgram)
+	case v >= vectorIRQBase && v < vectorIRQBase+24:
+		deviceInterrupt(int(v - vectorIRQBase))
 	default:
 		lapicEOIWrite()
 	}

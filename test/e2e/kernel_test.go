@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -252,5 +253,48 @@ func TestLinuxBootEntry(t *testing.T) {
 	}
 	if r.status != 0 || !strings.Contains(r.stdout, "Hello from unigo!\narg[1]=alice\n") || strings.Contains(r.stdout, "arg[2]") {
 		t.Errorf("hello after the Linux boot entry:\n%s", r.describe())
+	}
+}
+
+// TestGracefulShutdown: SIGTERM to unigo presses the guest's ACPI power
+// button (QMP system_powerdown); the kernel sends SIGTERM to the program.
+// A program that handles it exits cleanly; one that does not dies of it
+// (143), as under Linux. Both the PM1 (q35) and GED (microvm) paths.
+func TestGracefulShutdown(t *testing.T) {
+	handles := image(t, "../programs/sigterm")
+	ignores := image(t, "../programs/sleeper")
+	cases := []struct {
+		machine, img, ready, want string
+		status                    int
+	}{
+		{"microvm", handles, "waiting for SIGTERM", "got terminated - cleaning up\n", 0},
+		{"q35", handles, "waiting for SIGTERM", "got terminated - cleaning up\n", 0},
+		{"microvm", ignores, "sleeping", "", 143},
+	}
+	for _, c := range cases {
+		t.Run(c.machine+"_"+filepath.Base(c.img), func(t *testing.T) {
+			cmd := exec.Command(unigoBin, "run", timeoutFlag(), "--machine", c.machine, c.img)
+			var out bytes.Buffer
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 64)
+			n, _ := io.ReadAtLeast(stdout, buf, len(c.ready))
+			if !strings.Contains(string(buf[:n]), c.ready) {
+				cmd.Process.Kill()
+				t.Fatalf("guest not ready: %q", buf[:n])
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			rest, _ := io.ReadAll(stdout)
+			cmd.Wait()
+			if got := cmd.ProcessState.ExitCode(); got != c.status || !strings.Contains(string(rest), c.want) {
+				t.Errorf("after SIGTERM: status %d, output %q; want %d and %q\nstderr:\n%s", got, rest, c.status, c.want, out.String())
+			}
+		})
 	}
 }

@@ -38,6 +38,7 @@ type Config struct {
 	TraceFile string // if set, log interrupts and CPU resets there (-d int,cpu_reset)
 	ICount    bool   // deterministic instruction counting (-icount shift=0,sleep=off)
 	CPU       string // CPU model; "" means host (KVM) or max (TCG)
+	QMP       string // if set, a QMP server socket at this path (for Powerdown)
 }
 
 // machineArg returns the -M value for a machine name.
@@ -95,6 +96,9 @@ func (c Config) Args() ([]string, error) {
 	}
 	if c.GDB {
 		args = append(args, "-s", "-S")
+	}
+	if c.QMP != "" {
+		args = append(args, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
 	}
 	return args, nil
 }

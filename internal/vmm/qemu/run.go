@@ -80,6 +80,12 @@ type Process struct {
 	// StopGrace is how long QEMU gets between SIGTERM and SIGKILL when the
 	// context is cancelled; 0 means 2 s.
 	StopGrace time.Duration
+	// Powerdown, when it fires, asks the guest to shut down through the
+	// QMP socket QMP (the ACPI power button); QEMU is killed if it is still
+	// running PowerdownGrace later (0 means 10 s).
+	Powerdown      <-chan struct{}
+	QMP            string
+	PowerdownGrace time.Duration
 }
 
 // CommandLine returns the command as a shell-quoted line to paste.
@@ -132,19 +138,41 @@ func (p *Process) Run(ctx context.Context) (Outcome, error) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			grace := p.StopGrace
-			if grace == 0 {
-				grace = 2 * time.Second
-			}
-			// QEMU leads its own process group; signal the group.
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		powerdown := p.Powerdown
+		var deadline <-chan time.Time
+		for {
 			select {
 			case <-done:
-			case <-time.After(grace):
+				return
+			case <-powerdown:
+				powerdown = nil
+				grace := p.PowerdownGrace
+				if grace == 0 {
+					grace = 10 * time.Second
+				}
+				if err := Powerdown(p.QMP); err != nil {
+					slog.Debug("powerdown failed; stopping QEMU", "err", err)
+					syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+				}
+				deadline = time.After(grace)
+				continue
+			case <-deadline:
 				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				deadline = nil
+				continue
+			case <-ctx.Done():
+				grace := p.StopGrace
+				if grace == 0 {
+					grace = 2 * time.Second
+				}
+				// QEMU leads its own process group; signal the group.
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+				select {
+				case <-done:
+				case <-time.After(grace):
+					syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				}
+				return
 			}
 		}
 	})

@@ -13,7 +13,9 @@ import (
 func main() {
 	fmt.Println("sleeping")
 	if len(os.Args) < 2 {
-		select {}
+		for {
+			time.Sleep(time.Hour)
+		}
 	}
 	d, err := time.ParseDuration(os.Args[1])
 	if err != nil {
