@@ -170,23 +170,36 @@ func initTime() {
 	}
 	useTSCDeadline = amd64.Features.TSCDeadln
 	if tscHz == 0 || !useTSCDeadline {
-		// A 500 µs PIT window: short, because under -icount every spin
-		// costs guest instructions. It also calibrates the APIC timer.
-		const window = pitHz / 2000
-		tsc, apic, ok := pitWindow(window)
+		// Five 250 µs PIT windows, and the median of each estimate: short,
+		// because under -icount every spin costs guest instructions, and
+		// several, because a host that deschedules the vCPU during one
+		// window skews that window only. They also calibrate the APIC
+		// timer.
+		const window = pitHz / 4000
+		var tscs, apics [5]uint64
+		n := 0
+		for i := 0; i < len(tscs); i++ {
+			tsc, apic, ok := pitWindow(window)
+			if !ok || tsc == 0 {
+				break
+			}
+			tscs[n], apics[n] = tsc*pitHz/window, apic*pitHz/window
+			n++
+		}
 		if tscHz == 0 {
 			source = "pit"
-			if !ok || tsc == 0 {
+			if n == 0 {
 				klog.Warn("time").S("no PIT: assuming a 1 GHz TSC").End()
 				tscHz = 1_000_000_000
 			} else {
-				tscHz = tsc * pitHz / window
+				tscHz = median(tscs[:n])
 			}
 		}
-		if ok && apic != 0 {
-			lapicHz = apic * pitHz / window
-		} else {
-			lapicHz = 1_000_000_000
+		lapicHz = 1_000_000_000
+		if n > 0 {
+			if m := median(apics[:n]); m != 0 {
+				lapicHz = m
+			}
 		}
 	}
 	tscMult = (1_000_000_000 << 32) / tscHz
@@ -272,4 +285,14 @@ func readRTC() int64 {
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	days := era*146097 + doe - 719468
 	return days*86400 + int64(hour&0x7F)*3600 + int64(min)*60 + int64(sec)
+}
+
+// median returns the median of v (sorting it in place).
+func median(v []uint64) uint64 {
+	for i := 1; i < len(v); i++ {
+		for j := i; j > 0 && v[j] < v[j-1]; j-- {
+			v[j], v[j-1] = v[j-1], v[j]
+		}
+	}
+	return v[len(v)/2]
 }

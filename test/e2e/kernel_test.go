@@ -182,7 +182,9 @@ func TestIdleGuestBurnsNoCPU(t *testing.T) {
 	// unigo waits for QEMU, so its rusage includes QEMU's CPU time.
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	t.Logf("wall %v, host CPU %v (unigo + QEMU)", wall.Round(time.Millisecond), cpu.Round(time.Millisecond))
-	if wall < 4*time.Second {
+	// The guest's TSC is calibrated against the PIT in a few short
+	// windows at boot: allow a few percent.
+	if wall < 3800*time.Millisecond {
 		t.Errorf("a 4 s sleep took %v of wall time: the guest clock runs fast", wall)
 	}
 	if cpu > wall/2 {
