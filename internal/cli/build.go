@@ -21,6 +21,7 @@ func runBuild(e *env, args []string) int {
 	out := fs.String("o", "", "write the image to `file`")
 	tags := fs.String("tags", "", "comma-separated build `tags` for the go command")
 	rootfs := fs.String("rootfs", "", rootfsUsage)
+	kdwarf := fs.Bool("kernel-dwarf", false, kernelDWARFUsage)
 	target, rest, status, ok := splitArgs(e, fs, args)
 	if !ok {
 		return status
@@ -34,7 +35,7 @@ func runBuild(e *env, args []string) int {
 	if *out == "" {
 		*out = defaultImageName(target)
 	}
-	_, err := build.Build(context.Background(), build.Options{Target: target, Output: *out, Tags: *tags, Stderr: e.stderr, Rootfs: *rootfs})
+	_, err := build.Build(context.Background(), build.Options{Target: target, Output: *out, Tags: *tags, Stderr: e.stderr, Rootfs: *rootfs, KernelDWARF: *kdwarf})
 	if err != nil {
 		return e.fail(err)
 	}

@@ -63,6 +63,7 @@ func (e *env) imageFor(target string, f *vmFlags) (image, argv0 string, cleanup 
 	name := strings.TrimSuffix(defaultImageName(target), ".img")
 	res, err := build.Build(context.Background(), build.Options{
 		Target: target, Output: filepath.Join(tmp, name), Tags: f.tags, Stderr: e.stderr, Rootfs: f.rootfs,
+		KernelDWARF: f.kdwarf,
 	})
 	if err != nil {
 		return "", "", cleanup, e.fail(err)

@@ -55,7 +55,10 @@ type vmFlags struct {
 	cpu     string
 	rootfs  string
 	stop    time.Duration
+	kdwarf  bool
 }
+
+const kernelDWARFUsage = "keep the kernel's DWARF debugging information (gdb); off by default to keep images small"
 
 const rootfsUsage = "pack the files under `dir` into the image as the guest's root file system"
 
@@ -75,6 +78,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the QEMU command line instead of running it")
 	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
 	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
+	fs.BoolVar(&f.kdwarf, "kernel-dwarf", false, kernelDWARFUsage)
 	fs.DurationVar(&f.stop, "stop-timeout", 10*time.Second, "on SIGTERM, how long the guest gets to shut down (power button → SIGTERM in the guest) before it is killed")
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")

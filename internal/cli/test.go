@@ -51,7 +51,7 @@ func runTest(e *env, args []string) int {
 	start := time.Now()
 	res, err := build.Build(context.Background(), build.Options{
 		Target: target, Test: true, Output: image, Tags: f.tags, Stderr: e.stderr,
-		Rootfs: f.rootfs, PackPackage: true,
+		Rootfs: f.rootfs, PackPackage: true, KernelDWARF: f.kdwarf,
 	})
 	if err != nil {
 		status := e.fail(err)

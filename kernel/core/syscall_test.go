@@ -20,19 +20,23 @@ func TestRuntimeSyscallsImplemented(t *testing.T) {
 		linux.SYS_UNAME, linux.SYS_PIPE2,
 	}
 	for _, nr := range need {
-		if syscallTable[nr].fn == nil {
+		if syscallTable[nr] == nil {
 			t.Errorf("syscall %s (%d) has no handler", linux.SyscallNames[nr], nr)
 		}
 	}
 }
 
 func TestTableConsistent(t *testing.T) {
-	for nr, e := range syscallTable {
+	for nr, fn := range syscallTable {
 		name := linux.SyscallNames[nr]
-		if e.fn != nil && name == "" {
+		e := syscallDocs[nr]
+		if fn != nil && name == "" {
 			t.Errorf("handler for unnamed syscall number %d", nr)
 		}
-		if e.fn != nil && e.support == Unsupported && e.note == "" {
+		if (fn == nil) != (e == sysDoc{}) {
+			t.Errorf("%s: a handler needs a documentation entry and vice versa", name)
+		}
+		if fn != nil && e.support == Unsupported && e.note == "" {
 			t.Errorf("%s: a handler marked unsupported needs a note saying why", name)
 		}
 		if e.support == Partial && e.note == "" {
