@@ -63,7 +63,9 @@ const kernelDWARFUsage = "keep the kernel's DWARF debugging information (gdb); o
 const rootfsUsage = "pack the files under `dir` into the image as the guest's root file system"
 
 func (f *vmFlags) register(fs *flag.FlagSet) {
-	f.mem = qemu.DefaultMemoryMiB
+	if f.mem == 0 {
+		f.mem = qemu.DefaultMemoryMiB
+	}
 	fs.Var(&f.mem, "m", "guest memory `size` (64M, 1G, or MiB)")
 	fs.Var(&f.mem, "memory", "guest memory `size` (same as -m)")
 	fs.Var(&f.env, "e", "set guest environment `KEY=VALUE` (repeatable; -e KEY copies it from unigo's environment)")

@@ -21,7 +21,10 @@ func runTest(e *env, args []string) int {
 			"The package's directory (with its testdata) is packed into the image at\n"+
 			"its host path and is the test's working directory, as with go test;\n"+
 			"--rootfs dir adds dir's files at the guest's root.")
-	var f vmFlags
+	// Test binaries are hungrier than programs (encoding/json's tests peak
+	// at ~130 MB as a Linux process); QEMU only backs what the guest
+	// touches, so a generous default costs little.
+	f := vmFlags{mem: testMemoryMiB}
 	f.register(fs.FlagSet)
 	compileOnly := fs.Bool("c", false, "build the test image but do not run it")
 	out := fs.String("o", "", "with -c, write the test image to `file`")
@@ -79,6 +82,9 @@ func runTest(e *env, args []string) int {
 	}
 	return status
 }
+
+// testMemoryMiB is unigo test's default guest memory.
+const testMemoryMiB = 512
 
 func mustAbs(p string) string {
 	if abs, err := filepath.Abs(p); err == nil {
