@@ -346,6 +346,22 @@ func devWrite(f *file, b []byte) uintptr {
 	return uintptr(len(b))
 }
 
+// unret splits a syscall-style result (a count, or a negative errno).
+func unret(v uintptr) (int, linux.Errno) {
+	if int(v) < 0 {
+		return 0, linux.Errno(-int(v))
+	}
+	return int(v), 0
+}
+
+// partial returns the bytes already moved, or the error when there were none.
+func partial(done uintptr, e linux.Errno) uintptr {
+	if done > 0 {
+		return done
+	}
+	return errno(e)
+}
+
 func ret(n int, e linux.Errno) uintptr {
 	if e != 0 {
 		return errno(e)
@@ -1096,18 +1112,10 @@ func copyBetween(in, out *file, inOff *int64, outOff *int64, n uintptr) uintptr 
 		if in.kind == kindVFS {
 			r, e = vfsRead(in, copyBuf[:chunk], *inOff)
 		} else {
-			rv := fileRead(in, copyBuf[:chunk])
-			if int(rv) < 0 {
-				e = linux.Errno(-int(rv))
-			} else {
-				r = int(rv)
-			}
+			r, e = unret(fileRead(in, copyBuf[:chunk]))
 		}
 		if e != 0 {
-			if total > 0 {
-				return total
-			}
-			return errno(e)
+			return partial(total, e)
 		}
 		if r == 0 {
 			break
@@ -1116,18 +1124,10 @@ func copyBetween(in, out *file, inOff *int64, outOff *int64, n uintptr) uintptr 
 		if out.kind == kindVFS {
 			w, e = vfsWrite(out, copyBuf[:r], *outOff)
 		} else {
-			wv := fileWrite(out, copyBuf[:r])
-			if int(wv) < 0 {
-				e = linux.Errno(-int(wv))
-			} else {
-				w = int(wv)
-			}
+			w, e = unret(fileWrite(out, copyBuf[:r]))
 		}
 		if e != 0 {
-			if total > 0 {
-				return total
-			}
-			return errno(e)
+			return partial(total, e)
 		}
 		*inOff += int64(w)
 		*outOff += int64(w)
