@@ -289,36 +289,54 @@ func nonblock(f *file) bool { return f.flags&linux.O_NONBLOCK != 0 }
 
 // Console.
 
-func consoleHasInput() bool {
-	if consPending >= 0 {
-		return true
+// Console input: the UART's receive interrupt (ISA IRQ 4) drains its FIFO
+// into consIn; readers block until it has bytes. Without the interrupt
+// (no I/O APIC route), readers poll every 10 ms.
+var (
+	consIn     [4096]byte
+	consHead   int // next byte to read
+	consTail   int // next free slot
+	consIRQ    bool
+	consEvents uint32
+)
+
+const consoleIRQ = 4
+
+// consoleInterrupt moves received bytes into consIn and wakes readers.
+func consoleInterrupt() {
+	for {
+		c, ok := console.GetByte()
+		if !ok {
+			break
+		}
+		if c == '\r' {
+			c = '\n'
+		}
+		if consTail-consHead < len(consIn) {
+			consIn[consTail%len(consIn)] = c
+			consTail++
+		}
 	}
-	c, ok := console.GetByte()
-	if ok {
-		consPending = int16(c)
-	}
-	return ok
+	notify(-1)
+	wakeAll(waitKeyCons)
 }
 
-var consPending int16 = -1
+func consoleHasInput() bool {
+	if !consIRQ {
+		consoleInterrupt() // poll
+	}
+	return consTail != consHead
+}
 
 func consoleRead(b []byte, nb bool) uintptr {
 	for {
+		if !consIRQ {
+			consoleInterrupt()
+		}
 		n := 0
-		for n < len(b) {
-			if consPending >= 0 {
-				b[n] = byte(consPending)
-				consPending = -1
-				n++
-				continue
-			}
-			c, ok := console.GetByte()
-			if !ok {
-				break
-			}
-			if c == '\r' {
-				c = '\n'
-			}
+		for n < len(b) && consHead != consTail {
+			c := consIn[consHead%len(consIn)]
+			consHead++
 			b[n] = c
 			n++
 			if c == '\n' {
@@ -331,8 +349,11 @@ func consoleRead(b []byte, nb bool) uintptr {
 		if nb {
 			return errno(linux.EAGAIN)
 		}
-		// No receive interrupt yet: poll every 10 ms.
-		if waitOn(waitKeyCons, nanotime()+10_000_000) == wakeSignal {
+		var deadline int64
+		if !consIRQ {
+			deadline = nanotime() + 10_000_000
+		}
+		if waitOn(waitKeyCons, deadline) == wakeSignal {
 			return errno(linux.EINTR)
 		}
 	}

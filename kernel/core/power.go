@@ -46,6 +46,12 @@ func initPower() {
 	f := acpi.ParseFADT(physMem, rsdp)
 	apic := ioapic.New(directMapBase + ioapicPhys)
 	id := uint8(lapicRead(lapicID) >> 24)
+
+	// The console's receive interrupt: ISA IRQ 4, edge, active high.
+	if console.EnableRxInterrupt() {
+		apic.Route(consoleIRQ, uint8(vectorIRQBase+consoleIRQ), id, 0)
+		consIRQ = true
+	}
 	switch {
 	case f.Found && !f.HWReduced && f.PM1aEvt != 0:
 		power.mode, power.pm1, power.irq = powerPM1, uint16(f.PM1aEvt), int(f.SCI)
@@ -69,6 +75,11 @@ func initPower() {
 
 // deviceInterrupt handles an I/O APIC interrupt.
 func deviceInterrupt(gsi int) {
+	if gsi == consoleIRQ && consIRQ {
+		consoleInterrupt()
+		lapicEOIWrite()
+		return
+	}
 	if power.mode == 0 || gsi != power.irq {
 		lapicEOIWrite()
 		return

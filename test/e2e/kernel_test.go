@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -298,5 +299,28 @@ func TestGracefulShutdown(t *testing.T) {
 				t.Errorf("after SIGTERM: status %d, output %q; want %d and %q\nstderr:\n%s", got, rest, c.status, c.want, out.String())
 			}
 		})
+	}
+}
+
+// TestConsoleInput: the program reads standard input from the console
+// (the UART's receive interrupt), without losing bytes, including those
+// sent before the kernel has booted.
+func TestConsoleInput(t *testing.T) {
+	img := image(t, "../programs/upper")
+	var in, want strings.Builder
+	want.WriteString("ready\n")
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&in, "line %d of the input\n", i)
+		fmt.Fprintf(&want, "LINE %d OF THE INPUT\n", i)
+	}
+	in.WriteString("quit\n")
+	want.WriteString("bye\n")
+	cmd := exec.Command(unigoBin, "run", timeoutFlag(), img)
+	cmd.Stdin = strings.NewReader(in.String())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || string(out) != want.String() {
+		t.Errorf("console input: %v\ngot:\n%s\nwant:\n%s\nstderr:\n%s", err, out, want.String(), stderr.String())
 	}
 }

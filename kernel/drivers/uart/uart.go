@@ -12,7 +12,6 @@ const COM1 = 0x3F8
 const (
 	regData = 0 // THR/RBR (DLAB=0), DLL (DLAB=1)
 	regIER  = 1 // interrupt enable (DLAB=0), DLM (DLAB=1)
-	regFCR  = 2 // FIFO control
 	regLCR  = 3 // line control
 	regMCR  = 4 // modem control
 	regLSR  = 5 // line status
@@ -25,6 +24,10 @@ const (
 type Port struct {
 	base    uint16
 	present bool
+	// Bytes received before Init, which enabling the FIFOs would discard.
+	early  [16]byte
+	nearly int
+	iearly int
 }
 
 // Init programs the port for 115200 8N1 with FIFOs and reports whether a
@@ -37,11 +40,18 @@ func (p *Port) Init(base uint16) bool {
 		return false
 	}
 	amd64.Outb(base+regIER, 0x00)
+	// Keep what arrived before now.
+	for p.nearly < len(p.early) && amd64.Inb(base+regLSR)&lsrDataReady != 0 {
+		p.early[p.nearly] = amd64.Inb(base + regData)
+		p.nearly++
+	}
 	amd64.Outb(base+regLCR, 0x80) // DLAB
 	amd64.Outb(base+regData, 1)   // 115200 baud
 	amd64.Outb(base+regIER, 0)
 	amd64.Outb(base+regLCR, 0x03) // 8N1
-	amd64.Outb(base+regFCR, 0xC7) // enable and clear FIFOs
+	// FIFOs stay off (the reset state): turning them on clears them, and
+	// would drop input that arrives during boot. Emulated UARTs gain
+	// nothing from them.
 	amd64.Outb(base+regMCR, 0x0B) // DTR, RTS, OUT2
 	p.present = true
 	return true
@@ -75,8 +85,23 @@ func (p *Port) WriteString(s string) {
 	}
 }
 
+// EnableRxInterrupt turns on the "received data available" interrupt
+// (IER bit 0; OUT2 in MCR, set by Init, gates it to the interrupt line).
+func (p *Port) EnableRxInterrupt() bool {
+	if !p.present {
+		return false
+	}
+	amd64.Outb(p.base+regIER, 0x01)
+	return true
+}
+
 // GetByte returns a received byte if one is waiting.
 func (p *Port) GetByte() (byte, bool) {
+	if p.iearly < p.nearly {
+		c := p.early[p.iearly]
+		p.iearly++
+		return c, true
+	}
 	if !p.present || amd64.Inb(p.base+regLSR)&lsrDataReady == 0 {
 		return 0, false
 	}
