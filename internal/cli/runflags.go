@@ -56,6 +56,7 @@ type vmFlags struct {
 	rootfs  string
 	stop    time.Duration
 	kdwarf  bool
+	disk    string
 }
 
 const kernelDWARFUsage = "keep the kernel's DWARF debugging information (gdb); off by default to keep images small"
@@ -81,6 +82,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tags, "tags", "", "comma-separated build `tags` when building a package")
 	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
 	fs.BoolVar(&f.kdwarf, "kernel-dwarf", false, kernelDWARFUsage)
+	fs.StringVar(&f.disk, "disk", "", "attach the raw disk image `file` as the guest's /dev/vda (virtio-blk; microvm)")
 	fs.DurationVar(&f.stop, "stop-timeout", 10*time.Second, "on SIGTERM, how long the guest gets to shut down (power button → SIGTERM in the guest) before it is killed")
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")
@@ -144,6 +146,12 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
 		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
+		Disk: f.disk,
+	}
+	if f.disk != "" {
+		if st, err := os.Stat(f.disk); err != nil || !st.Mode().IsRegular() {
+			return e.errorf(ExitUsage, "unigo: --disk %s: not a disk image file: create one with truncate -s 64M %s", f.disk, f.disk)
+		}
 	}
 	if !f.dryRun {
 		cfg.QMP = qmpSock

@@ -187,7 +187,7 @@ func initMemory() {
 		}
 	}
 	// Local APIC, I/O APIC and GED registers, uncached.
-	for _, pa := range [...]uintptr{lapicPhys, ioapicPhys, gedPhys} {
+	for _, pa := range [...]uintptr{lapicPhys, ioapicPhys, gedPhys, virtioMMIOBase, virtioMMIOBase + 4096} {
 		if err := kpt.Map(directMapBase+pa, pa, dflags|pagetable.CacheDisable|pagetable.WriteThrough); err != pagetable.OK && err != pagetable.ErrExists {
 			fatal("mm: mapping APIC registers failed")
 		}

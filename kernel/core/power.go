@@ -52,6 +52,7 @@ func initPower() {
 		apic.Route(consoleIRQ, uint8(vectorIRQBase+consoleIRQ), id, 0)
 		consIRQ = true
 	}
+	initVirtio(apic, id)
 	switch {
 	case f.Found && !f.HWReduced && f.PM1aEvt != 0:
 		power.mode, power.pm1, power.irq = powerPM1, uint16(f.PM1aEvt), int(f.SCI)
@@ -77,6 +78,11 @@ func initPower() {
 func deviceInterrupt(gsi int) {
 	if gsi == consoleIRQ && consIRQ {
 		consoleInterrupt()
+		lapicEOIWrite()
+		return
+	}
+	if blk.present && gsi == blk.gsi {
+		blkInterrupt()
 		lapicEOIWrite()
 		return
 	}

@@ -299,11 +299,14 @@ func sysLseek(a sysArgs) uintptr {
 	if !positioned(f) {
 		return errno(linux.ESPIPE)
 	}
-	if f.kind == kindDev {
+	if f.kind == kindDev && vfs.Rdev(f.ino) != devVda {
 		return 0
 	}
 	off, whence := int64(a[1]), a[2]
 	size := vfs.Size(f.ino)
+	if f.kind == kindDev {
+		size = int64(blk.sectors * blkSector)
+	}
 	if f.buf != 0 {
 		size = int64(f.bufLen)
 	}
@@ -332,7 +335,7 @@ func sysLseek(a sysArgs) uintptr {
 		return errno(linux.EINVAL)
 	}
 	f.off = n
-	if vfs.IsDir(f.ino) {
+	if f.kind == kindVFS && vfs.IsDir(f.ino) {
 		f.dirPos = int(n)
 	}
 	return uintptr(n)

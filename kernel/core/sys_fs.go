@@ -262,7 +262,12 @@ func installVFS(ino vfs.Ino, flags uint32) uintptr {
 		return openFIFO(ino, flags)
 	}
 	kind := kindVFS
-	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFCHR {
+	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFBLK {
+		if vfs.Rdev(ino) != devVda || !blk.present {
+			return errno(linux.ENXIO)
+		}
+		kind = kindDev
+	} else if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFCHR {
 		kind = kindDev
 		switch vfs.Rdev(ino) {
 		case devConsole, devTTY, devTTYS0:
@@ -328,6 +333,11 @@ func vfsWrite(f *file, b []byte, off int64) (int, linux.Errno) {
 }
 
 func devRead(f *file, b []byte) uintptr {
+	if vfs.Rdev(f.ino) == devVda {
+		n, e := blkRW(b, f.off, false)
+		f.off += int64(n)
+		return ret(n, e)
+	}
 	switch vfs.Rdev(f.ino) {
 	case devNull:
 		return 0
@@ -340,6 +350,11 @@ func devRead(f *file, b []byte) uintptr {
 }
 
 func devWrite(f *file, b []byte) uintptr {
+	if vfs.Rdev(f.ino) == devVda {
+		n, e := blkRW(b, f.off, true)
+		f.off += int64(n)
+		return ret(n, e)
+	}
 	if vfs.Rdev(f.ino) == devFull {
 		return errno(linux.ENOSPC)
 	}
@@ -398,6 +413,8 @@ func sysPread64(a sysArgs) uintptr {
 	switch {
 	case f == nil:
 		return e
+	case f.kind == kindDev && vfs.Rdev(f.ino) == devVda:
+		return ret(blkRW(b, int64(a[3]), false))
 	case f.kind == kindDev:
 		return devRead(f, b)
 	case vfs.IsDir(f.ino):
@@ -412,6 +429,8 @@ func sysPwrite64(a sysArgs) uintptr {
 	switch {
 	case f == nil:
 		return e
+	case f.kind == kindDev && vfs.Rdev(f.ino) == devVda:
+		return ret(blkRW(b, int64(a[3]), true))
 	case f.kind == kindDev:
 		return devWrite(f, b)
 	}
@@ -949,16 +968,23 @@ func sysFallocate(a sysArgs) uintptr {
 }
 
 // sysFsync implements fsync(2), fdatasync(2), syncfs(2): ramfs has nothing
-// to write back.
+// to write back; the disk's write cache is flushed.
 func sysFsync(a sysArgs) uintptr {
-	if _, _, ok := fileOf(a[0]); !ok {
+	f, _, ok := fileOf(a[0])
+	if !ok {
 		return errno(linux.EBADF)
+	}
+	if f.kind == kindDev && vfs.Rdev(f.ino) == devVda {
+		return errno(blkSync())
 	}
 	return 0
 }
 
 // sysSync implements Linux syscall sync(2).
-func sysSync(a sysArgs) uintptr { return 0 }
+func sysSync(a sysArgs) uintptr {
+	blkSync()
+	return 0
+}
 
 var cwdBuf [vfs.PathMax]byte
 

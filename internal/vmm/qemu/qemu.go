@@ -39,6 +39,7 @@ type Config struct {
 	ICount    bool   // deterministic instruction counting (-icount shift=0,sleep=off)
 	CPU       string // CPU model; "" means host (KVM) or max (TCG)
 	QMP       string // if set, a QMP server socket at this path (for Powerdown)
+	Disk      string // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
 }
 
 // machineArg returns the -M value for a machine name.
@@ -48,7 +49,8 @@ func machineArg(m string) (string, error) {
 		// qboot (microvm's firmware) boots PVH kernels. Legacy devices stay
 		// on: the kernel uses the 16550 at 0x3f8, the PIT and the RTC; no
 		// option ROMs are needed without PCI devices.
-		return "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,isa-serial=on,auto-kernel-cmdline=off", nil
+		// One I/O APIC: virtio-mmio transport n then interrupts on GSI 16+n.
+		return "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,isa-serial=on,auto-kernel-cmdline=off,ioapic2=off", nil
 	case "q35", "pc":
 		return m, nil
 	}
@@ -99,6 +101,14 @@ func (c Config) Args() ([]string, error) {
 	}
 	if c.QMP != "" {
 		args = append(args, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
+	}
+	if c.Disk != "" {
+		if c.Machine != "" && c.Machine != "microvm" {
+			return nil, fmt.Errorf("--disk needs --machine microvm for now (the kernel's virtio transport is MMIO only)")
+		}
+		args = append(args, "-global", "virtio-mmio.force-legacy=false",
+			"-drive", "file="+strings.ReplaceAll(c.Disk, ",", ",,")+",if=none,id=disk0,format=raw",
+			"-device", "virtio-blk-device,drive=disk0")
 	}
 	return args, nil
 }

@@ -24,7 +24,7 @@ func TestArgs(t *testing.T) {
 		want []string
 	}{
 		{"defaults", Config{Accel: "tcg", Kernel: "h.img", Append: "argv0=h --"},
-			cat(base, []string{"-M", "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,isa-serial=on,auto-kernel-cmdline=off", "-accel", "tcg", "-cpu", "max", "-m", "128M", "-smp", "1"}, tail("h.img", "argv0=h --"))},
+			cat(base, []string{"-M", "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,isa-serial=on,auto-kernel-cmdline=off,ioapic2=off", "-accel", "tcg", "-cpu", "max", "-m", "128M", "-smp", "1"}, tail("h.img", "argv0=h --"))},
 		{"q35 kvm", Config{Machine: "q35", Accel: "kvm", MemoryMiB: 1024, SMP: 4, Kernel: "k", Append: "a"},
 			cat(base, []string{"-M", "q35", "-accel", "kvm", "-cpu", "host", "-m", "1024M", "-smp", "4"}, tail("k", "a"))},
 		{"pc debug", Config{Machine: "pc", Accel: "tcg", Kernel: "k", Append: "a", GDB: true, TraceFile: "t.log", ICount: true},
