@@ -105,6 +105,7 @@ func initBlk(d mmio.Device, gsi int) bool {
 	blk.readOnly = feat&virtioBlkFRO != 0
 	d.AddStatus(mmio.StatusDriverOK)
 	blk.present = true
+	onShutdown(blkTeardown)
 	klog.Info("virtio").S("vda: ").U(blk.sectors * blkSector >> 20).S(" MiB on GSI ").I(int64(gsi)).End()
 	return true
 }
@@ -216,6 +217,14 @@ func blkSync() linux.Errno {
 		return 0
 	}
 	return blkRequest(blkTFlush, 0, 0)
+}
+
+// blkTeardown flushes the disk's write cache before power-off.
+func blkTeardown() {
+	klog.Debug("virtio").S("vda: flushing at shutdown").End()
+	if e := blkSync(); e != 0 {
+		klog.Warn("virtio").S("vda: flush at shutdown failed: ").S(e.Error()).End()
+	}
 }
 
 // blkNode creates /dev/vda when a disk is present.

@@ -166,9 +166,45 @@ func scratchVectorState() uintptr {
 // Exit statuses the kernel itself uses.
 const exitKernelPanic = 112
 
-// exitProgram ends the program with status and powers the VM off.
+// Teardown hooks run at a clean shutdown (exit_group, a fatal signal, the
+// power button), in the reverse of the order they were registered at boot:
+// file systems before the devices under them.
+var (
+	teardown  [8]func()
+	nteardown int
+	exiting   bool
+)
+
+// onShutdown registers a teardown hook. Boot only.
+func onShutdown(fn func()) {
+	if nteardown == len(teardown) {
+		fatal("boot: too many teardown hooks")
+	}
+	teardown[nteardown] = fn
+	nteardown++
+}
+
+// exitProgram ends the program with status: the other threads stop, the
+// teardown hooks run, and the VM powers off.
 func exitProgram(status int) {
 	klog.Debug("exit").S("program exited with status ").I(int64(status)).End()
+	if !exiting && !cur().kernel {
+		// (From the idle loop, a second power-button press, the hooks
+		// could not wait for a device: power off at once.)
+		exiting = true
+		// Nothing but this thread (and the idle loop, while a hook waits
+		// for a device) runs from here on.
+		self := current
+		for i := 1; i < maxThreads; i++ {
+			if int32(i) != self && threads[i].state != stateFree {
+				threads[i].state = stateDead
+			}
+		}
+		runqHead, runqTail, timerHead = -1, -1, -1
+		for i := nteardown - 1; i >= 0; i-- {
+			teardown[i]()
+		}
+	}
 	shutdown(status)
 }
 
