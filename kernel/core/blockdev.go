@@ -4,15 +4,20 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/arch/amd64"
 	"unigo.dev/unigo/kernel/drivers/ioapic"
 	"unigo.dev/unigo/kernel/drivers/virtio/mmio"
+	"unigo.dev/unigo/kernel/drivers/virtio/pci"
 	"unigo.dev/unigo/kernel/drivers/virtio/virtq"
 	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/mm"
+	"unigo.dev/unigo/kernel/mm/pagetable"
 	"unigo.dev/unigo/kernel/vfs"
 )
 
-// A virtio-blk disk (VIRTIO 1.2 §5.2) on QEMU microvm's virtio-mmio
-// transports, exposed as the block device /dev/vda. Requests go one at a
+// A virtio-blk disk (VIRTIO 1.2 §5.2), on QEMU microvm's virtio-mmio
+// transports or on PCI (pc, q35; MSI-X), exposed as the block device
+// /dev/vda. Requests go one at a
 // time through a 64 KiB bounce buffer; the calling thread sleeps until the
 // device's completion interrupt.
 
@@ -35,9 +40,33 @@ const (
 	blkStatusPending = 0xFF
 )
 
+// virtioTransport is what a virtio device needs of its transport; mmio and
+// pci implement it.
+type virtioTransport interface {
+	Reset()
+	AddStatus(bits uint32)
+	Status() uint32
+	Features() uint64
+	SetFeatures(f uint64)
+	QueueMax(idx uint32) uint16
+	SetupQueue(idx uint32, q *virtq.Queue)
+	Notify(idx uint32)
+	Ack() uint32
+	Config64(off uintptr) uint64
+}
+
+// The transports live in static variables so that the interface values
+// pointing at them need no allocation.
+var (
+	blkMMIO mmio.Device
+	blkPCI  pci.Device
+)
+
+const vectorBlkMSI = 80 // the disk's MSI-X vector on PCI
+
 var blk struct {
 	present  bool
-	dev      mmio.Device
+	dev      virtioTransport
 	q        virtq.Queue
 	gsi      int
 	sectors  uint64
@@ -58,13 +87,38 @@ func initVirtio(apic ioapic.IOAPIC, apicID uint8) {
 		if id != virtioIDBlock || blk.present {
 			continue
 		}
-		if initBlk(d, virtioMMIOIRQ+i) {
+		blkMMIO = d
+		if initBlk(&blkMMIO, virtioMMIOIRQ+i) {
 			apic.Route(blk.gsi, uint8(vectorIRQBase+blk.gsi), apicID, 0)
+		}
+	}
+	if blk.present {
+		return
+	}
+	pci.MapMMIO = mapMMIO
+	if d, ok := pci.Find(virtioIDBlock, 0x1001); ok {
+		blkPCI = d
+		if initBlk(&blkPCI, -1) {
+			blkPCI.EnableMSIX(0, vectorBlkMSI, apicID)
 		}
 	}
 }
 
-func initBlk(d mmio.Device, gsi int) bool {
+// mapMMIO maps device registers uncached in the direct map.
+func mapMMIO(pa, n uintptr) uintptr {
+	flags := pagetable.Present | pagetable.Writable | pagetable.CacheDisable | pagetable.WriteThrough
+	if amd64.Features.NX {
+		flags |= pagetable.NoExecute
+	}
+	for p := mm.PageDown(pa); p < pa+n; p += mm.PageSize {
+		if _, _, ok := kpt.Lookup(directMapBase + p); !ok {
+			kpt.Map(directMapBase+p, p, flags)
+		}
+	}
+	return directMapBase + pa
+}
+
+func initBlk(d virtioTransport, gsi int) bool {
 	d.Reset()
 	d.AddStatus(mmio.StatusAcknowledge | mmio.StatusDriver)
 	feat := d.Features()
@@ -106,7 +160,12 @@ func initBlk(d mmio.Device, gsi int) bool {
 	d.AddStatus(mmio.StatusDriverOK)
 	blk.present = true
 	onShutdown(blkTeardown)
-	klog.Info("virtio").S("vda: ").U(blk.sectors * blkSector >> 20).S(" MiB on GSI ").I(int64(gsi)).End()
+	m := klog.Info("virtio").S("vda: ").U(blk.sectors * blkSector >> 20).S(" MiB, ")
+	if gsi < 0 {
+		m.S("MSI-X").End()
+	} else {
+		m.S("GSI ").I(int64(gsi)).End()
+	}
 	return true
 }
 

@@ -25,6 +25,9 @@ func handleTrap(tf *amd64.TrapFrame) {
 		exception(tf, fromProgram)
 	case v >= vectorIRQBase && v < vectorIRQBase+24:
 		deviceInterrupt(int(v - vectorIRQBase))
+	case v == vectorBlkMSI:
+		blkInterrupt()
+		lapicEOIWrite()
 	default:
 		lapicEOIWrite()
 	}

@@ -330,30 +330,34 @@ func TestConsoleInput(t *testing.T) {
 // the host finds what the guest wrote (unaligned, across sectors) after fsync.
 func TestDisk(t *testing.T) {
 	img := image(t, "../programs/disk")
-	disk := filepath.Join(t.TempDir(), "disk.img")
-	data := make([]byte, 8<<20)
-	copy(data, "HOSTDATA-0123456")
-	if err := os.WriteFile(disk, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := unigo(t, "run", timeoutFlag(), "--disk", disk, img)
-	want := "size 8388608\nhead \"HOSTDATA-0123456\"\nreadback ok true\n"
-	if r.status != 0 || r.stdout != want {
-		t.Fatalf("disk program:\n%s\nwant stdout:\n%s", r.describe(), want)
-	}
-	got, err := os.ReadFile(disk)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pattern := bytes.Repeat([]byte("guest-wrote-this "), 1000)
-	if !bytes.Equal(got[1000:1000+len(pattern)], pattern) {
-		t.Errorf("the host does not see the guest's write at offset 1000")
-	}
-	if !bytes.Equal(got[:16], []byte("HOSTDATA-0123456")) || got[999] != 0 || got[1000+len(pattern)] != 0 {
-		t.Errorf("the guest's write spilled outside its range")
+	for _, machine := range []string{"microvm", "q35"} { // virtio-mmio, virtio-pci with MSI-X
+		t.Run(machine, func(t *testing.T) {
+			disk := filepath.Join(t.TempDir(), "disk.img")
+			data := make([]byte, 8<<20)
+			copy(data, "HOSTDATA-0123456")
+			if err := os.WriteFile(disk, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := unigo(t, "run", timeoutFlag(), "--machine", machine, "--disk", disk, img)
+			want := "size 8388608\nhead \"HOSTDATA-0123456\"\nreadback ok true\n"
+			if r.status != 0 || r.stdout != want {
+				t.Fatalf("disk program:\n%s\nwant stdout:\n%s", r.describe(), want)
+			}
+			got, err := os.ReadFile(disk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got[1000:1000+len(pattern)], pattern) {
+				t.Errorf("the host does not see the guest's write at offset 1000")
+			}
+			if !bytes.Equal(got[:16], []byte("HOSTDATA-0123456")) || got[999] != 0 || got[1000+len(pattern)] != 0 {
+				t.Errorf("the guest's write spilled outside its range")
+			}
+		})
 	}
 	// Bad input: a missing image file.
-	r = unigo(t, "run", "--disk", filepath.Join(t.TempDir(), "nope.img"), img)
+	r := unigo(t, "run", "--disk", filepath.Join(t.TempDir(), "nope.img"), img)
 	if r.status == 0 || !strings.Contains(r.stderr, "not a disk image file") {
 		t.Errorf("missing --disk file:\n%s", r.describe())
 	}

@@ -103,12 +103,12 @@ func (c Config) Args() ([]string, error) {
 		args = append(args, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
 	}
 	if c.Disk != "" {
-		if c.Machine != "" && c.Machine != "microvm" {
-			return nil, fmt.Errorf("--disk needs --machine microvm for now (the kernel's virtio transport is MMIO only)")
+		args = append(args, "-drive", "file="+strings.ReplaceAll(c.Disk, ",", ",,")+",if=none,id=disk0,format=raw")
+		if c.Machine == "" || c.Machine == "microvm" {
+			args = append(args, "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-blk-device,drive=disk0")
+		} else {
+			args = append(args, "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on")
 		}
-		args = append(args, "-global", "virtio-mmio.force-legacy=false",
-			"-drive", "file="+strings.ReplaceAll(c.Disk, ",", ",,")+",if=none,id=disk0,format=raw",
-			"-device", "virtio-blk-device,drive=disk0")
 	}
 	return args, nil
 }
