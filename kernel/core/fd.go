@@ -2,7 +2,6 @@ package core
 
 import (
 	"unigo.dev/unigo/kernel/abi/linux"
-	"unigo.dev/unigo/kernel/klog"
 	"unigo.dev/unigo/kernel/mm/kmem"
 	"unigo.dev/unigo/kernel/vfs"
 )
@@ -490,4 +489,3 @@ func eventfdWrite(e *eventfd, b []byte, nb bool) uintptr {
 	return 8
 }
 
-func logFDs() { klog.Debug("fd").S("files ok").End() }

@@ -4,7 +4,6 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/arch/amd64"
-	"unigo.dev/unigo/kernel/klog"
 )
 
 // Threads and the scheduler.
@@ -320,6 +319,3 @@ func initThreads() {
 	copy(idle.name[:], "idle")
 }
 
-func logThreads() {
-	klog.Debug("sched").S("threads ").I(int64(nthreads)).End()
-}
