@@ -488,4 +488,3 @@ func eventfdWrite(e *eventfd, b []byte, nb bool) uintptr {
 	wakeAll(waitKeyEvfd)
 	return 8
 }
-

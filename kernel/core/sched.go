@@ -318,4 +318,3 @@ func initThreads() {
 	amd64.InitKernelThread(&idle.ctx, directMapBase+pa, idle.top, idleLoop)
 	copy(idle.name[:], "idle")
 }
-
