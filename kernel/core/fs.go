@@ -69,6 +69,7 @@ var (
 // initFS builds the tree. It runs at boot, after memory and time.
 func initFS() {
 	kmem.Init(&frames)
+	vfs.DataPageLimit = frames.TotalPages() / 2 // as tmpfs: half of RAM
 	vfs.Now = walltime
 	vfs.DynLookup = dynLookup
 	vfs.DynEntry = dynEntry

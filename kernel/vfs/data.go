@@ -14,6 +14,14 @@ import (
 // MaxFileSize bounds ramfs files (EFBIG beyond).
 const MaxFileSize = 1 << 40
 
+// DataPageLimit bounds the pages ramfs files may hold (0: no limit), so
+// that a full file system is ENOSPC rather than a machine out of memory
+// (tmpfs's size= limit; the kernel sets half of RAM). DataPages counts them.
+var (
+	DataPageLimit uintptr
+	DataPages     uintptr
+)
+
 func pageSlot(n *inode, idx uintptr) *uintptr {
 	return (*uintptr)(mm.Ptr(n.data + idx*8))
 }
@@ -113,11 +121,15 @@ func Write(i Ino, off int64, b []byte) (int, linux.Errno) {
 		}
 		slot := pageSlot(n, idx)
 		if *slot == 0 {
+			if DataPageLimit != 0 && DataPages >= DataPageLimit {
+				break
+			}
 			va, ok := kmem.Alloc(mm.PageSize)
 			if !ok {
 				break
 			}
 			*slot = va
+			DataPages++
 		}
 		copy(unsafe.Slice((*byte)(mm.Ptr(*slot+po)), chunk), b[done:done+chunk])
 		done += chunk
@@ -166,6 +178,7 @@ func truncatePages(n *inode, size int64) {
 		if p := *pageSlot(n, idx); p != 0 {
 			kmem.Free(p, mm.PageSize)
 			*pageSlot(n, idx) = 0
+			DataPages--
 		}
 	}
 	if po := uintptr(size) % mm.PageSize; po != 0 {

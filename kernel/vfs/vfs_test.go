@@ -353,3 +353,28 @@ func TestTrailingSlash(t *testing.T) {
 		}
 	}
 }
+
+func TestDataPageLimit(t *testing.T) {
+	setup(t)
+	DataPages, DataPageLimit = 0, 4
+	defer func() { DataPageLimit = 0 }()
+	i := writeFile(t, "/f", "")
+	buf := make([]byte, 3*mm.PageSize)
+	if n, e := Write(i, 0, buf); e != 0 || n != len(buf) {
+		t.Fatalf("first write = %d, %v", n, e)
+	}
+	n, e := Write(i, int64(len(buf)), buf)
+	if n != mm.PageSize || e != 0 {
+		t.Errorf("write at the limit = %d, %v; want one page written", n, e)
+	}
+	if _, e := Write(i, int64(len(buf)+mm.PageSize), buf); e != linux.ENOSPC {
+		t.Errorf("write past the limit = %v; want ENOSPC", e)
+	}
+	Truncate(i, 0)
+	if DataPages != 0 {
+		t.Errorf("DataPages = %d after truncating to 0", DataPages)
+	}
+	if _, e := Write(i, 0, buf); e != 0 {
+		t.Errorf("write after freeing = %v", e)
+	}
+}

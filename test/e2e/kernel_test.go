@@ -362,3 +362,14 @@ func TestDisk(t *testing.T) {
 		t.Errorf("missing --disk file:\n%s", r.describe())
 	}
 }
+
+// TestFullFileSystem: filling the in-memory root file system ends in ENOSPC
+// (ramfs is capped at half of RAM, as tmpfs), not in an out-of-memory kill;
+// other files survive and deleting gives the space back.
+func TestFullFileSystem(t *testing.T) {
+	img := image(t, "../programs/fillfs")
+	r := unigo(t, "run", timeoutFlag(), "-m", "64M", img)
+	if r.status != 0 || r.stdout != "full: ENOSPC\nspace given back: ok\n" {
+		t.Errorf("filling the file system:\n%s", r.describe())
+	}
+}
