@@ -411,6 +411,16 @@ func openFD(kind fileKind, obj int32, flags uint32, cloexec bool) (uintptr, int3
 	return uintptr(fd), f
 }
 
+// freePipe returns an unused pipe slot, or -1.
+func freePipe() int {
+	for i := range pipes {
+		if !pipes[i].used {
+			return i
+		}
+	}
+	return -1
+}
+
 // sysPipe2 implements Linux syscall pipe2(2).
 func sysPipe2(a sysArgs) uintptr {
 	flags := a[1]
@@ -420,13 +430,7 @@ func sysPipe2(a sysArgs) uintptr {
 	if !userRange(a[0], 8, true) {
 		return errno(linux.EFAULT)
 	}
-	pi := -1
-	for i := range pipes {
-		if !pipes[i].used {
-			pi = i
-			break
-		}
-	}
+	pi := freePipe()
 	if pi < 0 {
 		return errno(linux.ENFILE)
 	}

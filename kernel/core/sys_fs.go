@@ -41,6 +41,21 @@ func dirOf(dirfd uintptr) (vfs.Ino, linux.Errno) {
 	return f.ino, 0
 }
 
+// parentAt resolves all but the last component of the program's path
+// (copied into path buffer k) relative to dirfd: the directory, the last
+// name, and whether the path ended in a slash.
+func parentAt(dirfd, path uintptr, k int) (vfs.Ino, []byte, bool, linux.Errno) {
+	p, e := userPath(path, k)
+	if e != 0 {
+		return 0, nil, false, e
+	}
+	start, e := dirOf(dirfd)
+	if e != 0 {
+		return 0, nil, false, e
+	}
+	return vfs.ResolveParent(start, p)
+}
+
 // lookupAt resolves (dirfd, path) for the stat-like calls, honouring
 // AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
 func lookupAt(dirfd, path uintptr, flags uintptr) (vfs.Ino, linux.Errno) {
@@ -192,13 +207,7 @@ func openFIFO(ino vfs.Ino, flags uint32) uintptr {
 	acc := flags & linux.O_ACCMODE
 	pi := int(vfs.Aux(ino)) - 1
 	if pi < 0 {
-		for i := range pipes {
-			if !pipes[i].used {
-				pi = i
-				break
-			}
-		}
-		if pi < 0 {
+		if pi = freePipe(); pi < 0 {
 			return errno(linux.ENFILE)
 		}
 		pipes[pi] = pipe{used: true, rfile: -1, wfile: -1, fifo: ino}
@@ -591,15 +600,7 @@ func sysMknodat(a sysArgs) uintptr {
 }
 
 func mknodAt(dirfd, path uintptr, mode uint32, rdev uint32) uintptr {
-	p, e := userPath(path, 0)
-	if e != 0 {
-		return errno(e)
-	}
-	start, e := dirOf(dirfd)
-	if e != 0 {
-		return errno(e)
-	}
-	dir, last, _, e := vfs.ResolveParent(start, p)
+	dir, last, _, e := parentAt(dirfd, path, 0)
 	if e != 0 {
 		return errno(e)
 	}
@@ -612,15 +613,7 @@ func mknodAt(dirfd, path uintptr, mode uint32, rdev uint32) uintptr {
 
 // sysUnlinkat implements Linux syscall unlinkat(2).
 func sysUnlinkat(a sysArgs) uintptr {
-	p, e := userPath(a[1], 0)
-	if e != 0 {
-		return errno(e)
-	}
-	start, e := dirOf(a[0])
-	if e != 0 {
-		return errno(e)
-	}
-	dir, last, slash, e := vfs.ResolveParent(start, p)
+	dir, last, slash, e := parentAt(a[0], a[1], 0)
 	if e != 0 {
 		return errno(e)
 	}
@@ -648,31 +641,15 @@ func sysRmdir(a sysArgs) uintptr {
 
 // sysRenameat2 implements Linux syscall renameat2(2).
 func sysRenameat2(a sysArgs) uintptr {
-	op, e := userPath(a[1], 0)
-	if e != 0 {
-		return errno(e)
-	}
-	np, e := userPath(a[3], 1)
-	if e != 0 {
-		return errno(e)
-	}
-	os, e := dirOf(a[0])
-	if e != 0 {
-		return errno(e)
-	}
-	ns, e := dirOf(a[2])
-	if e != 0 {
-		return errno(e)
-	}
 	if a[4]&^(linux.RENAME_NOREPLACE|linux.RENAME_EXCHANGE) != 0 ||
 		a[4]&linux.RENAME_NOREPLACE != 0 && a[4]&linux.RENAME_EXCHANGE != 0 {
 		return errno(linux.EINVAL)
 	}
-	od, oname, oslash, e := vfs.ResolveParent(os, op)
+	od, oname, oslash, e := parentAt(a[0], a[1], 0)
 	if e != 0 {
 		return errno(e)
 	}
-	nd, nname, nslash, e := vfs.ResolveParent(ns, np)
+	nd, nname, nslash, e := parentAt(a[2], a[3], 1)
 	if e != 0 {
 		return errno(e)
 	}
@@ -709,15 +686,7 @@ func sysLinkat(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	np, e := userPath(a[3], 1)
-	if e != 0 {
-		return errno(e)
-	}
-	ns, e := dirOf(a[2])
-	if e != 0 {
-		return errno(e)
-	}
-	nd, nname, nslash, e := vfs.ResolveParent(ns, np)
+	nd, nname, nslash, e := parentAt(a[2], a[3], 1)
 	if e != 0 {
 		return errno(e)
 	}
@@ -743,15 +712,7 @@ func sysSymlinkat(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	p, e := userPath(a[2], 0)
-	if e != 0 {
-		return errno(e)
-	}
-	start, e := dirOf(a[1])
-	if e != 0 {
-		return errno(e)
-	}
-	dir, last, _, e := vfs.ResolveParent(start, p)
+	dir, last, _, e := parentAt(a[1], a[2], 0)
 	if e != 0 {
 		return errno(e)
 	}
