@@ -83,6 +83,11 @@ func init() {
 		{"stop", "shut a machine down gracefully (power button, then kill)", runStop},
 		{"rm", "remove machines and all their files", runRm},
 		{"inspect", "print machine records as JSON", runInspect},
+		{"pkg", "package a program as an OCI image (and push it)", runPkg},
+		{"images", "list the images in the local store", runImages},
+		{"rmi", "remove images from the local store", runRmi},
+		{"push", "upload an image to an OCI registry", runPush},
+		{"pull", "download an image from an OCI registry", runPull},
 	}
 }
 

@@ -124,6 +124,9 @@ func machineArgs(e *env, fs *flagSet, args []string) ([]string, int, bool) {
 		args = fs.Args()[1:]
 	}
 	if len(names) == 0 {
+		if fs.Name() == "rmi" {
+			return nil, e.errorf(ExitUsage, "unigo: rmi: no image named: see 'unigo images' for the references"), false
+		}
 		return nil, e.errorf(ExitUsage, "unigo: %s: no machine named: see 'unigo ps -a' for the names", fs.Name()), false
 	}
 	return names, 0, true

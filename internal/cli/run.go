@@ -39,7 +39,7 @@ func runRun(e *env, args []string) int {
 		defer det.abandon()
 		f.detach = det
 	}
-	image, argv0, cleanup, status := e.imageFor(target, &f)
+	image, argv0, cleanup, status := e.runImage(target, &f, &d, fs, &rest)
 	defer cleanup()
 	if image == "" {
 		return status
