@@ -3,7 +3,9 @@ module unigo.dev/unigo
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/google/go-containerregistry v0.22.1
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/mod v0.42.0
 	unigo.dev/unigo/kernel v0.0.0-00010101000000-000000000000
 )
