@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -67,5 +68,16 @@ func TestProgress(t *testing.T) {
 	if !strings.HasPrefix(out, "\r") || !strings.Contains(out, "[===============               ]") ||
 		!strings.Contains(out, "[==============================]") || !strings.HasSuffix(out, " pulled\n") {
 		t.Errorf("terminal progress = %q; want \\r-redrawn bars at half and full, then the outcome", out)
+	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if isTerminal(null) || isTerminal(&bytes.Buffer{}) {
+		t.Error("/dev/null or a buffer taken for a terminal")
 	}
 }

@@ -92,6 +92,9 @@ func (e *env) pkg(f *pkgFlags, target string, cmd []string, name string) int {
 	if err != nil {
 		return e.errorf(ExitUsage, "unigo: pkg -t: %v", err)
 	}
+	if strings.Contains(f.tag, "@") {
+		return e.errorf(ExitUsage, "unigo: pkg -t %s: an image gets a tag, its digest follows from its content: use e.g. -t %s:1.0", f.tag, ref.Context().Name())
+	}
 	labels := map[string]string{}
 	for _, kv := range f.labels {
 		k, v, ok := strings.Cut(kv, "=")
