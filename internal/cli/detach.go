@@ -125,6 +125,7 @@ func (d *detached) start(e *env, f *vmFlags, proc *qemu.Process, env []string, a
 		r.MemoryMiB, r.CPUs = int(f.mem), f.smp
 		r.VMM = "qemu/" + f.machine
 		r.Command = append([]string{proc.Path}, proc.Args...)
+		r.Dir, _ = os.Getwd()
 		return nil
 	}); err != nil {
 		return e.errorf(ExitError, "unigo: run: recording machine %s: %v", m.Name, err)

@@ -73,7 +73,12 @@ func runSupervise(e *env, args []string) int {
 	os.Remove(sock)
 	cmd := exec.Command(m.Command[0], m.Command[1:]...)
 	cmd.Stdout, cmd.Stderr = console, qlog
+	// QEMU starts where run -d ran, so relative paths (--disk) mean what
+	// they meant there; it has opened its files once the socket is up.
 	cmd.Dir = "/"
+	if st, err := os.Stat(m.Dir); err == nil && st.IsDir() {
+		cmd.Dir = m.Dir
+	}
 	if err := cmd.Start(); err != nil {
 		return fail("starting QEMU: " + err.Error())
 	}

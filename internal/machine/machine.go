@@ -72,6 +72,7 @@ type Machine struct {
 	VMM       string    `json:"vmm"` // "qemu/<machine type>"
 	Ports     []string  `json:"ports"`
 	Command   []string  `json:"command"` // the VMM command line (path and arguments)
+	Dir       string    `json:"dir"`     // where run -d ran: relative paths in Command are relative to it
 	Created   time.Time `json:"created"`
 
 	State      State     `json:"state"`

@@ -386,3 +386,62 @@ func waitFor(d time.Duration, cond func() bool) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestMachineFastExit: a detached guest that exits at once keeps its whole
+// console output and its exit status; run -d also builds packages.
+func TestMachineFastExit(t *testing.T) {
+	setup(t)
+	exit7 := image(t, "./testdata/exit7")
+	dir := stateDir(t)
+	cases := []struct {
+		name   string
+		args   []string
+		output string
+		status int
+	}{
+		{"hello", []string{"../../examples/hello", "--", "alice"}, "Hello from unigo!\narg[1]=alice\n", 0},
+		{"exit7", []string{exit7}, "exiting with 7\n", 7},
+	}
+	for _, c := range cases {
+		r := inState(t, dir, append([]string{"run", "-d", "--name", c.name, "-m", "32M"}, c.args...)...)
+		if r.status != 0 {
+			t.Fatalf("run -d %s:\n%s", c.name, r.describe())
+		}
+		var rec machineRecord
+		waitFor(guestTimeout, func() bool {
+			rec = inspect(t, dir, c.name)
+			return rec.State == "exited" && rec.ExitCode != nil
+		})
+		if rec.ExitCode == nil || *rec.ExitCode != c.status {
+			t.Errorf("%s: state %s, exit code %v (%s); want exited %d\nqemu command: %s", c.name, rec.State, rec.ExitCode, rec.Reason, c.status, strings.Join(rec.Command, " "))
+		}
+		if r := inState(t, dir, "logs", c.name); !strings.HasPrefix(r.stdout, c.output) {
+			t.Errorf("logs %s = %q; want it to start with %q", c.name, r.stdout, c.output)
+		}
+	}
+}
+
+// TestMachineRelativeDisk: relative paths given to run -d (here --disk)
+// mean what they mean where run -d ran, though QEMU runs elsewhere.
+func TestMachineRelativeDisk(t *testing.T) {
+	img := image(t, "../programs/disk")
+	work := t.TempDir()
+	data := make([]byte, 8<<20)
+	copy(data, "HOSTDATA-0123456")
+	if err := os.WriteFile(filepath.Join(work, "disk.img"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := stateDir(t)
+	cmd := exec.Command(unigoBin, "run", "-d", "--name", "d", "--disk", "disk.img", img)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "UNIGO_STATE_DIR="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("run -d --disk disk.img: %v\n%s", err, out)
+	}
+	var rec machineRecord
+	waitFor(guestTimeout, func() bool { rec = inspect(t, dir, "d"); return rec.State == "exited" })
+	if rec.ExitCode == nil || *rec.ExitCode != 0 {
+		r := inState(t, dir, "logs", "d")
+		t.Errorf("disk program under run -d: exit %v (%s)\nlogs:\n%s\nqemu command: %s", rec.ExitCode, rec.Reason, r.stdout, strings.Join(rec.Command, " "))
+	}
+}
