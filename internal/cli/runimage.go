@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"unigo.dev/unigo/internal/build"
 	"unigo.dev/unigo/internal/oci"
 )
 
@@ -32,6 +33,9 @@ func (e *env) runImage(target string, f *vmFlags, d *detachFlags, fs *flagSet, r
 			argv0 = kf.Name
 		}
 		return image, argv0, cleanup, status
+	}
+	if build.IsLocal(target) {
+		return e.imageFor(target, f) // ./x, ../x, /x, x.go: never a reference
 	}
 	isRef := strings.ContainsAny(target, ":@")
 	ref, err := oci.ParseRef(target, false)

@@ -332,6 +332,7 @@ func TestMachineBadInput(t *testing.T) {
 		{[]string{"inspect", "nope"}, "inspect nope: no such machine"},
 		{[]string{"rm", "web"}, "the machine is running: stop it first"},
 		{[]string{"logs"}, "no machine named"},
+		{[]string{"run", "-d", "--name", "ghost", "./testdata/no-such-package"}, "no such package directory"},
 		{[]string{"ps", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, c := range cases {
