@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -83,7 +84,8 @@ func (b *builder) withComponents(ctx context.Context) error {
 	return b.goBuild(ctx)
 }
 
-// hasAnySymbol reports whether the ELF file defines one of names.
+// hasAnySymbol reports whether the ELF file defines one of names; a file
+// without a symbol table counts as having them.
 func hasAnySymbol(file string, names []string) (bool, error) {
 	f, err := elf.Open(file)
 	if err != nil {
@@ -91,6 +93,9 @@ func hasAnySymbol(file string, names []string) (bool, error) {
 	}
 	defer f.Close()
 	syms, err := f.Symbols()
+	if errors.Is(err, elf.ErrNoSymbols) {
+		return true, nil // stripped (-ldflags=-s): assume the worst, keep the drivers
+	}
 	if err != nil {
 		return false, fmt.Errorf("%s: reading symbols: %w", file, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -42,17 +43,31 @@ func TestAvailableDrivers(t *testing.T) {
 }
 
 func TestHasAnySymbol(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
+	dir := t.TempDir()
+	src := "package main\n\nfunc main() { println(\"hi\") }\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	exe := filepath.Join(dir, "prog")
+	stripped := filepath.Join(dir, "stripped")
+	for _, args := range [][]string{{"build", "-o", exe, "main.go"}, {"build", "-ldflags=-s", "-o", stripped, "main.go"}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GO111MODULE=off", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %q: %v\n%s", args, err, out)
+		}
+	}
 	for _, tt := range []struct {
+		exe   string
 		names []string
 		want  bool
 	}{
-		{[]string{"no.such.symbol", "runtime.main"}, true},
-		{[]string{"no.such.symbol"}, false},
+		{exe, []string{"no.such.symbol", "runtime.main"}, true},
+		{exe, []string{"no.such.symbol"}, false},
+		{stripped, []string{"no.such.symbol"}, true}, // unknown: keep the drivers
 	} {
+		exe := tt.exe
 		got, err := hasAnySymbol(exe, tt.names)
 		if err != nil || got != tt.want {
 			t.Errorf("hasAnySymbol(%q) = %v, %v; want %v", tt.names, got, err, tt.want)
