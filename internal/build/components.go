@@ -14,7 +14,7 @@ import (
 // Kernel components. core declares the optional drivers it links in
 // kernel/core/components.go (none by default); the build replaces that file
 // through the overlay with one listing the drivers the program can use, so
-// an image carries only what its program needs (ADR 0004).
+// an image carries only what its program needs (ADR 0005).
 
 // fileSystemDrivers are the optional file-system drivers, by package
 // directory under the kernel module; each exports `var FS vfs.FileSystem`.
