@@ -11,7 +11,7 @@ import (
 )
 
 func TestComponentsFile(t *testing.T) {
-	src := componentsFile([]string{"fs/ext2", "fs/p9"})
+	src := componentsFile([]component{{dir: "fs/ext2", fs: true}, {dir: "fs/p9", fs: true, virtio: true}})
 	f, err := parser.ParseFile(token.NewFileSet(), "components.go", src, 0)
 	if err != nil {
 		t.Fatalf("generated file does not parse: %v\n%s", err, src)
@@ -21,7 +21,7 @@ func TestComponentsFile(t *testing.T) {
 		p, _ := strconv.Unquote(imp.Path.Value)
 		got = append(got, p)
 	}
-	want := []string{kernelModule + "/vfs", kernelModule + "/fs/ext2", kernelModule + "/fs/p9"}
+	want := []string{kernelModule + "/drivers/virtio", kernelModule + "/vfs", kernelModule + "/fs/ext2", kernelModule + "/fs/p9"}
 	if len(got) != len(want) {
 		t.Fatalf("imports = %q; want %q", got, want)
 	}
@@ -32,13 +32,24 @@ func TestComponentsFile(t *testing.T) {
 	}
 }
 
-func TestAvailableDrivers(t *testing.T) {
+func TestAvailableComponents(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "fs", "p9"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, f := range [][2]string{
+		{"fs/p9/fs.go", "package p9\n\nvar FS = 1\n"},
+		{"fs/p9/device.go", "package p9\n\nvar (\n\tx      = 2\n\tDriver = 3\n)\n"},
+		{"fs/ext2/msg.go", "package ext2\n\nvar notYet = 1\n"}, // no FS yet: left out
+	} {
+		p := filepath.Join(dir, f[0])
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f[1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got := availableDrivers(dir); len(got) != 1 || got[0] != "fs/p9" {
-		t.Errorf("availableDrivers = %q; want [fs/p9]", got)
+	got, err := availableComponents(dir)
+	if err != nil || len(got) != 1 || got[0] != (component{dir: "fs/p9", fs: true, virtio: true}) {
+		t.Errorf("availableComponents = %+v, %v; want [{fs/p9 true true}]", got, err)
 	}
 }
 
