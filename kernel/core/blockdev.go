@@ -6,6 +6,7 @@ import (
 	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/arch/amd64"
 	"unigo.dev/unigo/kernel/drivers/ioapic"
+	"unigo.dev/unigo/kernel/drivers/virtio"
 	"unigo.dev/unigo/kernel/drivers/virtio/mmio"
 	"unigo.dev/unigo/kernel/drivers/virtio/pci"
 	"unigo.dev/unigo/kernel/drivers/virtio/virtq"
@@ -42,18 +43,7 @@ const (
 
 // virtioTransport is what a virtio device needs of its transport; mmio and
 // pci implement it.
-type virtioTransport interface {
-	Reset()
-	AddStatus(bits uint32)
-	Status() uint32
-	Features() uint64
-	SetFeatures(f uint64)
-	QueueMax(idx uint32) uint16
-	SetupQueue(idx uint32, q *virtq.Queue)
-	Notify(idx uint32)
-	Ack() uint32
-	Config64(off uintptr) uint64
-}
+type virtioTransport = virtio.Transport
 
 // The transports live in static variables so that the interface values
 // pointing at them need no allocation.
@@ -80,11 +70,16 @@ var blk struct {
 	done     bool
 }
 
-// initVirtio probes the virtio-mmio slots for a block device.
+// initVirtio probes the virtio-mmio slots and PCI bus 0 for a block device,
+// and offers other devices to the optional drivers (virtio.go).
 func initVirtio(apic ioapic.IOAPIC, apicID uint8) {
 	for i := 0; i < virtioMMIOSlots; i++ {
 		d, id := mmio.Probe(directMapBase + virtioMMIOBase + uintptr(i)*512)
+		if id == 0 {
+			continue
+		}
 		if id != virtioIDBlock || blk.present {
+			offerVirtioMMIO(apic, apicID, i, d, id)
 			continue
 		}
 		blkMMIO = d
@@ -92,16 +87,16 @@ func initVirtio(apic ioapic.IOAPIC, apicID uint8) {
 			apic.Route(blk.gsi, uint8(vectorIRQBase+blk.gsi), apicID, 0)
 		}
 	}
-	if blk.present {
-		return
-	}
 	pci.MapMMIO = mapMMIO
-	if d, ok := pci.Find(virtioIDBlock, 0x1001); ok {
-		blkPCI = d
-		if initBlk(&blkPCI, -1) {
-			blkPCI.EnableMSIX(0, vectorBlkMSI, apicID)
+	if !blk.present {
+		if d, ok := pci.Find(virtioIDBlock, 0x1001); ok {
+			blkPCI = d
+			if initBlk(&blkPCI, -1) {
+				blkPCI.EnableMSIX(0, vectorBlkMSI, apicID)
+			}
 		}
 	}
+	offerVirtioPCI(apicID)
 }
 
 // mapMMIO maps device registers uncached in the direct map.
@@ -167,6 +162,14 @@ func initBlk(d virtioTransport, gsi int) bool {
 		m.S("GSI ").I(int64(gsi)).End()
 	}
 	return true
+}
+
+// pollDevices runs the completion handlers of the devices that requests
+// wait on, for waits before the scheduler runs (boot).
+func pollDevices() {
+	if blk.present {
+		blkInterrupt()
+	}
 }
 
 // blkInterrupt completes the request in flight.
@@ -289,6 +292,6 @@ func blkTeardown() {
 // blkNode creates /dev/vda when a disk is present.
 func blkNode(dev vfs.Ino) {
 	if blk.present {
-		vfs.Create(dev, bytesOf("vda"), linux.S_IFBLK|0o660, devVda)
+		vfs.Create(dev, bytesOf("vda"), linux.S_IFBLK|0o660, devVda, 0, 0)
 	}
 }
