@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -36,15 +37,13 @@ func (e *env) projectKraftfile(target string) (kf *kraftfile.File, status int, o
 	for _, w := range kf.Warnings {
 		fmt.Fprintln(e.stderr, "unigo: "+w)
 	}
-	if len(kf.Volumes) > 0 {
-		fmt.Fprintf(e.stderr, "unigo: %s: volumes: not attached: this unigo has no host shares yet; %d volume(s) ignored\n", filepath.Base(p), len(kf.Volumes))
-	}
 	return kf, 0, true
 }
 
-// applyKraftfile fills run's and test's settings from a Kraftfile where
-// the command line left them unset: rootfs, environment (-e overrides),
-// program arguments (arguments after -- replace cmd).
+// applyKraftfile fills run's settings from a Kraftfile where the command
+// line left them unset: rootfs, environment (-e overrides), program
+// arguments (arguments after -- replace cmd), volumes (-v for the same
+// guest path wins).
 func applyKraftfile(kf *kraftfile.File, f *vmFlags, rest *[]string) {
 	if kf == nil {
 		return
@@ -56,4 +55,33 @@ func applyKraftfile(kf *kraftfile.File, f *vmFlags, rest *[]string) {
 	if len(*rest) == 0 {
 		*rest = kf.Cmd
 	}
+	f.volumes = append(kraftVolumes(kf, f.volumes), f.volumes...)
+}
+
+// kraftVolumes turns a Kraftfile's volumes into -v values (HOST:GUEST[:ro],
+// host paths relative to the Kraftfile), leaving out guest paths that a
+// -v flag already shares.
+func kraftVolumes(kf *kraftfile.File, flags []string) []string {
+	given := map[string]bool{}
+	for _, v := range flags {
+		if parts := strings.Split(v, ":"); len(parts) >= 2 {
+			given[path.Clean(parts[1])] = true
+		}
+	}
+	var out []string
+	for _, v := range kf.Volumes {
+		if given[path.Clean(v.Destination)] {
+			continue
+		}
+		src := v.Source
+		if !filepath.IsAbs(src) {
+			src = filepath.Join(filepath.Dir(kf.Path), src)
+		}
+		s := src + ":" + v.Destination
+		if v.ReadOnly {
+			s += ":ro"
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"unigo.dev/unigo/internal/kraftfile"
 	"unigo.dev/unigo/internal/machine"
 )
 
@@ -79,5 +80,18 @@ func TestIsTerminal(t *testing.T) {
 	defer null.Close()
 	if isTerminal(null) || isTerminal(&bytes.Buffer{}) {
 		t.Error("/dev/null or a buffer taken for a terminal")
+	}
+}
+
+func TestKraftVolumes(t *testing.T) {
+	kf := &kraftfile.File{Path: "/proj/Kraftfile", Volumes: []kraftfile.Volume{
+		{Source: "./data", Destination: "/data", ReadOnly: true},
+		{Source: "/abs/cache", Destination: "/cache"},
+		{Source: "./logs", Destination: "/logs/"},
+	}}
+	got := kraftVolumes(kf, []string{"/host/logs:/logs"}) // -v for /logs wins
+	want := []string{"/proj/data:/data:ro", "/abs/cache:/cache"}
+	if !slices.Equal(got, want) {
+		t.Errorf("kraftVolumes = %q; want %q", got, want)
 	}
 }

@@ -13,7 +13,8 @@
 //	                         alone copies it from unigo's environment)
 //	rootfs                   a directory, relative to the Kraftfile, packed
 //	                         as the guest's root file system
-//	volumes                  "src:dst[:ro]" or {source, destination, readOnly}
+//	volumes                  "src:dst[:ro]" or {source, destination, readOnly}:
+//	                         host shares of unigo run (as -v)
 //	labels                   a map, recorded in OCI images
 //	targets                  "qemu/x86_64" or {platform, architecture}: one
 //	                         must be qemu on x86_64 (amd64)

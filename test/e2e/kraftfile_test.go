@@ -14,6 +14,7 @@ import (
 const kraftappWant = `argv0=kraftapp args=["--greet" "hello world"]
 APP_MODE=kraft
 /etc/app.conf: greeting = from the Kraftfile's rootfs
+no /data
 `
 
 // copyDir copies a small tree (files and directories).
@@ -54,8 +55,8 @@ func inDir(t *testing.T, dir, state string, args ...string) *result {
 }
 
 // TestKraftfileProject: a project with a Kraftfile builds, runs and
-// packages with no flags: name, cmd, env, rootfs and labels come from the
-// Kraftfile (acceptance 5).
+// packages with no flags: name, cmd, env, rootfs and labels come from
+// the Kraftfile (acceptance 5).
 func TestKraftfileProject(t *testing.T) {
 	setup(t)
 	dir := filepath.Join(t.TempDir(), "project")
@@ -92,5 +93,26 @@ func TestKraftfileProject(t *testing.T) {
 	}
 	if r := inDir(t, t.TempDir(), state, "run", "kraftapp:latest"); r.status != 0 || r.stdout != kraftappWant {
 		t.Errorf("unigo run kraftapp:latest: want\n%s\n%s", kraftappWant, r.describe())
+	}
+}
+
+// TestKraftfileVolumes: the Kraftfile's volumes become host shares of
+// unigo run (relative to the project), as -v would.
+func TestKraftfileVolumes(t *testing.T) {
+	setup(t)
+	need9p(t)
+	dir := filepath.Join(t.TempDir(), "project")
+	copyDir(t, "./testdata/kraftapp", dir)
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "note.txt"), []byte("shared from the host\n"), 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, "Kraftfile"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("volumes:\n  - ./data:/data:ro\n")
+	f.Close()
+	want := strings.Replace(kraftappWant, "no /data\n", "/data/note.txt: shared from the host\n", 1)
+	if r := inDir(t, dir, t.TempDir(), "run"); r.status != 0 || r.stdout != want {
+		t.Errorf("unigo run with a Kraftfile volume: want\n%s\n%s", want, r.describe())
 	}
 }

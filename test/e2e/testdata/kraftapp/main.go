@@ -16,4 +16,10 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("/etc/app.conf: %s", conf)
+	// The Kraftfile's volume, when the machine has it (run in the project).
+	if note, err := os.ReadFile("/data/note.txt"); err == nil {
+		fmt.Printf("/data/note.txt: %s", note)
+	} else {
+		fmt.Println("no /data")
+	}
 }
