@@ -377,6 +377,9 @@ func (b *builder) prepareModule(ctx context.Context) error {
 		return err
 	}
 	b.entry = EntrySymbol
+	if err := b.addComponents(filepath.Join(o.KernelDir, "core")); err != nil {
+		return err
+	}
 	return b.addKernelFile(b.pkg.Dir)
 }
 
