@@ -198,7 +198,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.goBuild(ctx); err != nil {
+	if err := b.withComponents(ctx); err != nil {
 		return nil, err
 	}
 	entry, err := pvh.Patch(out)
@@ -377,9 +377,6 @@ func (b *builder) prepareModule(ctx context.Context) error {
 		return err
 	}
 	b.entry = EntrySymbol
-	if err := b.addComponents(filepath.Join(o.KernelDir, "core")); err != nil {
-		return err
-	}
 	return b.addKernelFile(b.pkg.Dir)
 }
 

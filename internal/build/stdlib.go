@@ -38,7 +38,7 @@ func (b *builder) prepareStd(ctx context.Context) error {
 
 	// The kernel's packages and non-std dependencies, as the kernel module sees them.
 	kb := &builder{o: b.o, workDir: b.o.KernelDir, env: append(b.env, "GOFLAGS=-mod=mod")}
-	deps, err := kb.goOutput(ctx, append([]string{"list", "-deps", "-e", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}{{end}}", corePackage}, componentPackages(available(b.o.KernelDir))...)...)
+	deps, err := kb.goOutput(ctx, "list", "-deps", "-e", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}{{end}}", corePackage)
 	if err != nil {
 		return err
 	}
@@ -56,9 +56,6 @@ func (b *builder) prepareStd(ctx context.Context) error {
 	}
 	b.entry = VendorEntrySymbol
 	b.stdDir = filepath.Join(goroot, "src", filepath.FromSlash(b.pkg.ImportPath))
-	if err := b.addComponents(filepath.Join(shadow, "src", "vendor", filepath.FromSlash(corePackage))); err != nil {
-		return err
-	}
 	return b.addKernelFile(filepath.Join(shadow, "src", filepath.FromSlash(b.pkg.ImportPath)))
 }
 

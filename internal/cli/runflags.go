@@ -57,6 +57,7 @@ type vmFlags struct {
 	stop    time.Duration
 	kdwarf  bool
 	disk    string
+	detach  *detached // run -d: hand QEMU to a supervisor (detach.go)
 	volumes multiFlag
 }
 
@@ -151,6 +152,9 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	}
 	defer os.RemoveAll(qmpDir)
 	qmpSock := filepath.Join(qmpDir, "qmp.sock")
+	if f.detach != nil {
+		qmpSock = f.detach.qmp
+	}
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
 		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
@@ -182,6 +186,9 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, proc.CommandLine())
 		return 0
+	}
+	if f.detach != nil {
+		return f.detach.start(e, f, proc, guestEnv, progArgs)
 	}
 	fmt.Fprintf(e.stderr, "unigo: accel %s (%s)\n", accel, reason)
 	if f.gdb {

@@ -114,7 +114,10 @@ func (c Config) Args() ([]string, error) {
 		args = append(args, "-s", "-S")
 	}
 	if c.QMP != "" {
-		args = append(args, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
+		// -chardev's path= takes any path (commas doubled); the -qmp
+		// shorthand "unix:PATH,..." breaks on '=' in PATH.
+		args = append(args, "-chardev", "socket,id=qmp0,path="+strings.ReplaceAll(c.QMP, ",", ",,")+",server=on,wait=off",
+			"-mon", "chardev=qmp0,mode=control")
 	}
 	mmio := c.Machine == "" || c.Machine == "microvm"
 	if mmio && (c.Disk != "" || len(c.Shares) > 0) {

@@ -48,6 +48,12 @@ func TestArgs(t *testing.T) {
 			t.Errorf("%s: Args() = %q, %v;\nwant %q", tt.name, got, err, tt.want)
 		}
 	}
+	// A QMP socket path with ',' and '=' (t.TempDir() names have '=')
+	// reaches QEMU intact.
+	qmp := Config{Accel: "tcg", Kernel: "k", QMP: "/tmp/a=b,c/qmp.sock"}
+	if got, _ := qmp.Args(); !slices.Contains(got, "socket,id=qmp0,path=/tmp/a=b,,c/qmp.sock,server=on,wait=off") {
+		t.Errorf("Args(QMP %q) = %q; want a -chardev socket with the path, commas doubled", qmp.QMP, got)
+	}
 	for _, c := range []Config{{Machine: "virt", Accel: "tcg"}, {Accel: "hvf"}, {Accel: "auto"}} {
 		if got, err := c.Args(); err == nil {
 			t.Errorf("Args(%+v) = %q; want error", c, got)
