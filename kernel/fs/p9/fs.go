@@ -34,7 +34,7 @@ var FS = vfs.FileSystem{
 	Rename:   rename,
 	SetAttr:  setAttr,
 	Fsync:    fsync,
-	Sync:     sync,
+	Sync:     syncFS,
 	Evict:    evict,
 	Statfs:   statFS,
 	Unmount:  unmount,
@@ -606,9 +606,9 @@ func fsync(m *vfs.MountPoint, i vfs.Ino, dataOnly bool) linux.Errno {
 	return s.fsync(fid, dataOnly)
 }
 
-// sync has nothing to do: the client holds no dirty data, and the host
+// syncFS has nothing to do: the client holds no dirty data, and the host
 // flushes its own page cache.
-func sync(m *vfs.MountPoint) linux.Errno { return 0 }
+func syncFS(m *vfs.MountPoint) linux.Errno { return 0 }
 
 // evict clunks the inode's fids and frees its node.
 func evict(m *vfs.MountPoint, i vfs.Ino) {
