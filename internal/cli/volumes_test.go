@@ -37,7 +37,7 @@ func TestVolumes(t *testing.T) {
 		{"relative guest", []string{data + ":data"}, "", "", nil, nil, `guest path "data" is not absolute`},
 		{"guest root", []string{data + ":/"}, "", "", nil, nil, "would hide the guest's root"},
 		{"bad option", []string{data + ":/data:rx"}, "", "", nil, nil, `unknown option "rx"`},
-		{"no guest", []string{data}, "", "", nil, nil, "want HOST:GUEST"},
+		{"no guest", []string{data}, "", "", nil, nil, "want HOST:GUEST[:ro], a host directory to share (verbose test output is unigo test PKG -- -test.v)"},
 		{"colon in path", []string{data + ":/a:b:ro"}, "", "", nil, nil, "want HOST:GUEST"},
 		{"space in guest", []string{data + ":/my data"}, "", "", nil, nil, `has ' '`},
 		{"duplicate", []string{data + ":/data", other + ":/data/"}, "", "", nil, nil, "already shared by -v " + data + ":/data"},
