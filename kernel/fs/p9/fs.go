@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/klog"
 	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/mm/kmem"
 	"unigo.dev/unigo/kernel/vfs"
@@ -189,6 +190,7 @@ func mount(m *vfs.MountPoint) (vfs.Ino, linux.Errno) {
 	s.root = fid
 	s.dirIno = 0
 	s.mounted = true
+	klog.Info("9p").B(s.tag[:s.tagLen]).S(": 9P2000.L, msize ").U(uint64(s.msize)).End()
 	return i, 0
 }
 
