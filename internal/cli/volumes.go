@@ -34,6 +34,9 @@ type volume struct {
 // parseVolume parses and checks one -v value.
 func parseVolume(s string) (volume, error) {
 	v := volume{flag: s}
+	if !strings.Contains(s, ":") {
+		return v, fmt.Errorf("unigo: -v %s: want HOST:GUEST[:ro], a host directory to share (verbose test output is unigo test PKG -- -test.v)", s)
+	}
 	parts := strings.Split(s, ":")
 	if len(parts) == 3 {
 		switch parts[2] {

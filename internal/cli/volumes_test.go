@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"unigo.dev/unigo/internal/kraftfile"
 	"unigo.dev/unigo/internal/vmm/qemu"
 )
 
@@ -37,7 +38,7 @@ func TestVolumes(t *testing.T) {
 		{"relative guest", []string{data + ":data"}, "", "", nil, nil, `guest path "data" is not absolute`},
 		{"guest root", []string{data + ":/"}, "", "", nil, nil, "would hide the guest's root"},
 		{"bad option", []string{data + ":/data:rx"}, "", "", nil, nil, `unknown option "rx"`},
-		{"no guest", []string{data}, "", "", nil, nil, "want HOST:GUEST"},
+		{"no guest", []string{data}, "", "", nil, nil, "want HOST:GUEST[:ro], a host directory to share (verbose test output is unigo test PKG -- -test.v)"},
 		{"colon in path", []string{data + ":/a:b:ro"}, "", "", nil, nil, "want HOST:GUEST"},
 		{"space in guest", []string{data + ":/my data"}, "", "", nil, nil, `has ' '`},
 		{"duplicate", []string{data + ":/data", other + ":/data/"}, "", "", nil, nil, "already shared by -v " + data + ":/data"},
@@ -85,5 +86,23 @@ func TestVolumeDryRun(t *testing.T) {
 	status, _, stderr = run(t, "run", "-v", "/nonexistent-unigo-dir:/data", img)
 	if status != ExitUsage || !strings.Contains(stderr, "host directory /nonexistent-unigo-dir does not exist") {
 		t.Errorf("missing share dir: status %d, %q; want %d and a clear message", status, stderr, ExitUsage)
+	}
+}
+
+// A Kraftfile's volumes become shares, relative to the Kraftfile, unless
+// -v is given.
+func TestKraftfileVolumes(t *testing.T) {
+	kf := &kraftfile.File{Path: "/proj/Kraftfile", Volumes: []kraftfile.Volume{
+		{Source: "./data", Destination: "/data"}, {Source: "/abs", Destination: "/in", ReadOnly: true}}}
+	var f vmFlags
+	var rest []string
+	applyKraftfile(kf, &f, &rest)
+	if want := []string{"/proj/data:/data", "/abs:/in:ro"}; !slices.Equal(f.volumes, want) {
+		t.Errorf("volumes from the Kraftfile = %q; want %q", f.volumes, want)
+	}
+	f = vmFlags{volumes: multiFlag{"/x:/y"}}
+	applyKraftfile(kf, &f, &rest)
+	if want := []string{"/x:/y"}; !slices.Equal(f.volumes, want) {
+		t.Errorf("volumes with -v = %q; want only %q", f.volumes, want)
 	}
 }

@@ -170,6 +170,9 @@ func pollDevices() {
 	if blk.present {
 		blkInterrupt()
 	}
+	for n := 0; n < nVirtioDevs; n++ {
+		virtioIntr(n)
+	}
 }
 
 // blkInterrupt completes the request in flight.

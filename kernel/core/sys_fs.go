@@ -210,6 +210,16 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 	if _, synth := vfs.Synthetic(ino); synth && acc != linux.O_RDONLY {
 		return errno(linux.EACCES)
 	}
+	if typ == linux.S_IFREG && (acc != linux.O_RDONLY || flags&linux.O_TRUNC != 0) {
+		if e := vfs.Writable(ino); e != 0 {
+			return errno(e)
+		}
+	}
+	if (typ == linux.S_IFREG || typ == linux.S_IFDIR) && flags&linux.O_PATH == 0 {
+		if e := vfs.Open(ino, uint32(flags)); e != 0 {
+			return errno(e)
+		}
+	}
 	if flags&linux.O_TRUNC != 0 && typ == linux.S_IFREG { // Linux truncates even with O_RDONLY
 		if e := vfs.Truncate(ino, 0); e != 0 {
 			return errno(e)

@@ -33,8 +33,23 @@ func TestTrapPathAllocationFree(t *testing.T) {
 	}
 	write("go.mod", "module trapcheck\n\ngo 1.26\n\nrequire unigo.dev/unigo/kernel v0.0.0-00010101000000-000000000000\n\nreplace unigo.dev/unigo/kernel => "+kernelDir+"\n")
 	write("main.go", "package main\n\nimport _ \"unigo.dev/unigo/kernel/core\"\n\nfunc main() { println(\"hi\") }\n")
+	// The optional components are linked in as unigo build links them
+	// (internal/build/components.go), so that they are checked too.
+	write("components.go.txt", `package core
+
+import (
+	"unigo.dev/unigo/kernel/drivers/virtio"
+	"unigo.dev/unigo/kernel/fs/p9"
+	"unigo.dev/unigo/kernel/vfs"
+)
+
+var fileSystems = [...]*vfs.FileSystem{&p9.FS}
+
+var virtioDrivers = [...]*virtio.Driver{&p9.Driver}
+`)
+	write("overlay.json", `{"Replace": {"`+filepath.Join(kernelDir, "core", "components.go")+`": "`+filepath.Join(dir, "components.go.txt")+`"}}`)
 	img := filepath.Join(dir, "img")
-	build := exec.Command("go", "build", "-o", img, "-ldflags=-E=unigo.dev/unigo/kernel/arch/amd64.entry64", ".")
+	build := exec.Command("go", "build", "-o", img, "-overlay="+filepath.Join(dir, "overlay.json"), "-ldflags=-E=unigo.dev/unigo/kernel/arch/amd64.entry64", ".")
 	build.Dir = dir
 	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -79,6 +94,7 @@ func TestTrapPathAllocationFree(t *testing.T) {
 		prefix + "core.offerVirtio":          true,
 		prefix + "core.offerVirtioMMIO":      true,
 		prefix + "core.offerVirtioPCI":       true,
+		prefix + "fs/p9.probe":               true,
 		prefix + "core.onShutdown":           true,
 		prefix + "core.reenterLinuxBoot":     true,
 		prefix + "arch/amd64.ReenterLinux64": true,

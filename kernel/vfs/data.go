@@ -271,6 +271,9 @@ func writable(i Ino) linux.Errno {
 	return 0
 }
 
+// Writable returns EROFS if i is on a read-only mount (open for writing).
+func Writable(i Ino) linux.Errno { return writable(i) }
+
 // Chmod sets the permission bits.
 func Chmod(i Ino, perm uint32) linux.Errno {
 	if e := writable(i); e != 0 {

@@ -102,6 +102,11 @@ type FileSystem struct {
 	// skip "." and "..", which the vfs reports itself) and the cookie of
 	// the next entry; ok is false at the end.
 	ReadDir func(m *MountPoint, dir Ino, cookie int64) (ent Dirent, next int64, ok bool, e linux.Errno)
+	// Open prepares a regular file or directory for I/O at open(2), with
+	// its flags (optional). A network file system opens the file on its
+	// server here, so that permission errors come at open time and an
+	// open file stays readable after it is unlinked or replaced.
+	Open func(m *MountPoint, i Ino, flags uint32) linux.Errno
 	// Read and Write transfer file data at off. Write extends the file
 	// and keeps Attr.Size and Attr.Blocks current.
 	Read  func(m *MountPoint, i Ino, off int64, b []byte) (int, linux.Errno)
@@ -475,6 +480,18 @@ func Mounts(f func(m *MountPoint, point Ino)) {
 
 // Root of a mount.
 func (m *MountPoint) Root() Ino { return m.root }
+
+// Open tells i's driver that i is being opened with flags (open(2)).
+func Open(i Ino, flags uint32) linux.Errno {
+	m := mountOf(i)
+	if m == nil || m.FS().Open == nil {
+		return 0
+	}
+	lock(m)
+	e := m.FS().Open(m, i, flags)
+	unlock(m)
+	return e
+}
 
 // Fsync makes i durable (a no-op on ramfs).
 func Fsync(i Ino, dataOnly bool) linux.Errno {

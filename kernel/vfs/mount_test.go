@@ -301,3 +301,24 @@ func TestMountCacheIsBounded(t *testing.T) {
 		t.Errorf("UnmountAll synced %d times; want 1", drv.synced)
 	}
 }
+
+// A removed directory that is still in use (a working directory) keeps
+// "..", as on Linux.
+func TestMountRemovedDirDotDot(t *testing.T) {
+	setup(t)
+	mountMem(t)
+	gone := mkdirp(t, "/mnt/data/gone")
+	Ref(gone) // the working directory
+	dir := mustResolve(t, "/mnt/data", Follow)
+	if e := Rmdir(dir, []byte("gone")); e != 0 {
+		t.Fatal(e)
+	}
+	up, e := Lookup(gone, []byte(".."))
+	if e != 0 || up != dir {
+		t.Errorf("Lookup(removed dir, \"..\") = %#x, %v; want /mnt/data (%#x)", up, e, dir)
+	}
+	if e == 0 {
+		Unref(up)
+	}
+	Unref(gone)
+}

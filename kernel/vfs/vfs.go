@@ -217,6 +217,9 @@ func Lookup(dir Ino, name []byte) (Ino, linux.Errno) {
 		if d.mnt != 0 && mounts[d.mnt-1].root == dir {
 			i = in(mounts[d.mnt-1].point).parent
 		}
+		if i == 0 {
+			return 0, linux.ENOENT
+		}
 	case d.mnt != 0:
 		return driverLookup(dir, name)
 	case d.flags&flagDynamic != 0:
@@ -554,11 +557,10 @@ func removeEntry(dir Ino, name []byte, i Ino, isDir bool) linux.Errno {
 		if m.FS().Remove == nil {
 			return linux.EPERM
 		}
+		// A removed directory keeps its parent until it is evicted: ".."
+		// from it (a removed working directory) still works, as on Linux.
 		lock(m)
 		e := m.FS().Remove(m, dir, name, i)
-		if e == 0 && isDir {
-			clearParent(i)
-		}
 		unlock(m)
 		return e
 	}

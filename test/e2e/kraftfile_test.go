@@ -100,7 +100,6 @@ func TestKraftfileProject(t *testing.T) {
 // unigo run (relative to the project), as -v would.
 func TestKraftfileVolumes(t *testing.T) {
 	setup(t)
-	need9p(t)
 	dir := filepath.Join(t.TempDir(), "project")
 	copyDir(t, "./testdata/kraftapp", dir)
 	os.MkdirAll(filepath.Join(dir, "data"), 0o755)

@@ -139,15 +139,17 @@ type statfs struct {
 }
 
 // enc builds one message in b. Writing past the end of b sets bad; the
-// message is then refused by finish.
+// message is then refused by finish. An enc is made as a local value
+// (enc{b: buf}) and b is never assigned through a pointer: that would be a
+// write barrier, which trap context forbids.
 type enc struct {
 	b   []byte
 	n   int
 	bad bool
 }
 
-func (e *enc) start(b []byte, typ uint8, tag uint16) {
-	e.b, e.n, e.bad = b, 0, false
+func (e *enc) start(typ uint8, tag uint16) {
+	e.n, e.bad = 0, false
 	e.u32(0) // size, patched by finish
 	e.u8(typ)
 	e.u16(tag)
@@ -203,6 +205,19 @@ func (e *enc) str(s []byte) {
 	}
 	e.u16(uint16(len(s)))
 	e.bytes(s)
+}
+
+// strs writes a string given as a Go string (constants: converting them to
+// []byte could allocate).
+func (e *enc) strs(s string) {
+	if len(s) > 0xFFFF {
+		e.bad = true
+		return
+	}
+	e.u16(uint16(len(s)))
+	if e.room(len(s)) {
+		e.n += copy(e.b[e.n:], s)
+	}
 }
 
 func (e *enc) qid(q qid) {
@@ -291,24 +306,24 @@ func (d *dec) done() bool { return !d.bad && d.n == len(d.b) }
 
 // Requests. Each starts a message in b; the caller finishes it.
 
-func (e *enc) tversion(b []byte, msize uint32, version []byte) {
-	e.start(b, msgTversion, noTag)
+func (e *enc) tversion(msize uint32, version string) {
+	e.start(msgTversion, noTag)
 	e.u32(msize)
-	e.str(version)
+	e.strs(version)
 }
 
-func (e *enc) tattach(b []byte, tag uint16, fid, afid uint32, uname, aname []byte, uid uint32) {
-	e.start(b, msgTattach, tag)
+func (e *enc) tattach(tag uint16, fid, afid uint32, uname, aname string, uid uint32) {
+	e.start(msgTattach, tag)
 	e.u32(fid)
 	e.u32(afid)
-	e.str(uname)
-	e.str(aname)
+	e.strs(uname)
+	e.strs(aname)
 	e.u32(uid)
 }
 
 // twalk walks fid to newfid through names (none: a clone of fid).
-func (e *enc) twalk(b []byte, tag uint16, fid, newfid uint32, names [][]byte) {
-	e.start(b, msgTwalk, tag)
+func (e *enc) twalk(tag uint16, fid, newfid uint32, names [][]byte) {
+	e.start(msgTwalk, tag)
 	e.u32(fid)
 	e.u32(newfid)
 	if len(names) > maxWalk {
@@ -321,14 +336,14 @@ func (e *enc) twalk(b []byte, tag uint16, fid, newfid uint32, names [][]byte) {
 	}
 }
 
-func (e *enc) tgetattr(b []byte, tag uint16, fid uint32, mask uint64) {
-	e.start(b, msgTgetattr, tag)
+func (e *enc) tgetattr(tag uint16, fid uint32, mask uint64) {
+	e.start(msgTgetattr, tag)
 	e.u32(fid)
 	e.u64(mask)
 }
 
-func (e *enc) tsetattr(b []byte, tag uint16, fid uint32, s *setattr) {
-	e.start(b, msgTsetattr, tag)
+func (e *enc) tsetattr(tag uint16, fid uint32, s *setattr) {
+	e.start(msgTsetattr, tag)
 	e.u32(fid)
 	e.u32(s.valid)
 	e.u32(s.mode)
@@ -343,19 +358,19 @@ func (e *enc) tsetattr(b []byte, tag uint16, fid uint32, s *setattr) {
 
 // fidOnly builds the requests whose body is one fid (Tclunk, Tremove,
 // Treadlink, Tstatfs).
-func (e *enc) fidOnly(b []byte, typ uint8, tag uint16, fid uint32) {
-	e.start(b, typ, tag)
+func (e *enc) fidOnly(typ uint8, tag uint16, fid uint32) {
+	e.start(typ, tag)
 	e.u32(fid)
 }
 
-func (e *enc) tlopen(b []byte, tag uint16, fid, flags uint32) {
-	e.start(b, msgTlopen, tag)
+func (e *enc) tlopen(tag uint16, fid, flags uint32) {
+	e.start(msgTlopen, tag)
 	e.u32(fid)
 	e.u32(flags)
 }
 
-func (e *enc) tlcreate(b []byte, tag uint16, fid uint32, name []byte, flags, mode, gid uint32) {
-	e.start(b, msgTlcreate, tag)
+func (e *enc) tlcreate(tag uint16, fid uint32, name []byte, flags, mode, gid uint32) {
+	e.start(msgTlcreate, tag)
 	e.u32(fid)
 	e.str(name)
 	e.u32(flags)
@@ -363,16 +378,16 @@ func (e *enc) tlcreate(b []byte, tag uint16, fid uint32, name []byte, flags, mod
 	e.u32(gid)
 }
 
-func (e *enc) tmkdir(b []byte, tag uint16, dfid uint32, name []byte, mode, gid uint32) {
-	e.start(b, msgTmkdir, tag)
+func (e *enc) tmkdir(tag uint16, dfid uint32, name []byte, mode, gid uint32) {
+	e.start(msgTmkdir, tag)
 	e.u32(dfid)
 	e.str(name)
 	e.u32(mode)
 	e.u32(gid)
 }
 
-func (e *enc) tmknod(b []byte, tag uint16, dfid uint32, name []byte, mode, major, minor, gid uint32) {
-	e.start(b, msgTmknod, tag)
+func (e *enc) tmknod(tag uint16, dfid uint32, name []byte, mode, major, minor, gid uint32) {
+	e.start(msgTmknod, tag)
 	e.u32(dfid)
 	e.str(name)
 	e.u32(mode)
@@ -381,94 +396,99 @@ func (e *enc) tmknod(b []byte, tag uint16, dfid uint32, name []byte, mode, major
 	e.u32(gid)
 }
 
-func (e *enc) tsymlink(b []byte, tag uint16, dfid uint32, name, target []byte, gid uint32) {
-	e.start(b, msgTsymlink, tag)
+func (e *enc) tsymlink(tag uint16, dfid uint32, name, target []byte, gid uint32) {
+	e.start(msgTsymlink, tag)
 	e.u32(dfid)
 	e.str(name)
 	e.str(target)
 	e.u32(gid)
 }
 
-func (e *enc) tlink(b []byte, tag uint16, dfid, fid uint32, name []byte) {
-	e.start(b, msgTlink, tag)
+func (e *enc) tlink(tag uint16, dfid, fid uint32, name []byte) {
+	e.start(msgTlink, tag)
 	e.u32(dfid)
 	e.u32(fid)
 	e.str(name)
 }
 
-func (e *enc) trenameat(b []byte, tag uint16, olddir uint32, oldname []byte, newdir uint32, newname []byte) {
-	e.start(b, msgTrenameat, tag)
+func (e *enc) trenameat(tag uint16, olddir uint32, oldname []byte, newdir uint32, newname []byte) {
+	e.start(msgTrenameat, tag)
 	e.u32(olddir)
 	e.str(oldname)
 	e.u32(newdir)
 	e.str(newname)
 }
 
-func (e *enc) tunlinkat(b []byte, tag uint16, dfid uint32, name []byte, flags uint32) {
-	e.start(b, msgTunlinkat, tag)
+func (e *enc) tunlinkat(tag uint16, dfid uint32, name []byte, flags uint32) {
+	e.start(msgTunlinkat, tag)
 	e.u32(dfid)
 	e.str(name)
 	e.u32(flags)
 }
 
 // tio builds Tread (data nil, count bytes) and Twrite (data).
-func (e *enc) tread(b []byte, tag uint16, fid uint32, off uint64, count uint32) {
-	e.start(b, msgTread, tag)
+func (e *enc) tread(tag uint16, fid uint32, off uint64, count uint32) {
+	e.start(msgTread, tag)
 	e.u32(fid)
 	e.u64(off)
 	e.u32(count)
 }
 
-func (e *enc) twrite(b []byte, tag uint16, fid uint32, off uint64, data []byte) {
-	e.start(b, msgTwrite, tag)
+func (e *enc) twrite(tag uint16, fid uint32, off uint64, data []byte) {
+	e.start(msgTwrite, tag)
 	e.u32(fid)
 	e.u64(off)
 	e.u32(uint32(len(data)))
 	e.bytes(data)
 }
 
-func (e *enc) treaddir(b []byte, tag uint16, fid uint32, off uint64, count uint32) {
-	e.start(b, msgTreaddir, tag)
+func (e *enc) treaddir(tag uint16, fid uint32, off uint64, count uint32) {
+	e.start(msgTreaddir, tag)
 	e.u32(fid)
 	e.u64(off)
 	e.u32(count)
 }
 
-func (e *enc) tfsync(b []byte, tag uint16, fid uint32, datasync uint32) {
-	e.start(b, msgTfsync, tag)
+func (e *enc) tfsync(tag uint16, fid uint32, datasync uint32) {
+	e.start(msgTfsync, tag)
 	e.u32(fid)
 	e.u32(datasync)
 }
 
 // Replies.
 
-// reply checks the frame of a reply of n bytes in b to a request of type
-// typ with tag and returns a decoder over its body. An Rlerror becomes its
-// errno; a malformed frame, a wrong type or tag is EIO (a broken server).
+// badReply is what [reply] returns for a reply that breaks the protocol;
+// it is above every errno a server may send.
+const badReply linux.Errno = 0x10000
+
+// reply checks the frame of the reply b (the bytes the server wrote) to a
+// request of type typ with tag and returns a decoder over its body. An
+// Rlerror becomes its errno; a malformed frame, a wrong type or tag is
+// badReply.
 func reply(b []byte, typ uint8, tag uint16) (dec, linux.Errno) {
 	if len(b) < hdrSize {
-		return dec{}, linux.EIO
+		return dec{}, badReply
 	}
 	size := get32(b)
 	if size < hdrSize || uint64(size) > uint64(len(b)) {
-		return dec{}, linux.EIO
+		return dec{}, badReply
 	}
 	d := dec{b: b[:size]}
 	d.n = 4
 	rt := d.u8()
 	rtag := d.u16()
 	if rtag != tag {
-		return dec{}, linux.EIO
+		return dec{}, badReply
 	}
 	if rt == msgRlerror {
 		ecode := d.u32()
 		if !d.done() || ecode == 0 || ecode > uint32(linux.MaxErrno) {
-			return dec{}, linux.EIO
+			return dec{}, badReply
 		}
 		return dec{}, linux.Errno(ecode)
 	}
 	if rt != typ+1 {
-		return dec{}, linux.EIO
+		return dec{}, badReply
 	}
 	return d, 0
 }
@@ -581,15 +601,18 @@ type dirent struct {
 
 // nextDirent decodes the entry at the front of d (the data of an
 // Rreaddir); ok is false at the end or on a malformed entry (bad is set).
-func (d *dec) nextDirent(ent *dirent) bool {
+// The entry is returned by value: storing its name through a pointer
+// would be a write barrier.
+func (d *dec) nextDirent() (dirent, bool) {
 	if d.left() == 0 {
-		return false
+		return dirent{}, false
 	}
+	var ent dirent
 	ent.qid = d.qid()
 	ent.off = d.u64()
 	ent.typ = d.u8()
 	ent.name = d.str()
-	return !d.bad
+	return ent, !d.bad
 }
 
 // Device numbers: 9P2000.L carries the host's 64-bit dev_t (glibc's

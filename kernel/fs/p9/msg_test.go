@@ -11,11 +11,11 @@ import (
 
 // build runs f on a fresh encoder over a 4 KiB buffer and returns the
 // finished message.
-func build(t *testing.T, f func(e *enc, b []byte)) []byte {
+func build(t *testing.T, f func(e *enc)) []byte {
 	t.Helper()
 	b := make([]byte, 4096)
-	var e enc
-	f(&e, b)
+	e := enc{b: b}
+	f(&e)
 	n, ok := e.finish()
 	if !ok {
 		t.Fatal("message did not fit")
@@ -31,51 +31,51 @@ func TestRequestEncoding(t *testing.T) {
 		atimeSec: 3, atimeNsec: 4, mtimeSec: 5, mtimeNsec: 6}
 	tests := []struct {
 		name string
-		f    func(e *enc, b []byte)
+		f    func(e *enc)
 		want string // hex, spaces ignored
 	}{
-		{"Tversion", func(e *enc, b []byte) { e.tversion(b, 8192, []byte("9P2000.L")) },
+		{"Tversion", func(e *enc) { e.tversion(8192, "9P2000.L") },
 			"15000000 64 ffff 00200000 0800 3950323030302e4c"},
-		{"Tattach", func(e *enc, b []byte) { e.tattach(b, 1, 0, noFid, []byte("root"), []byte(""), 0) },
+		{"Tattach", func(e *enc) { e.tattach(1, 0, noFid, "root", "", 0) },
 			"1b000000 68 0100 00000000 ffffffff 0400 726f6f74 0000 00000000"},
-		{"Twalk clone", func(e *enc, b []byte) { e.twalk(b, 2, 1, 2, nil) },
+		{"Twalk clone", func(e *enc) { e.twalk(2, 1, 2, nil) },
 			"11000000 6e 0200 01000000 02000000 0000"},
-		{"Twalk one", func(e *enc, b []byte) { e.twalk(b, 2, 1, 2, [][]byte{[]byte("ab")}) },
+		{"Twalk one", func(e *enc) { e.twalk(2, 1, 2, [][]byte{[]byte("ab")}) },
 			"15000000 6e 0200 01000000 02000000 0100 0200 6162"},
-		{"Tgetattr", func(e *enc, b []byte) { e.tgetattr(b, 3, 7, getattrBasic) },
+		{"Tgetattr", func(e *enc) { e.tgetattr(3, 7, getattrBasic) },
 			"13000000 18 0300 07000000 ff07000000000000"},
-		{"Tsetattr", func(e *enc, b []byte) { e.tsetattr(b, 4, 9, &sa) },
+		{"Tsetattr", func(e *enc) { e.tsetattr(4, 9, &sa) },
 			"43000000 1a 0400 09000000 09000000 a4010000 01000000 02000000 0807060504030201" +
 				"0300000000000000 0400000000000000 0500000000000000 0600000000000000"},
-		{"Tclunk", func(e *enc, b []byte) { e.fidOnly(b, msgTclunk, 5, 0x01020304) },
+		{"Tclunk", func(e *enc) { e.fidOnly(msgTclunk, 5, 0x01020304) },
 			"0b000000 78 0500 04030201"},
-		{"Tlopen", func(e *enc, b []byte) { e.tlopen(b, 6, 3, linux.O_RDWR|linux.O_DIRECTORY) },
+		{"Tlopen", func(e *enc) { e.tlopen(6, 3, linux.O_RDWR|linux.O_DIRECTORY) },
 			"0f000000 0c 0600 03000000 02000100"},
-		{"Tlcreate", func(e *enc, b []byte) { e.tlcreate(b, 7, 3, []byte("f"), 2, 0o100644, 0) },
+		{"Tlcreate", func(e *enc) { e.tlcreate(7, 3, []byte("f"), 2, 0o100644, 0) },
 			"1a000000 0e 0700 03000000 0100 66 02000000 a4810000 00000000"},
-		{"Tmkdir", func(e *enc, b []byte) { e.tmkdir(b, 8, 3, []byte("d"), 0o755, 5) },
+		{"Tmkdir", func(e *enc) { e.tmkdir(8, 3, []byte("d"), 0o755, 5) },
 			"16000000 48 0800 03000000 0100 64 ed010000 05000000"},
-		{"Tmknod", func(e *enc, b []byte) { e.tmknod(b, 9, 3, []byte("n"), 0o20666, 1, 3, 0) },
+		{"Tmknod", func(e *enc) { e.tmknod(9, 3, []byte("n"), 0o20666, 1, 3, 0) },
 			"1e000000 12 0900 03000000 0100 6e b6210000 01000000 03000000 00000000"},
-		{"Tsymlink", func(e *enc, b []byte) { e.tsymlink(b, 10, 3, []byte("l"), []byte("/etc"), 0) },
+		{"Tsymlink", func(e *enc) { e.tsymlink(10, 3, []byte("l"), []byte("/etc"), 0) },
 			"18000000 10 0a00 03000000 0100 6c 0400 2f657463 00000000"},
-		{"Tlink", func(e *enc, b []byte) { e.tlink(b, 11, 3, 4, []byte("h")) },
+		{"Tlink", func(e *enc) { e.tlink(11, 3, 4, []byte("h")) },
 			"12000000 46 0b00 03000000 04000000 0100 68"},
-		{"Trenameat", func(e *enc, b []byte) { e.trenameat(b, 12, 3, []byte("a"), 4, []byte("bc")) },
+		{"Trenameat", func(e *enc) { e.trenameat(12, 3, []byte("a"), 4, []byte("bc")) },
 			"16000000 4a 0c00 03000000 0100 61 04000000 0200 6263"},
-		{"Tunlinkat", func(e *enc, b []byte) { e.tunlinkat(b, 13, 3, []byte("x"), linux.AT_REMOVEDIR) },
+		{"Tunlinkat", func(e *enc) { e.tunlinkat(13, 3, []byte("x"), linux.AT_REMOVEDIR) },
 			"12000000 4c 0d00 03000000 0100 78 00020000"},
-		{"Tread", func(e *enc, b []byte) { e.tread(b, 14, 3, 0x100000000, 4096) },
+		{"Tread", func(e *enc) { e.tread(14, 3, 0x100000000, 4096) },
 			"17000000 74 0e00 03000000 0000000001000000 00100000"},
-		{"Twrite", func(e *enc, b []byte) { e.twrite(b, 15, 3, 8, []byte("hi")) },
+		{"Twrite", func(e *enc) { e.twrite(15, 3, 8, []byte("hi")) },
 			"19000000 76 0f00 03000000 0800000000000000 02000000 6869"},
-		{"Treaddir", func(e *enc, b []byte) { e.treaddir(b, 16, 3, 0, 8192) },
+		{"Treaddir", func(e *enc) { e.treaddir(16, 3, 0, 8192) },
 			"17000000 28 1000 03000000 0000000000000000 00200000"},
-		{"Tfsync", func(e *enc, b []byte) { e.tfsync(b, 17, 3, 1) },
+		{"Tfsync", func(e *enc) { e.tfsync(17, 3, 1) },
 			"0f000000 32 1100 03000000 01000000"},
-		{"Tstatfs", func(e *enc, b []byte) { e.fidOnly(b, msgTstatfs, 18, 3) },
+		{"Tstatfs", func(e *enc) { e.fidOnly(msgTstatfs, 18, 3) },
 			"0b000000 08 1200 03000000"},
-		{"Treadlink", func(e *enc, b []byte) { e.fidOnly(b, msgTreadlink, 19, 3) },
+		{"Treadlink", func(e *enc) { e.fidOnly(msgTreadlink, 19, 3) },
 			"0b000000 16 1300 03000000"},
 	}
 	for _, tt := range tests {
@@ -92,23 +92,24 @@ func TestRequestEncoding(t *testing.T) {
 
 func TestEncoderOverflow(t *testing.T) {
 	for _, size := range []int{0, 3, 7, 10, 20} {
-		var e enc
-		e.twrite(make([]byte, size), 1, 1, 0, []byte("0123456789"))
+		e := enc{b: make([]byte, size)}
+		e.twrite(1, 1, 0, []byte("0123456789"))
 		if _, ok := e.finish(); ok {
 			t.Errorf("Twrite of 33 bytes into %d bytes: finish ok; want refused", size)
 		}
 	}
-	var e enc
+	e := enc{b: make([]byte, 4096)}
 	names := make([][]byte, maxWalk+1)
 	for i := range names {
 		names[i] = []byte("x")
 	}
-	e.twalk(make([]byte, 4096), 1, 1, 2, names)
+	e.twalk(1, 1, 2, names)
 	if _, ok := e.finish(); ok {
 		t.Errorf("Twalk with %d names: finish ok; want refused (MAXWELEM is %d)", len(names), maxWalk)
 	}
 	long := make([]byte, 0x10000)
-	e.tmkdir(make([]byte, 0x20000), 1, 1, long, 0, 0)
+	e = enc{b: make([]byte, 0x20000)}
+	e.tmkdir(1, 1, long, 0, 0)
 	if _, ok := e.finish(); ok {
 		t.Errorf("Tmkdir with a 64 KiB name: finish ok; want refused")
 	}
@@ -119,8 +120,8 @@ func TestEncoderOverflow(t *testing.T) {
 func rmsg(t *testing.T, typ uint8, tag uint16, body func(e *enc)) []byte {
 	t.Helper()
 	b := make([]byte, 4096)
-	var e enc
-	e.start(b, typ, tag)
+	e := enc{b: b}
+	e.start(typ, tag)
 	if body != nil {
 		body(&e)
 	}
@@ -259,8 +260,11 @@ func TestReplyRoundTrip(t *testing.T) {
 		}
 		dd := dec{b: data}
 		var got []dirent
-		var ent dirent
-		for dd.nextDirent(&ent) {
+		for {
+			ent, ok := dd.nextDirent()
+			if !ok {
+				break
+			}
 			ent.name = append([]byte(nil), ent.name...)
 			got = append(got, ent)
 		}
@@ -348,8 +352,8 @@ func TestMalformedReplies(t *testing.T) {
 	for _, tt := range tests {
 		d, err := reply(tt.b, tt.typ, tt.tag)
 		if tt.check == nil {
-			if err == 0 {
-				t.Errorf("%s: reply accepted; want an error", tt.name)
+			if err != badReply {
+				t.Errorf("%s: reply = %v; want badReply", tt.name, err)
 			}
 			continue
 		}
@@ -365,8 +369,7 @@ func TestMalformedReplies(t *testing.T) {
 	// A malformed directory entry stops the walk and marks the data bad.
 	data := []byte{0x80, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 9, 0, 'a'}
 	d := dec{b: data}
-	var ent dirent
-	if d.nextDirent(&ent) || !d.bad {
+	if _, ok := d.nextDirent(); ok || !d.bad {
 		t.Errorf("dirent with name length 9 over 1 byte: accepted")
 	}
 }
