@@ -566,3 +566,9 @@ func (c *Cache) siftDown(i, n int) {
 		i = l
 	}
 }
+
+// Cached reports whether block blk's contents are in the cache.
+func (c *Cache) Cached(blk uint64) bool {
+	b := c.find(blk)
+	return b != 0 && h(b).flags&fValid != 0
+}

@@ -1,0 +1,512 @@
+package ext2
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/drivers/block"
+	"unigo.dev/unigo/kernel/drivers/block/blockfile"
+	"unigo.dev/unigo/kernel/internal/arena"
+	"unigo.dev/unigo/kernel/mm"
+	"unigo.dev/unigo/kernel/mm/buddy"
+	"unigo.dev/unigo/kernel/mm/kmem"
+	"unigo.dev/unigo/kernel/vfs"
+)
+
+// The tests run the driver on the host over image files that mke2fs makes
+// and e2fsck and debugfs check.
+
+var alloc buddy.Allocator
+
+func needTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"mke2fs", "e2fsck", "debugfs"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if _, err := os.Stat("/usr/sbin/" + tool); err != nil {
+				t.Skipf("%s not found: install e2fsprogs", tool)
+			}
+		}
+	}
+}
+
+func tool(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return "/usr/sbin/" + name
+}
+
+func setupMem(t *testing.T) {
+	t.Helper()
+	const base, size = 0x100000, 96 << 20
+	arena.Setup(base, size)
+	meta := mm.PageUp(buddy.MetaSize(base, base+size))
+	alloc = buddy.Allocator{}
+	alloc.Init(base, base+size, mm.PhysToVirt(base))
+	alloc.AddRange(base+meta, base+size)
+	kmem.Init(&alloc)
+	block.Reset()
+	shimHead = 0
+	clock := int64(1_700_000_000) * 1e9
+	vfs.Now = func() int64 { clock += 1e6; return clock }
+	CacheBytes = 0
+}
+
+// mkfs makes an ext2 image of size bytes with extra mke2fs arguments.
+func mkfs(t *testing.T, size string, args ...string) string {
+	t.Helper()
+	img := filepath.Join(t.TempDir(), "vol.img")
+	cmd := exec.Command(tool("mke2fs"), append(append([]string{"-q", "-F", "-t", "ext2"}, args...), img, size)...)
+	cmd.Env = append(os.Environ(), "MKE2FS_CONFIG=/etc/mke2fs.conf", "E2FSPROGS_FAKE_TIME=1700000000")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", cmd, err, out)
+	}
+	return img
+}
+
+// fsck runs e2fsck -fn and fails the test on any finding.
+func fsck(t *testing.T, img string) {
+	t.Helper()
+	out, err := exec.Command(tool("e2fsck"), "-fn", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("e2fsck -fn %s: %v\n%s", img, err, out)
+	}
+}
+
+func debugfs(t *testing.T, img, req string) string {
+	t.Helper()
+	out, err := exec.Command(tool("debugfs"), "-R", req, img).Output()
+	if err != nil {
+		t.Fatalf("debugfs -R %q: %v", req, err)
+	}
+	return string(out)
+}
+
+// vol is a mounted test volume.
+type vol struct {
+	t    *testing.T
+	img  string
+	file *blockfile.File
+	m    *vfs.MountPoint
+	root vfs.Ino
+}
+
+func mountImg(t *testing.T, img string, ro bool) (*vol, linux.Errno) {
+	t.Helper()
+	bf, err := blockfile.Open(img, "vdb", ro, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bf.Close() })
+	m := &vfs.MountPoint{FS: &FS, ReadOnly: ro}
+	m.SrcLen = copy(m.Source[:], "vdb")
+	root, e := FS.Mount(m)
+	if e != 0 {
+		block.Reset()
+		return nil, e
+	}
+	return &vol{t: t, img: img, file: bf, m: m, root: root}, 0
+}
+
+func mustMount(t *testing.T, img string, ro bool) *vol {
+	t.Helper()
+	v, e := mountImg(t, img, ro)
+	if e != 0 {
+		t.Fatalf("mount %s: %v (%s)", img, e, LastError())
+	}
+	return v
+}
+
+func (v *vol) unmount() {
+	v.t.Helper()
+	unref(v.root)
+	if busy := shimEvictAll(v.m); busy != 0 {
+		v.t.Fatalf("unmount: %d inodes still referenced", busy)
+	}
+	if e := FS.Unmount(v.m); e != 0 {
+		v.t.Fatalf("unmount: %v", e)
+	}
+	block.Reset()
+}
+
+// walk resolves a slash-separated path from the root (no symlinks).
+func (v *vol) walk(path string) (vfs.Ino, linux.Errno) {
+	i := v.root
+	ref(i)
+	for _, c := range strings.Split(strings.Trim(path, "/"), "/") {
+		if c == "" {
+			continue
+		}
+		n, e := FS.Lookup(v.m, i, []byte(c))
+		unref(i)
+		if e != 0 {
+			return 0, e
+		}
+		i = n
+	}
+	return i, 0
+}
+
+func ref(i vfs.Ino) { ent(i).refs++ }
+
+func (v *vol) must(path string) vfs.Ino {
+	v.t.Helper()
+	i, e := v.walk(path)
+	if e != 0 {
+		v.t.Fatalf("walk %s: %v", path, e)
+	}
+	return i
+}
+
+func (v *vol) parent(path string) (vfs.Ino, []byte) {
+	v.t.Helper()
+	dir, name := filepath.Split(strings.TrimSuffix(path, "/"))
+	return v.must(dir), []byte(name)
+}
+
+func (v *vol) create(path string, mode uint32) vfs.Ino {
+	v.t.Helper()
+	dir, name := v.parent(path)
+	defer unref(dir)
+	i, e := FS.Create(v.m, dir, name, mode, 0, 1000, 1000)
+	if e != 0 {
+		v.t.Fatalf("create %s: %v", path, e)
+	}
+	return i
+}
+
+func (v *vol) mkdir(path string) { unref(v.create(path, linux.S_IFDIR|0o755)) }
+
+func (v *vol) writeFile(path string, data []byte) {
+	v.t.Helper()
+	i, e := v.walk(path)
+	if e == linux.ENOENT {
+		i = v.create(path, linux.S_IFREG|0o644)
+	} else if e != 0 {
+		v.t.Fatal(e)
+	} else if e := FS.Truncate(v.m, i, 0); e != 0 {
+		v.t.Fatalf("truncate %s: %v", path, e)
+	}
+	defer unref(i)
+	v.pwrite(i, 0, data)
+}
+
+func (v *vol) pwrite(i vfs.Ino, off int64, data []byte) {
+	v.t.Helper()
+	for len(data) > 0 {
+		chunk := len(data)
+		if chunk > 100000 {
+			chunk = 100000
+		}
+		n, e := FS.Write(v.m, i, off, data[:chunk])
+		if e != 0 || n != chunk {
+			v.t.Fatalf("write at %d: %d, %v", off, n, e)
+		}
+		off += int64(n)
+		data = data[n:]
+	}
+}
+
+func (v *vol) readFile(path string) []byte {
+	v.t.Helper()
+	i := v.must(path)
+	defer unref(i)
+	size := attrs(i).Size
+	b := make([]byte, size+100)
+	got := 0
+	for got < len(b) {
+		chunk := len(b) - got
+		if chunk > 50000 {
+			chunk = 50000
+		}
+		n, e := FS.Read(v.m, i, int64(got), b[got:got+chunk])
+		if e != 0 {
+			v.t.Fatalf("read %s: %v", path, e)
+		}
+		if n == 0 {
+			break
+		}
+		got += n
+	}
+	if int64(got) != size {
+		v.t.Fatalf("read %s: %d bytes; size %d", path, got, size)
+	}
+	return b[:got]
+}
+
+func (v *vol) readlink(path string) string {
+	v.t.Helper()
+	i := v.must(path)
+	defer unref(i)
+	buf := make([]byte, 5000)
+	n, e := FS.Readlink(v.m, i, buf)
+	if e != 0 {
+		v.t.Fatalf("readlink %s: %v", path, e)
+	}
+	return string(buf[:n])
+}
+
+func (v *vol) list(path string) []string {
+	v.t.Helper()
+	i := v.must(path)
+	defer unref(i)
+	var names []string
+	var ent vfs.Dirent
+	for cookie := int64(0); ; {
+		next, ok, e := FS.ReadDir(v.m, i, cookie, &ent)
+		if e != 0 {
+			v.t.Fatalf("readdir %s: %v", path, e)
+		}
+		if !ok {
+			break
+		}
+		names = append(names, fmt.Sprintf("%s:%d", ent.Name, ent.Type))
+		cookie = next
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (v *vol) symlink(path, target string) {
+	v.t.Helper()
+	dir, name := v.parent(path)
+	defer unref(dir)
+	i, e := FS.Symlink(v.m, dir, name, []byte(target), 0, 0)
+	if e != 0 {
+		v.t.Fatalf("symlink %s: %v", path, e)
+	}
+	unref(i)
+}
+
+func (v *vol) remove(path string) linux.Errno {
+	v.t.Helper()
+	dir, name := v.parent(path)
+	defer unref(dir)
+	i, e := FS.Lookup(v.m, dir, name)
+	if e != 0 {
+		return e
+	}
+	defer unref(i)
+	return FS.Remove(v.m, dir, name, i)
+}
+
+func (v *vol) rename(from, to string, flags uint32) linux.Errno {
+	v.t.Helper()
+	od, on := v.parent(from)
+	defer unref(od)
+	nd, nn := v.parent(to)
+	defer unref(nd)
+	i, e := FS.Lookup(v.m, od, on)
+	if e != 0 {
+		return e
+	}
+	defer unref(i)
+	target, e := FS.Lookup(v.m, nd, nn)
+	if e == 0 {
+		defer unref(target)
+	}
+	return FS.Rename(v.m, od, on, i, nd, nn, target, flags)
+}
+
+func (v *vol) sync() {
+	v.t.Helper()
+	if e := FS.Sync(v.m); e != 0 {
+		v.t.Fatalf("sync: %v", e)
+	}
+}
+
+func pattern(seed, n int) []byte {
+	r := rand.New(rand.NewSource(int64(seed)))
+	b := make([]byte, n)
+	r.Read(b)
+	return b
+}
+
+// geometries are the layouts the tests cover.
+var geometries = []struct {
+	name string
+	args []string
+}{
+	{"1k-128", []string{"-b", "1024", "-I", "128"}},
+	{"4k-256", []string{"-b", "4096", "-I", "256"}},
+	{"2k-256-rev0ish", []string{"-b", "2048", "-I", "256", "-O", "^dir_index,^resize_inode,^ext_attr"}},
+}
+
+func TestReadLinuxTree(t *testing.T) {
+	needTools(t)
+	src := t.TempDir()
+	files := map[string][]byte{
+		"empty":              nil,
+		"small.txt":          []byte("hello, ext2\n"),
+		"block.bin":          pattern(1, 4096),
+		"odd.bin":            pattern(2, 5001),
+		"indirect.bin":       pattern(3, 300<<10), // indirect and doubly indirect with 1 KiB blocks
+		"dir/sub/deep.txt":   []byte("deep"),
+		"dir/many/" + "x":    []byte("x"),
+		"spaces in name.txt": []byte("name with spaces"),
+	}
+	for i := 0; i < 120; i++ { // a multi-block directory
+		files[fmt.Sprintf("dir/many/file-with-a-longish-name-%03d", i)] = []byte(fmt.Sprint(i))
+	}
+	for name, data := range files {
+		p := filepath.Join(src, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, data, 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := strings.Repeat("long/", 30) + "target"
+	os.Symlink("small.txt", filepath.Join(src, "fast-link"))
+	os.Symlink(long, filepath.Join(src, "slow-link"))
+	for _, g := range geometries {
+		t.Run(g.name, func(t *testing.T) {
+			setupMem(t)
+			img := mkfs(t, "8M", append(g.args, "-d", src)...)
+			v := mustMount(t, img, true)
+			for name, want := range files {
+				if got := v.readFile(name); !bytes.Equal(got, want) {
+					t.Errorf("%s: read %d bytes, differ from the %d written by mke2fs -d", name, len(got), len(want))
+				}
+			}
+			if got := v.readlink("fast-link"); got != "small.txt" {
+				t.Errorf("readlink fast-link = %q", got)
+			}
+			if got := v.readlink("slow-link"); got != long {
+				t.Errorf("readlink slow-link = %q", got)
+			}
+			if got := len(v.list("dir/many")); got != 121 {
+				t.Errorf("dir/many has %d entries; want 121", got)
+			}
+			root := strings.Join(v.list("/"), " ")
+			want := "block.bin:8 dir:4 empty:8 fast-link:10 indirect.bin:8 lost+found:4 odd.bin:8 slow-link:10 small.txt:8 spaces in name.txt:8"
+			if root != want {
+				t.Errorf("root entries:\n got %s\nwant %s", root, want)
+			}
+			i := v.must("small.txt")
+			if a := attrs(i); a.Mode != linux.S_IFREG|0o640 || a.Size != 12 || a.Nlink != 1 {
+				t.Errorf("small.txt attrs = %+v", *a)
+			}
+			unref(i)
+			if _, e := FS.Write(v.m, v.root, 0, []byte("x")); e != linux.EROFS {
+				t.Errorf("write on a read-only mount = %v; want EROFS", e)
+			}
+			v.unmount()
+			fsck(t, img)
+		})
+	}
+}
+
+func TestWriteTreeFsckClean(t *testing.T) {
+	needTools(t)
+	for _, g := range geometries {
+		t.Run(g.name, func(t *testing.T) {
+			setupMem(t)
+			img := mkfs(t, "16M", g.args...)
+			v := mustMount(t, img, false)
+			want := map[string][]byte{}
+			put := func(p string, b []byte) { v.writeFile(p, b); want[p] = b }
+			v.mkdir("/a")
+			v.mkdir("/a/b")
+			v.mkdir("/gone")
+			put("/a/b/small", []byte("small file"))
+			put("/a/big", pattern(10, 1<<20+123)) // doubly indirect with 1 KiB blocks
+			put("/a/b/exact", pattern(11, 8192))
+			put("/empty", nil)
+			for k := 0; k < 200; k++ { // grows /many over several blocks
+				if k == 0 {
+					v.mkdir("/many")
+				}
+				put(fmt.Sprintf("/many/entry-%04d-%s", k, strings.Repeat("n", k%50)), []byte(fmt.Sprint(k)))
+			}
+			for k := 0; k < 200; k += 3 {
+				p := fmt.Sprintf("/many/entry-%04d-%s", k, strings.Repeat("n", k%50))
+				if e := v.remove(p); e != 0 {
+					t.Fatalf("remove %s: %v", p, e)
+				}
+				delete(want, p)
+			}
+			v.symlink("/fast", "a/b/small")
+			v.symlink("/slow", strings.Repeat("x", 200))
+			// Hard link, rename over, rename a directory across parents.
+			dir, name := v.parent("/a/b/small")
+			i, _ := FS.Lookup(v.m, dir, name)
+			if e := FS.Link(v.m, v.root, []byte("hard"), i); e != 0 {
+				t.Fatalf("link: %v", e)
+			}
+			unref(i)
+			unref(dir)
+			want["/hard"] = want["/a/b/small"]
+			if e := v.rename("/a/b/exact", "/a/big", 0); e != 0 {
+				t.Fatalf("rename over: %v", e)
+			}
+			want["/a/big"] = want["/a/b/exact"]
+			delete(want, "/a/b/exact")
+			if e := v.rename("/a/b", "/gone/b2", 0); e != 0 {
+				t.Fatalf("rename dir: %v", e)
+			}
+			want["/gone/b2/small"] = want["/a/b/small"]
+			delete(want, "/a/b/small")
+			// Truncations: shrink into the direct blocks, grow sparse.
+			put("/trunc", pattern(12, 600<<10))
+			ti := v.must("/trunc")
+			if e := FS.Truncate(v.m, ti, 5000); e != 0 {
+				t.Fatal(e)
+			}
+			if e := FS.Truncate(v.m, ti, 9000); e != 0 {
+				t.Fatal(e)
+			}
+			unref(ti)
+			want["/trunc"] = append(append([]byte{}, want["/trunc"][:5000]...), make([]byte, 4000)...)
+			// A sparse file.
+			si := v.create("/sparse", linux.S_IFREG|0o600)
+			v.pwrite(si, 3<<20, []byte("tail"))
+			unref(si)
+			want["/sparse"] = append(make([]byte, 3<<20), "tail"...)
+			if e := v.remove("/gone"); e != linux.ENOTEMPTY {
+				t.Errorf("rmdir non-empty = %v; want ENOTEMPTY", e)
+			}
+			v.mkdir("/rmme")
+			if e := v.remove("/rmme"); e != 0 {
+				t.Errorf("rmdir = %v", e)
+			}
+			for p, b := range want {
+				if got := v.readFile(p); !bytes.Equal(got, b) {
+					t.Errorf("%s reads back differently (%d bytes, want %d)", p, len(got), len(b))
+				}
+			}
+			v.unmount()
+			fsck(t, img)
+			for p, b := range want {
+				got := debugfs(t, img, "cat "+p)
+				if got != string(b) {
+					t.Errorf("debugfs cat %s: %d bytes, want %d", p, len(got), len(b))
+				}
+			}
+			if out := debugfs(t, img, "stat /slow"); !strings.Contains(out, "Size: 200") {
+				t.Errorf("debugfs stat /slow:\n%s", out)
+			}
+			if out := debugfs(t, img, "ls -l /gone/b2"); !strings.Contains(out, "small") {
+				t.Errorf("debugfs ls /gone/b2:\n%s", out)
+			}
+			// And our own view after a remount.
+			v = mustMount(t, img, true)
+			for p, b := range want {
+				if got := v.readFile(p); !bytes.Equal(got, b) {
+					t.Errorf("after remount %s differs", p)
+				}
+			}
+			if got := v.readlink("/slow"); got != strings.Repeat("x", 200) {
+				t.Errorf("readlink /slow = %q", got)
+			}
+			v.unmount()
+		})
+	}
+}
