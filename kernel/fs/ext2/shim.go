@@ -46,7 +46,7 @@ func vgetInode(m *vfs.MountPoint, key uint64) (vfs.Ino, bool, linux.Errno) {
 }
 
 func attrs(i vfs.Ino) *vfs.Attr    { return &ent(i).attr }
-func priv(i vfs.Ino) uintptr        { return ent(i).priv }
+func priv(i vfs.Ino) uintptr       { return ent(i).priv }
 func setPriv(i vfs.Ino, v uintptr) { ent(i).priv = v }
 
 func shimRemove(i vfs.Ino) {
