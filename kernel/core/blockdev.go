@@ -169,6 +169,14 @@ func initBlk(d virtioTransport, gsi int) bool {
 	return true
 }
 
+// pollDevices runs the completion handlers of the devices that requests
+// wait on, for waits before the scheduler runs (boot).
+func pollDevices() {
+	if blk.present {
+		blkInterrupt()
+	}
+}
+
 // blkInterrupt completes the request in flight.
 func blkInterrupt() {
 	blk.dev.Ack()
@@ -289,6 +297,6 @@ func blkTeardown() {
 // blkNode creates /dev/vda when a disk is present.
 func blkNode(dev vfs.Ino) {
 	if blk.present {
-		vfs.Create(dev, bytesOf("vda"), linux.S_IFBLK|0o660, devVda)
+		vfs.Create(dev, bytesOf("vda"), linux.S_IFBLK|0o660, devVda, 0, 0)
 	}
 }

@@ -149,6 +149,7 @@ func startProgram() {
 	t.state = stateRunning
 	t.sliceEnd = nanotime() + timeSlice
 	current = t.index()
+	schedRunning = true
 	klog.Info("boot").S("starting ").S(kopts.argv0()).S(" (").U(uint64(frames.FreePages() * 4)).S(" KiB free)").End()
 	amd64.Switch(&bootCtx, &t.ctx)
 	fatal("boot: the boot context was resumed")

@@ -44,7 +44,7 @@ type file struct {
 	// kindVFS, kindDev
 	ino    vfs.Ino
 	off    int64
-	dirPos int     // getdents64 position
+	dirPos int64   // getdents64 cookie
 	buf    uintptr // generated content (procfs), kmem
 	bufLen uintptr
 
@@ -220,6 +220,12 @@ func notify(i int32) {
 // waitOn blocks the current thread on a kernel wait key until wakeAll,
 // a signal (returns false) or the deadline.
 func waitOn(key uintptr, deadline int64) uint8 {
+	if !schedRunning {
+		// Boot (mounting file systems): no thread to put to sleep; poll the
+		// devices' completion handlers instead, and let the caller recheck.
+		pollDevices()
+		return wakeNormal
+	}
 	t := cur()
 	if t.sigPending&^t.sigMask != 0 {
 		return wakeSignal

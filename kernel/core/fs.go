@@ -114,7 +114,7 @@ func initFS() {
 		{"random", devRandom, 0o666}, {"urandom", devUrandom, 0o666},
 		{"tty", devTTY, 0o666}, {"console", devConsole, 0o600}, {"ttyS0", devTTYS0, 0o660},
 	} {
-		if i, e := vfs.Create(dev, bytesOf(d.name), linux.S_IFCHR|d.perm, d.rdev); e == 0 && d.rdev == devConsole {
+		if i, e := vfs.Create(dev, bytesOf(d.name), linux.S_IFCHR|d.perm, d.rdev, 0, 0); e == 0 && d.rdev == devConsole {
 			consoleIno = i
 		}
 	}
@@ -138,6 +138,7 @@ func initFS() {
 	fileIfMissing(etc, "group", "root:x:0:\nnogroup:x:65534:\n")
 	mkdirIfMissing(root, "root", 0o700)
 
+	initMounts()
 	random.Read(bootID[:])
 	cwd = root
 	if kopts.cwd >= 0 {
@@ -156,7 +157,7 @@ func mkdirIfMissing(dir vfs.Ino, name string, perm uint32) vfs.Ino {
 	if i, e := vfs.Lookup(dir, bytesOf(name)); e == 0 {
 		return i
 	}
-	i, e := vfs.Create(dir, bytesOf(name), linux.S_IFDIR|perm, 0)
+	i, e := vfs.Create(dir, bytesOf(name), linux.S_IFDIR|perm, 0, 0, 0)
 	if e != 0 {
 		fatal("fs: cannot create a boot directory")
 	}
@@ -167,14 +168,14 @@ func symlinkIfMissing(dir vfs.Ino, name, target string) {
 	if _, e := vfs.Lookup(dir, bytesOf(name)); e == 0 {
 		return
 	}
-	vfs.Symlink(dir, bytesOf(name), bytesOf(target))
+	vfs.Symlink(dir, bytesOf(name), bytesOf(target), 0, 0)
 }
 
 func fileIfMissing(dir vfs.Ino, name, content string) {
 	if _, e := vfs.Lookup(dir, bytesOf(name)); e == 0 {
 		return
 	}
-	if i, e := vfs.Create(dir, bytesOf(name), linux.S_IFREG|0o644, 0); e == 0 {
+	if i, e := vfs.Create(dir, bytesOf(name), linux.S_IFREG|0o644, 0, 0, 0); e == 0 {
 		vfs.Write(i, 0, bytesOf(content))
 	}
 }
@@ -192,11 +193,11 @@ func procFile(dir vfs.Ino, name string, id uint32) {
 
 func initProc(root vfs.Ino) {
 	proc := mkdirIfMissing(root, "proc", 0o555)
-	vfs.Symlink(proc, bytesOf("self"), bytesOf("1"))
-	vfs.Symlink(proc, bytesOf("thread-self"), bytesOf("1"))
-	vfs.Symlink(proc, bytesOf("mounts"), bytesOf("self/mounts"))
+	vfs.Symlink(proc, bytesOf("self"), bytesOf("1"), 0, 0)
+	vfs.Symlink(proc, bytesOf("thread-self"), bytesOf("1"), 0, 0)
+	vfs.Symlink(proc, bytesOf("mounts"), bytesOf("self/mounts"), 0, 0)
 	p1 := mkdirIfMissing(proc, "1", 0o555)
-	vfs.Symlink(p1, bytesOf("exe"), bytesOf(exePath))
+	vfs.Symlink(p1, bytesOf("exe"), bytesOf(exePath), 0, 0)
 	procFile(p1, "cmdline", genCmdline)
 	procFile(p1, "environ", genEnviron)
 	procFile(p1, "status", genStatus)
@@ -303,8 +304,10 @@ func generate(id uint32) (uintptr, uintptr, linux.Errno) {
 		}
 	case genMountinfo:
 		t.S("1 0 0:1 / / rw,relatime - ramfs rootfs rw\n2 1 0:2 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n")
+		mountinfo(&t, true)
 	case genMounts:
 		t.S("rootfs / ramfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n")
+		mountinfo(&t, false)
 	case genLimits:
 		t.S("Limit                     Soft Limit           Hard Limit           Units     \n")
 		t.S("Max stack size            ").U(stackSize, 0).S("              unlimited            bytes     \n")

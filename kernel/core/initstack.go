@@ -19,6 +19,9 @@ import (
 //	unigo.log=LEVEL   kernel log level on the console: error, warn (the
 //	                  default), info or debug; the ring keeps everything
 //	cwd=PATH          the program's initial working directory (default /)
+//	unigo.mount=SRC:PATH:FSTYPE[:ro]
+//	                  mount a file system at boot (repeatable): a 9P share
+//	                  by its tag, an ext2 volume by its disk (vdb), ...
 //	unigo.selftest=linuxboot
 //	                  restart a PVH boot through the 64-bit Linux boot entry
 //	unigo.crash=boot  fault on purpose in the kernel after memory setup, to
@@ -41,6 +44,8 @@ type kernelOptions struct {
 	logLevel klog.Level
 	crash    bool
 	cwd      int
+	mounts   [maxMounts]int // offsets of unigo.mount= values
+	nmounts  int
 	// selftestLinuxBoot restarts a PVH boot through the Linux boot entry.
 	selftestLinuxBoot bool // offset of the initial working directory, -1 if absent
 }
@@ -145,6 +150,11 @@ func parseCmdline() {
 					}
 					kopts.env[kopts.nenv] = off
 					kopts.nenv++
+				}
+			case hasPrefix(tok, "unigo.mount="):
+				if kopts.nmounts < maxMounts {
+					kopts.mounts[kopts.nmounts] = addString(tok[12:])
+					kopts.nmounts++
 				}
 			case hasPrefix(tok, "cwd="):
 				kopts.cwd = addString(tok[4:])

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/arch/amd64"
+	"unigo.dev/unigo/kernel/vfs"
 )
 
 // Threads and the scheduler.
@@ -69,6 +70,11 @@ type Thread struct {
 
 	clearChildTID uintptr
 	name          [threadNameSize]byte
+	paths         uintptr          // direct-map address of the path buffers (sys_fs.go), 0 until used
+	held          [maxHeld]vfs.Ino // inode references dropped when the syscall returns
+	nheld         int
+	scratch       [2][2]uintptr // kmem buffers (address, size) freed when the syscall returns
+	nscratch      int
 }
 
 // sigFault records what a synchronous signal (SIGSEGV, SIGBUS, SIGFPE,
@@ -87,6 +93,10 @@ var (
 	timerHead int32 = -1
 	nextTID   int32 = 1
 	nthreads  int32
+
+	// schedRunning is set once the first program thread runs; before
+	// that (boot), waits poll devices instead of sleeping.
+	schedRunning bool
 )
 
 func cur() *Thread { return &threads[current] }
@@ -127,6 +137,9 @@ func newThread() (*Thread, bool) {
 // current thread (its stack is in use).
 func freeThread(t *Thread) {
 	freePages(t.kstack, kstackPages)
+	if t.paths != 0 {
+		freePages(t.paths-directMapBase, pathPages)
+	}
 	t.state = stateFree
 	nthreads--
 }

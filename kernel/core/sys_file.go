@@ -336,7 +336,7 @@ func sysLseek(a sysArgs) uintptr {
 	}
 	f.off = n
 	if f.kind == kindVFS && vfs.IsDir(f.ino) {
-		f.dirPos = int(n)
+		f.dirPos = int64(n)
 	}
 	return uintptr(n)
 }

@@ -4,26 +4,82 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/mm/kmem"
 	"unigo.dev/unigo/kernel/random"
 	"unigo.dev/unigo/kernel/vfs"
 )
 
 // File-system system calls over package vfs. Paths are copied from the
-// program into two fixed buffers (one syscall needs at most two paths, and
-// file-system calls never block, so the buffers are never shared).
+// program into two buffers of the calling thread (one syscall needs at most
+// two paths; calls on mounted file systems may sleep, so the buffers cannot
+// be shared between threads), allocated on first use.
 
-var pathBufs [2][vfs.PathMax]byte
+const pathPages = 2 * vfs.PathMax / 4096
+
+// maxHeld bounds the inode references one syscall holds through hold.
+const maxHeld = 6
+
+// hold keeps the reference i until the syscall returns (the dispatcher
+// calls releaseHeld), so handlers need no cleanup on every return path.
+func hold(i vfs.Ino) vfs.Ino {
+	t := cur()
+	if t.nheld == maxHeld {
+		fatal("fs: a syscall holds too many inodes")
+	}
+	t.held[t.nheld] = i
+	t.nheld++
+	return i
+}
+
+// scratch returns n bytes of kernel memory that the syscall may use until
+// it returns (handlers that may sleep cannot share static buffers).
+func scratch(n uintptr) ([]byte, bool) {
+	t := cur()
+	if t.nscratch == len(t.scratch) {
+		fatal("fs: a syscall uses too many scratch buffers")
+	}
+	va, ok := kmem.Alloc(n)
+	if !ok {
+		return nil, false
+	}
+	t.scratch[t.nscratch] = [2]uintptr{va, n}
+	t.nscratch++
+	return unsafe.Slice((*byte)(kptr(va)), n), true
+}
+
+// releaseHeld drops the references the syscall held and frees its scratch
+// buffers.
+func releaseHeld() {
+	t := cur()
+	for t.nheld > 0 {
+		t.nheld--
+		vfs.Unref(t.held[t.nheld])
+	}
+	for t.nscratch > 0 {
+		t.nscratch--
+		kmem.Free(t.scratch[t.nscratch][0], t.scratch[t.nscratch][1])
+	}
+}
 
 // userPath copies the NUL-terminated path at addr into buffer k.
 func userPath(addr uintptr, k int) ([]byte, linux.Errno) {
-	n, ok := userString(addr, pathBufs[k][:])
+	t := cur()
+	if t.paths == 0 {
+		pa, ok := allocPages(pathPages)
+		if !ok {
+			return nil, linux.ENOMEM
+		}
+		t.paths = directMapBase + pa
+	}
+	buf := unsafe.Slice((*byte)(kptr(t.paths+uintptr(k)*vfs.PathMax)), vfs.PathMax)
+	n, ok := userString(addr, buf)
 	if !ok {
 		if !userRange(addr, 1, false) {
 			return nil, linux.EFAULT
 		}
 		return nil, linux.ENAMETOOLONG
 	}
-	return pathBufs[k][:n], 0
+	return buf[:n], 0
 }
 
 // dirOf returns the directory a *at syscall starts from.
@@ -42,8 +98,9 @@ func dirOf(dirfd uintptr) (vfs.Ino, linux.Errno) {
 }
 
 // parentAt resolves all but the last component of the program's path
-// (copied into path buffer k) relative to dirfd: the directory, the last
-// name, and whether the path ended in a slash.
+// (copied into path buffer k) relative to dirfd: the directory (held until
+// the syscall returns), the last name, and whether the path ended in a
+// slash.
 func parentAt(dirfd, path uintptr, k int) (vfs.Ino, []byte, bool, linux.Errno) {
 	p, e := userPath(path, k)
 	if e != 0 {
@@ -53,11 +110,16 @@ func parentAt(dirfd, path uintptr, k int) (vfs.Ino, []byte, bool, linux.Errno) {
 	if e != 0 {
 		return 0, nil, false, e
 	}
-	return vfs.ResolveParent(start, p)
+	dir, last, slash, e := vfs.ResolveParent(start, p)
+	if e != 0 {
+		return 0, nil, false, e
+	}
+	return hold(dir), last, slash, 0
 }
 
 // lookupAt resolves (dirfd, path) for the stat-like calls, honouring
-// AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
+// AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH. The inode is held until the
+// syscall returns.
 func lookupAt(dirfd, path uintptr, flags uintptr) (vfs.Ino, linux.Errno) {
 	p, e := userPath(path, 0)
 	if e != 0 {
@@ -68,7 +130,8 @@ func lookupAt(dirfd, path uintptr, flags uintptr) (vfs.Ino, linux.Errno) {
 			return 0, linux.ENOENT
 		}
 		if int32(dirfd) == linux.AT_FDCWD {
-			return cwd, 0
+			vfs.Ref(cwd)
+			return hold(cwd), 0
 		}
 		f, _, ok := fileOf(dirfd)
 		if !ok {
@@ -77,7 +140,8 @@ func lookupAt(dirfd, path uintptr, flags uintptr) (vfs.Ino, linux.Errno) {
 		if f.ino == 0 {
 			return 0, linux.EBADF
 		}
-		return f.ino, 0
+		vfs.Ref(f.ino)
+		return hold(f.ino), 0
 	}
 	start, e := dirOf(dirfd)
 	if e != 0 {
@@ -87,7 +151,11 @@ func lookupAt(dirfd, path uintptr, flags uintptr) (vfs.Ino, linux.Errno) {
 	if flags&linux.AT_SYMLINK_NOFOLLOW != 0 {
 		rf = 0
 	}
-	return vfs.Resolve(start, p, rf)
+	i, e := vfs.Resolve(start, p, rf)
+	if e != 0 {
+		return 0, e
+	}
+	return hold(i), 0
 }
 
 func openAt(dirfd, path, flags, mode uintptr) uintptr {
@@ -109,33 +177,9 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 		if e != 0 {
 			return errno(e)
 		}
-		if slash {
-			return errno(linux.EISDIR)
-		}
-		ino, e = vfs.Lookup(dir, last)
-		switch {
-		case e == 0 && flags&linux.O_EXCL != 0:
-			return errno(linux.EEXIST)
-		case e == 0 && vfs.IsDir(ino):
-			return errno(linux.EISDIR)
-		case e == 0 && vfs.Mode(ino)&linux.S_IFMT == linux.S_IFLNK:
-			if flags&linux.O_NOFOLLOW != 0 {
-				return errno(linux.ELOOP)
-			}
-			ino, e = vfs.Resolve(start, p, vfs.Follow)
-			if e == linux.ENOENT {
-				// A dangling symlink: create its target, as Linux does.
-				ino, e = createThroughLink(dir, ino, last, uint32(mode))
-			}
-			if e != 0 {
-				return errno(e)
-			}
-		case e == linux.ENOENT:
-			ino, e = vfs.Create(dir, last, linux.S_IFREG|(uint32(mode)&0o7777&^umask), 0)
-			if e != 0 {
-				return errno(e)
-			}
-		case e != 0:
+		ino, e = openCreate(start, p, dir, last, slash, flags, uint32(mode))
+		vfs.Unref(dir)
+		if e != 0 {
 			return errno(e)
 		}
 	} else {
@@ -148,6 +192,7 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 			return errno(e)
 		}
 	}
+	hold(ino)
 	mode32 := vfs.Mode(ino)
 	typ := mode32 & linux.S_IFMT
 	if typ == linux.S_IFLNK && flags&linux.O_PATH == 0 {
@@ -173,13 +218,56 @@ func openAt(dirfd, path, flags, mode uintptr) uintptr {
 	return installVFS(ino, uint32(flags))
 }
 
+// openCreate finds or creates last in dir for open(O_CREAT) and returns a
+// reference to it.
+func openCreate(start vfs.Ino, p []byte, dir vfs.Ino, last []byte, slash bool, flags uintptr, mode uint32) (vfs.Ino, linux.Errno) {
+	if slash {
+		return 0, linux.EISDIR
+	}
+	ino, e := vfs.Lookup(dir, last)
+	switch {
+	case e == linux.ENOENT:
+		return vfs.Create(dir, last, linux.S_IFREG|(mode&0o7777&^umask), 0, 0, 0)
+	case e != 0:
+		return 0, e
+	case flags&linux.O_EXCL != 0:
+		e = linux.EEXIST
+	case vfs.IsDir(ino):
+		e = linux.EISDIR
+	case vfs.Mode(ino)&linux.S_IFMT == linux.S_IFLNK:
+		if flags&linux.O_NOFOLLOW != 0 {
+			e = linux.ELOOP
+			break
+		}
+		vfs.Unref(ino)
+		ino, e = vfs.Resolve(start, p, vfs.Follow)
+		if e == linux.ENOENT {
+			// A dangling symlink: create its target, as Linux does.
+			return createThroughLink(dir, last, mode)
+		}
+		return ino, e
+	default:
+		return ino, 0
+	}
+	vfs.Unref(ino)
+	return 0, e
+}
+
 // createThroughLink creates the file a dangling symlink (dir/name) points
-// to, following further dangling links up to the usual depth.
-func createThroughLink(dir vfs.Ino, _ vfs.Ino, name []byte, mode uint32) (vfs.Ino, linux.Errno) {
+// to, following further dangling links up to the usual depth, and returns
+// a reference to it.
+func createThroughLink(dir vfs.Ino, name []byte, mode uint32) (vfs.Ino, linux.Errno) {
+	// Targets may sleep their way through driver lookups, so they live in
+	// kernel memory of this call, not in a static buffer.
+	b, ok := scratch(vfs.PathMax + vfs.NameMax)
+	if !ok {
+		return 0, linux.ENOMEM
+	}
+	linkBuf, linkName := b[:vfs.PathMax], b[vfs.PathMax:]
 	for depth := 0; depth < 40; depth++ {
 		link, e := vfs.Lookup(dir, name)
 		if e == linux.ENOENT {
-			return vfs.Create(dir, name, linux.S_IFREG|(mode&0o7777&^umask), 0)
+			return vfs.Create(dir, name, linux.S_IFREG|(mode&0o7777&^umask), 0, 0, 0)
 		}
 		if e != 0 {
 			return 0, e
@@ -187,15 +275,22 @@ func createThroughLink(dir vfs.Ino, _ vfs.Ino, name []byte, mode uint32) (vfs.In
 		if vfs.Mode(link)&linux.S_IFMT != linux.S_IFLNK {
 			return link, 0
 		}
-		target, _ := vfs.Readlink(link)
-		d, last, slash, e := vfs.ResolveParent(dir, target)
+		n, e := vfs.Readlink(link, linkBuf)
+		vfs.Unref(link)
+		if e != 0 {
+			return 0, e
+		}
+		d, last, slash, e := vfs.ResolveParent(dir, linkBuf[:n])
 		if e != 0 {
 			return 0, e
 		}
 		if slash {
+			vfs.Unref(d)
 			return 0, linux.EISDIR
 		}
-		dir, name = d, last
+		// last points into linkBuf; keep it in the second buffer.
+		name = linkName[:copy(linkName, last)]
+		dir = hold(d)
 	}
 	return 0, linux.ELOOP
 }
@@ -531,7 +626,7 @@ func sysStatx(a sysArgs) uintptr {
 	ts(112, s.Mtime)
 	put32(addr+128, s.Rdev>>8)
 	put32(addr+132, s.Rdev&0xFF)
-	put32(addr+140, 1) // dev minor: the root file system
+	put32(addr+140, s.Dev) // dev minor (major 0: no real device)
 	return 0
 }
 
@@ -550,10 +645,17 @@ func sysGetdents64(a sysArgs) uintptr {
 	}
 	n := 0
 	for {
-		name, ino, more := vfs.ReadDir(f.ino, f.dirPos)
+		ent, next, more, e := vfs.ReadDir(f.ino, f.dirPos)
+		if e != 0 {
+			if n == 0 {
+				return errno(e)
+			}
+			break
+		}
 		if !more {
 			break
 		}
+		name := ent.Name()
 		reclen := (19 + len(name) + 1 + 7) &^ 7
 		if n+reclen > len(buf) {
 			if n == 0 {
@@ -562,15 +664,14 @@ func sysGetdents64(a sysArgs) uintptr {
 			break
 		}
 		rec := a[1] + uintptr(n)
-		st := vfs.GetStat(ino)
-		put64(rec, st.Ino)
-		put64(rec+8, uint64(f.dirPos+1))
+		put64(rec, ent.Ino)
+		put64(rec+8, uint64(next))
 		*(*uint16)(kptr(rec + 16)) = uint16(reclen)
-		buf[n+18] = vfs.Type(ino)
+		buf[n+18] = ent.Type
 		copy(buf[n+19:], name)
 		clear(buf[n+19+len(name) : n+reclen])
 		n += reclen
-		f.dirPos++
+		f.dirPos = next
 	}
 	return uintptr(n)
 }
@@ -605,9 +706,11 @@ func mknodAt(dirfd, path uintptr, mode uint32, rdev uint32) uintptr {
 		return errno(e)
 	}
 	mode = mode&linux.S_IFMT | mode&0o7777&^umask
-	if _, e := vfs.Create(dir, last, mode, rdev); e != 0 {
+	i, e := vfs.Create(dir, last, mode, rdev, 0, 0)
+	if e != 0 {
 		return errno(e)
 	}
+	vfs.Unref(i)
 	return 0
 }
 
@@ -621,8 +724,12 @@ func sysUnlinkat(a sysArgs) uintptr {
 		return errno(vfs.Rmdir(dir, last))
 	}
 	if slash {
-		if i, e := vfs.Lookup(dir, last); e == 0 && !vfs.IsDir(i) {
-			return errno(linux.ENOTDIR)
+		if i, e := vfs.Lookup(dir, last); e == 0 {
+			isDir := vfs.IsDir(i)
+			vfs.Unref(i)
+			if !isDir {
+				return errno(linux.ENOTDIR)
+			}
 		}
 		return errno(linux.EISDIR)
 	}
@@ -660,7 +767,9 @@ func sysRenameat2(a sysArgs) uintptr {
 		if e != 0 {
 			return errno(e)
 		}
-		if !vfs.IsDir(src) {
+		isDir := vfs.IsDir(src)
+		vfs.Unref(src)
+		if !isDir {
 			return errno(linux.ENOTDIR)
 		}
 	}
@@ -692,7 +801,8 @@ func sysLinkat(a sysArgs) uintptr {
 	}
 	if nslash {
 		// A new name with a trailing slash asks for a directory.
-		if _, e := vfs.Lookup(nd, nname); e == 0 {
+		if i, e := vfs.Lookup(nd, nname); e == 0 {
+			vfs.Unref(i)
 			return errno(linux.EEXIST)
 		}
 		return errno(linux.ENOENT)
@@ -716,8 +826,12 @@ func sysSymlinkat(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	_, e = vfs.Symlink(dir, last, target)
-	return errno(e)
+	i, e := vfs.Symlink(dir, last, target, 0, 0)
+	if e != 0 {
+		return errno(e)
+	}
+	vfs.Unref(i)
+	return 0
 }
 
 // sysSymlink implements Linux syscall symlink(2).
@@ -734,15 +848,19 @@ func sysReadlinkat(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	target, e := vfs.Readlink(ino)
-	if e != 0 {
-		return errno(e)
-	}
 	b, ok := userBytes(a[2], a[3], true)
 	if !ok {
 		return errno(linux.EFAULT)
 	}
-	return uintptr(copy(b, target))
+	target, ok := scratch(vfs.PathMax)
+	if !ok {
+		return errno(linux.ENOMEM)
+	}
+	n, e := vfs.Readlink(ino, target)
+	if e != 0 {
+		return errno(e)
+	}
+	return uintptr(copy(b, target[:n]))
 }
 
 // sysReadlink implements Linux syscall readlink(2).
@@ -778,8 +896,7 @@ func sysFchmodat(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	vfs.Chmod(ino, uint32(a[2]))
-	return 0
+	return errno(vfs.Chmod(ino, uint32(a[2])))
 }
 
 // sysFchmodat2 implements Linux syscall fchmodat2(2).
@@ -794,8 +911,7 @@ func sysFchmodat2(a sysArgs) uintptr {
 	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFLNK {
 		return errno(linux.EOPNOTSUPP) // as Linux: symlinks have no mode
 	}
-	vfs.Chmod(ino, uint32(a[2]))
-	return 0
+	return errno(vfs.Chmod(ino, uint32(a[2])))
 }
 
 // sysChmod implements Linux syscall chmod(2).
@@ -809,8 +925,7 @@ func sysFchmod(a sysArgs) uintptr {
 	if !ok || f.ino == 0 {
 		return errno(linux.EBADF)
 	}
-	vfs.Chmod(f.ino, uint32(a[1]))
-	return 0
+	return errno(vfs.Chmod(f.ino, uint32(a[1])))
 }
 
 // sysFchownat implements Linux syscall fchownat(2).
@@ -819,8 +934,7 @@ func sysFchownat(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	vfs.Chown(ino, uint32(a[2]), uint32(a[3]))
-	return 0
+	return errno(vfs.Chown(ino, uint32(a[2]), uint32(a[3])))
 }
 
 // sysFchown implements Linux syscall fchown(2).
@@ -829,8 +943,7 @@ func sysFchown(a sysArgs) uintptr {
 	if !ok || f.ino == 0 {
 		return errno(linux.EBADF)
 	}
-	vfs.Chown(f.ino, uint32(a[1]), uint32(a[2]))
-	return 0
+	return errno(vfs.Chown(f.ino, uint32(a[1]), uint32(a[2])))
 }
 
 // sysChown implements Linux syscall chown(2) (and lchown(2) with nofollow).
@@ -880,8 +993,7 @@ func sysUtimensat(a sysArgs) uintptr {
 		}
 		at, mt = conv(ts), conv(ts+16)
 	}
-	vfs.SetTimes(ino, at, mt)
-	return 0
+	return errno(vfs.SetTimes(ino, at, mt))
 }
 
 // sysFtruncate implements Linux syscall ftruncate(2).
@@ -928,32 +1040,60 @@ func sysFallocate(a sysArgs) uintptr {
 	return 0
 }
 
-// sysFsync implements fsync(2), fdatasync(2), syncfs(2): ramfs has nothing
-// to write back; the disk's write cache is flushed.
-func sysFsync(a sysArgs) uintptr {
-	f, _, ok := fileOf(a[0])
+// sysFsync implements Linux syscall fsync(2): a file on a mounted file
+// system is written back by its driver; ramfs has nothing to write back; a
+// raw disk has its write cache flushed.
+func sysFsync(a sysArgs) uintptr { return fsyncFD(a[0], false) }
+
+// sysFdatasync implements Linux syscall fdatasync(2).
+func sysFdatasync(a sysArgs) uintptr { return fsyncFD(a[0], true) }
+
+func fsyncFD(fd uintptr, dataOnly bool) uintptr {
+	f, _, ok := fileOf(fd)
 	if !ok {
 		return errno(linux.EBADF)
 	}
 	if f.kind == kindDev && vfs.Rdev(f.ino) == devVda {
 		return errno(blkSync())
 	}
+	if f.ino != 0 {
+		return errno(vfs.Fsync(f.ino, dataOnly))
+	}
+	return 0
+}
+
+// sysSyncfs implements Linux syscall syncfs(2).
+func sysSyncfs(a sysArgs) uintptr {
+	f, _, ok := fileOf(a[0])
+	if !ok {
+		return errno(linux.EBADF)
+	}
+	if f.ino != 0 {
+		return errno(vfs.SyncFS(f.ino))
+	}
 	return 0
 }
 
 // sysSync implements Linux syscall sync(2).
 func sysSync(a sysArgs) uintptr {
+	vfs.SyncAll()
 	blkSync()
 	return 0
 }
 
-var cwdBuf [vfs.PathMax]byte
-
 // sysGetcwd implements Linux syscall getcwd(2).
 func sysGetcwd(a sysArgs) uintptr {
-	p, ok := vfs.PathOf(cwd, cwdBuf[:])
+	// The walk may sleep in a mounted file system: a buffer of this call.
+	buf, ok := scratch(vfs.PathMax)
 	if !ok {
-		if vfs.Linked(cwd) {
+		return errno(linux.ENOMEM)
+	}
+	dir := cwd
+	vfs.Ref(dir)
+	hold(dir)
+	p, ok := vfs.PathOf(dir, buf)
+	if !ok {
+		if vfs.Linked(dir) {
 			return errno(linux.ENAMETOOLONG) // Go's os.Getwd then walks ".." itself
 		}
 		return errno(linux.ENOENT)
@@ -1032,6 +1172,24 @@ func fillStatfs(ino vfs.Ino, addr uintptr) uintptr {
 		return errno(linux.EFAULT)
 	}
 	clear(b)
+	if st, ok, e := vfs.Statfs(ino); ok {
+		if e != 0 {
+			return errno(e)
+		}
+		put64(addr, st.Type)
+		put64(addr+8, uint64(st.BlockSize))
+		put64(addr+16, st.Blocks)
+		put64(addr+24, st.Free)
+		put64(addr+32, st.Avail)
+		put64(addr+40, st.Files)
+		put64(addr+48, st.FreeFiles)
+		put64(addr+64, st.NameMax)
+		put64(addr+72, uint64(st.BlockSize))
+		if st.ReadOnly {
+			put64(addr+80, 1) // ST_RDONLY
+		}
+		return 0
+	}
 	magic := uint64(0x858458f6) // RAMFS_MAGIC
 	if _, synth := vfs.Synthetic(ino); synth || ino == procFDDir {
 		magic = 0x9fa0 // PROC_SUPER_MAGIC
@@ -1070,10 +1228,12 @@ func sysMemfdCreate(a sysArgs) uintptr {
 	}
 	t := text{b: memfdName[:]}
 	t.S(".memfd-").U(uint64(nanotime()), 0)
-	ino, e := vfs.Create(tmp, t.bytes(), linux.S_IFREG|0o600, 0)
+	hold(tmp)
+	ino, e := vfs.Create(tmp, t.bytes(), linux.S_IFREG|0o600, 0, 0, 0)
 	if e != 0 {
 		return errno(e)
 	}
+	hold(ino)
 	flags := uint32(linux.O_RDWR)
 	if a[1]&linux.MFD_CLOEXEC != 0 {
 		flags |= linux.O_CLOEXEC
@@ -1084,10 +1244,12 @@ func sysMemfdCreate(a sysArgs) uintptr {
 }
 
 // copyBetween moves up to n bytes from in to out through a kernel buffer
-// (sendfile, copy_file_range).
-var copyBuf [64 << 10]byte
-
+// of this call (sendfile, copy_file_range; reads and writes may sleep).
 func copyBetween(in, out *file, inOff *int64, outOff *int64, n uintptr) uintptr {
+	copyBuf, ok := scratch(64 << 10)
+	if !ok {
+		return errno(linux.ENOMEM)
+	}
 	var total uintptr
 	for total < n {
 		chunk := n - total

@@ -52,6 +52,7 @@ func syscallTrap(tf *amd64.TrapFrame) {
 	}
 	a := sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
 	tf.RAX = syscallTable[nr](a)
+	releaseHeld()
 }
 
 // SyscallInfo describes one table entry for documentation.
@@ -185,9 +186,10 @@ var syscallTable = [linux.NumSyscalls]sysHandler{
 	linux.SYS_TRUNCATE:          sysTruncate,
 	linux.SYS_FALLOCATE:         sysFallocate,
 	linux.SYS_FSYNC:             sysFsync,
-	linux.SYS_FDATASYNC:         sysFsync,
-	linux.SYS_SYNCFS:            sysFsync,
+	linux.SYS_FDATASYNC:         sysFdatasync,
+	linux.SYS_SYNCFS:            sysSyncfs,
 	linux.SYS_SYNC:              sysSync,
+	linux.SYS_MOUNT:             sysMount,
 	linux.SYS_GETCWD:            sysGetcwd,
 	linux.SYS_CHDIR:             sysChdir,
 	linux.SYS_FCHDIR:            sysFchdir,
@@ -319,10 +321,11 @@ var syscallDocs = [linux.NumSyscalls]sysDoc{
 	linux.SYS_FTRUNCATE:         {Supported, ""},
 	linux.SYS_TRUNCATE:          {Supported, ""},
 	linux.SYS_FALLOCATE:         {Partial, "mode 0 and FALLOC_FL_KEEP_SIZE"},
-	linux.SYS_FSYNC:             {Partial, "ramfs: nothing to write back"},
-	linux.SYS_FDATASYNC:         {Partial, "ramfs: nothing to write back"},
-	linux.SYS_SYNCFS:            {Partial, "ramfs: nothing to write back"},
-	linux.SYS_SYNC:              {Partial, "ramfs: nothing to write back"},
+	linux.SYS_FSYNC:             {Supported, "mounted file systems write back through their driver; ramfs has nothing to write back"},
+	linux.SYS_FDATASYNC:         {Supported, "as fsync"},
+	linux.SYS_SYNCFS:            {Supported, "as fsync"},
+	linux.SYS_SYNC:              {Supported, "every mounted file system, then the raw disk's cache"},
+	linux.SYS_MOUNT:             {Partial, "file systems the image has drivers for (ext2, 9p); MS_RDONLY; no remount or bind mounts"},
 	linux.SYS_GETCWD:            {Supported, ""},
 	linux.SYS_CHDIR:             {Supported, ""},
 	linux.SYS_FCHDIR:            {Supported, ""},

@@ -81,6 +81,8 @@ func TestTrapPathAllocationFree(t *testing.T) {
 		prefix + "arch/amd64.ReenterLinux64": true,
 		prefix + "core.initFS":               true,
 		prefix + "core.initProc":             true,
+		prefix + "core.initMounts":           true,
+		prefix + "core.bootFailure":          true,
 		// Boot entry points.
 		prefix + "arch/amd64.entry64":    true,
 		prefix + "arch/amd64.pvh64":      true,

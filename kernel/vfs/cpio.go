@@ -95,6 +95,16 @@ func UnpackCpio(dir Ino, a []byte) (int, CpioError) {
 func unpackOne(top Ino, name []byte, mode uint32, mtime int64, data []byte, rdev uint32) linux.Errno {
 	// Create missing parents.
 	d := top
+	Ref(d)
+	e := unpackIn(&d, name, mode, mtime, data, rdev)
+	Unref(d)
+	return e
+}
+
+// unpackIn creates name under *d, moving *d (a held reference) down the
+// parents it creates.
+func unpackIn(dp *Ino, name []byte, mode uint32, mtime int64, data []byte, rdev uint32) linux.Errno {
+	d := *dp
 	for {
 		slash := -1
 		for k, c := range name {
@@ -113,27 +123,32 @@ func unpackOne(top Ino, name []byte, mode uint32, mtime int64, data []byte, rdev
 		}
 		next, e := Lookup(d, comp)
 		if e == linux.ENOENT {
-			next, e = Create(d, comp, linux.S_IFDIR|0o755, 0)
+			next, e = Create(d, comp, linux.S_IFDIR|0o755, 0, 0, 0)
 		}
 		if e != 0 {
 			return e
 		}
-		if !IsDir(next) {
+		Unref(d)
+		d = next
+		*dp = d
+		if !IsDir(d) {
 			return linux.ENOTDIR
 		}
-		d = next
 	}
 	if len(name) == 0 {
 		return 0
 	}
 	existing, e := Lookup(d, name)
 	if e == 0 {
-		if mode&linux.S_IFMT == linux.S_IFDIR && IsDir(existing) {
+		dir := IsDir(existing)
+		if mode&linux.S_IFMT == linux.S_IFDIR && dir {
 			Chmod(existing, mode)
 			SetTimes(existing, mtime, mtime)
+			Unref(existing)
 			return 0
 		}
-		if IsDir(existing) {
+		Unref(existing)
+		if dir {
 			if e := Rmdir(d, name); e != 0 {
 				return e
 			}
@@ -144,14 +159,16 @@ func unpackOne(top Ino, name []byte, mode uint32, mtime int64, data []byte, rdev
 	var i Ino
 	switch mode & linux.S_IFMT {
 	case linux.S_IFLNK:
-		i, e = Symlink(d, name, data)
+		i, e = Symlink(d, name, data, 0, 0)
 	case linux.S_IFREG:
-		i, e = Create(d, name, mode, 0)
+		i, e = Create(d, name, mode, 0, 0, 0)
 		if e == 0 && len(data) > 0 {
-			_, e = Write(i, 0, data)
+			if _, e = Write(i, 0, data); e != 0 {
+				Unref(i)
+			}
 		}
 	case linux.S_IFDIR, linux.S_IFCHR, linux.S_IFBLK, linux.S_IFIFO:
-		i, e = Create(d, name, mode, rdev)
+		i, e = Create(d, name, mode, rdev, 0, 0)
 	default:
 		return 0 // sockets: skipped
 	}
@@ -159,5 +176,6 @@ func unpackOne(top Ino, name []byte, mode uint32, mtime int64, data []byte, rdev
 		return e
 	}
 	SetTimes(i, mtime, mtime)
+	Unref(i)
 	return 0
 }

@@ -53,7 +53,7 @@ func growPages(n *inode, want uintptr) linux.Errno {
 // Read copies file content at off into b.
 func Read(i Ino, off int64, b []byte) (int, linux.Errno) {
 	n := in(i)
-	switch n.mode & linux.S_IFMT {
+	switch n.Mode & linux.S_IFMT {
 	case linux.S_IFDIR:
 		return 0, linux.EISDIR
 	case linux.S_IFREG:
@@ -63,11 +63,17 @@ func Read(i Ino, off int64, b []byte) (int, linux.Errno) {
 	if off < 0 {
 		return 0, linux.EINVAL
 	}
-	if off >= n.size {
+	if m := mountOf(i); m != nil {
+		lock(m)
+		k, e := m.FS().Read(m, i, off, b)
+		unlock(m)
+		return k, e
+	}
+	if off >= n.Size {
 		return 0, 0
 	}
-	if int64(len(b)) > n.size-off {
-		b = b[:n.size-off]
+	if int64(len(b)) > n.Size-off {
+		b = b[:n.Size-off]
 	}
 	done := 0
 	for done < len(b) {
@@ -88,14 +94,14 @@ func Read(i Ino, off int64, b []byte) (int, linux.Errno) {
 		}
 		done += chunk
 	}
-	n.atime = now()
+	n.Atime = now()
 	return done, 0
 }
 
 // Write copies b into the file at off, growing it.
 func Write(i Ino, off int64, b []byte) (int, linux.Errno) {
 	n := in(i)
-	if n.mode&linux.S_IFMT != linux.S_IFREG {
+	if n.Mode&linux.S_IFMT != linux.S_IFREG {
 		return 0, linux.EINVAL
 	}
 	if off < 0 {
@@ -106,6 +112,18 @@ func Write(i Ino, off int64, b []byte) (int, linux.Errno) {
 	}
 	if len(b) == 0 {
 		return 0, 0
+	}
+	if m := mountOf(i); m != nil {
+		if m.ReadOnly {
+			return 0, linux.EROFS
+		}
+		if m.FS().Write == nil {
+			return 0, linux.EPERM
+		}
+		lock(m)
+		k, e := m.FS().Write(m, i, off, b)
+		unlock(m)
+		return k, e
 	}
 	last := (uintptr(off) + uintptr(len(b)) - 1) / mm.PageSize
 	if e := growPages(n, last+1); e != 0 {
@@ -134,11 +152,11 @@ func Write(i Ino, off int64, b []byte) (int, linux.Errno) {
 		copy(unsafe.Slice((*byte)(mm.Ptr(*slot+po)), chunk), b[done:done+chunk])
 		done += chunk
 	}
-	if end := off + int64(done); end > n.size {
-		n.size = end
+	if end := off + int64(done); end > n.Size {
+		n.Size = end
 	}
 	t := now()
-	n.mtime, n.ctime = t, t
+	n.Mtime, n.Ctime = t, t
 	if done == 0 {
 		return 0, linux.ENOSPC
 	}
@@ -148,7 +166,7 @@ func Write(i Ino, off int64, b []byte) (int, linux.Errno) {
 // Truncate sets a regular file's size, freeing or zero-extending.
 func Truncate(i Ino, size int64) linux.Errno {
 	n := in(i)
-	switch n.mode & linux.S_IFMT {
+	switch n.Mode & linux.S_IFMT {
 	case linux.S_IFDIR:
 		return linux.EISDIR
 	case linux.S_IFREG:
@@ -161,12 +179,24 @@ func Truncate(i Ino, size int64) linux.Errno {
 	if size > MaxFileSize {
 		return linux.EFBIG
 	}
-	if size < n.size {
+	if m := mountOf(i); m != nil {
+		if m.ReadOnly {
+			return linux.EROFS
+		}
+		if m.FS().Truncate == nil {
+			return linux.EPERM
+		}
+		lock(m)
+		e := m.FS().Truncate(m, i, size)
+		unlock(m)
+		return e
+	}
+	if size < n.Size {
 		truncatePages(n, size)
 	}
-	n.size = size
+	n.Size = size
 	t := now()
-	n.mtime, n.ctime = t, t
+	n.Mtime, n.Ctime = t, t
 	return 0
 }
 
@@ -193,19 +223,20 @@ func truncatePages(n *inode, size int64) {
 
 // Stat describes an inode.
 type Stat struct {
-	Ino                 uint64
-	Mode, Nlink         uint32
-	UID, GID, Rdev      uint32
-	Size, Blocks        int64
-	Atime, Mtime, Ctime int64
+	Attr
+	Dev uint32 // 1 for ramfs, the mount's Dev otherwise
 }
 
 // GetStat returns the inode's attributes.
 func GetStat(i Ino) Stat {
 	n := in(i)
-	s := Stat{Ino: n.ino, Mode: n.mode, Nlink: n.nlink, UID: n.uid, GID: n.gid, Rdev: n.rdev,
-		Size: n.size, Atime: n.atime, Mtime: n.mtime, Ctime: n.ctime}
-	if n.mode&linux.S_IFMT == linux.S_IFREG {
+	s := Stat{Attr: n.Attr, Dev: 1}
+	if m := mountOf(i); m != nil {
+		s.Dev = m.Dev
+		return s
+	}
+	s.Blocks = 0
+	if n.Mode&linux.S_IFMT == linux.S_IFREG {
 		var pages int64
 		for idx := uintptr(0); idx < n.cap; idx++ {
 			if *pageSlot(n, idx) != 0 {
@@ -217,34 +248,69 @@ func GetStat(i Ino) Stat {
 	return s
 }
 
+// setAttr writes changed attributes back to a driver's inode.
+func setAttr(i Ino, what uint32) linux.Errno {
+	m := mountOf(i)
+	if m == nil {
+		return 0
+	}
+	if m.FS().SetAttr == nil {
+		return linux.EPERM
+	}
+	lock(m)
+	e := m.FS().SetAttr(m, i, what)
+	unlock(m)
+	return e
+}
+
+// writable reports whether i's attributes may change.
+func writable(i Ino) linux.Errno {
+	if m := mountOf(i); m != nil && m.ReadOnly {
+		return linux.EROFS
+	}
+	return 0
+}
+
 // Chmod sets the permission bits.
-func Chmod(i Ino, perm uint32) {
+func Chmod(i Ino, perm uint32) linux.Errno {
+	if e := writable(i); e != 0 {
+		return e
+	}
 	n := in(i)
-	n.mode = n.mode&linux.S_IFMT | perm&0o7777
-	n.ctime = now()
+	n.Mode = n.Mode&linux.S_IFMT | perm&0o7777
+	n.Ctime = now()
+	return setAttr(i, AttrMode)
 }
 
 // Chown sets the owner; -1 (as ^uint32(0)) leaves a field unchanged.
-func Chown(i Ino, uid, gid uint32) {
+func Chown(i Ino, uid, gid uint32) linux.Errno {
+	if e := writable(i); e != 0 {
+		return e
+	}
 	n := in(i)
 	if uid != ^uint32(0) {
-		n.uid = uid
+		n.UID = uid
 	}
 	if gid != ^uint32(0) {
-		n.gid = gid
+		n.GID = gid
 	}
-	n.ctime = now()
+	n.Ctime = now()
+	return setAttr(i, AttrOwner)
 }
 
 // SetTimes sets access and modification times (ns); negative leaves one
 // unchanged.
-func SetTimes(i Ino, atime, mtime int64) {
+func SetTimes(i Ino, atime, mtime int64) linux.Errno {
+	if e := writable(i); e != 0 {
+		return e
+	}
 	n := in(i)
 	if atime >= 0 {
-		n.atime = atime
+		n.Atime = atime
 	}
 	if mtime >= 0 {
-		n.mtime = mtime
+		n.Mtime = mtime
 	}
-	n.ctime = now()
+	n.Ctime = now()
+	return setAttr(i, AttrTimes)
 }

@@ -33,22 +33,21 @@ const (
 
 // inode is the in-memory inode. Fields are integers only.
 type inode struct {
-	ino    uint64
-	mode   uint32 // S_IFMT | permission bits
-	nlink  uint32
-	uid    uint32
-	gid    uint32
-	rdev   uint32
+	Attr
 	flags  uint32
-	size   int64
-	atime  int64
-	mtime  int64
-	ctime  int64
-	refs   int32   // open files and other holders
+	refs   int32   // open files, lookups in progress and other holders
 	id     uint32  // synthetic or dynamic content id
+	mnt    uint8   // driver inodes: mount index+1 (0: ramfs)
+	cover  uint8   // ramfs directories: index+1 of the mount covering it
 	parent Ino     // directories: the parent (for "..")
 	data   uintptr // dir: first dentry; regular: page array; symlink: target
 	cap    uintptr // regular: page-array entries; symlink: target length
+
+	// Driver inodes: cache key, the driver's word, hash chain, LRU links.
+	key          uint64
+	priv         uintptr
+	hnext        Ino
+	lprev, lnext Ino
 }
 
 const inodeSize = unsafe.Sizeof(inode{})
@@ -56,7 +55,7 @@ const inodeSize = unsafe.Sizeof(inode{})
 // dentry is a directory entry: header followed by the name bytes.
 type dentry struct {
 	next    uintptr
-	ino     Ino
+	child   Ino
 	nameLen uintptr
 }
 
@@ -102,7 +101,7 @@ func Init() linux.Errno {
 		return e
 	}
 	in(r).parent = r
-	in(r).nlink = 2
+	in(r).Nlink = 2
 	root = r
 	return 0
 }
@@ -117,12 +116,12 @@ func newInode(mode uint32) (Ino, linux.Errno) {
 	}
 	i := Ino(va)
 	n := in(i)
-	n.ino = nextIno
+	n.Ino = nextIno
 	nextIno++
-	n.mode = mode
-	n.nlink = 1
+	n.Mode = mode
+	n.Nlink = 1
 	t := now()
-	n.atime, n.mtime, n.ctime = t, t, t
+	n.Atime, n.Mtime, n.Ctime = t, t, t
 	return i, 0
 }
 
@@ -145,37 +144,51 @@ func NewSynthetic(mode uint32, id uint32, dynamic bool) (Ino, linux.Errno) {
 }
 
 // Mode returns the inode's mode (type and permissions).
-func Mode(i Ino) uint32 { return in(i).mode }
+func Mode(i Ino) uint32 { return in(i).Mode }
 
 // IsDir reports whether i is a directory.
-func IsDir(i Ino) bool { return in(i).mode&linux.S_IFMT == linux.S_IFDIR }
+func IsDir(i Ino) bool { return in(i).Mode&linux.S_IFMT == linux.S_IFDIR }
 
 // Synthetic returns the content id of a generated file (ok false otherwise).
 func Synthetic(i Ino) (uint32, bool) { return in(i).id, in(i).flags&flagSynthetic != 0 }
 
 // Rdev returns a device inode's device number.
-func Rdev(i Ino) uint32 { return in(i).rdev }
+func Rdev(i Ino) uint32 { return in(i).Rdev }
 
 // Size returns the file size.
-func Size(i Ino) int64 { return in(i).size }
+func Size(i Ino) int64 { return in(i).Size }
 
-// Ref and Unref count holders (open files). An inode with no links and no
-// holders is freed.
-func Ref(i Ino) { in(i).refs++ }
+// Ref and Unref count holders: open files, the results of lookups the
+// caller has not dropped yet, a driver directory's cached children. A
+// ramfs inode with no links and no holders is freed; a driver inode with no
+// holders goes to its mount's cache (see mount.go).
+func Ref(i Ino) {
+	n := in(i)
+	if n.refs == 0 && n.mnt != 0 {
+		lruRemove(i)
+	}
+	n.refs++
+}
 
 // Unref drops a holder.
 func Unref(i Ino) {
 	n := in(i)
 	n.refs--
+	if n.mnt != 0 {
+		if n.refs == 0 {
+			released(i)
+		}
+		return
+	}
 	maybeFree(i)
 }
 
 func maybeFree(i Ino) {
 	n := in(i)
-	if n.refs > 0 || n.nlink > 0 {
+	if n.refs > 0 || n.Nlink > 0 {
 		return
 	}
-	switch n.mode & linux.S_IFMT {
+	switch n.Mode & linux.S_IFMT {
 	case linux.S_IFREG:
 		truncatePages(n, 0)
 		if n.data != 0 {
@@ -187,63 +200,99 @@ func maybeFree(i Ino) {
 	kmem.Free(uintptr(i), inodeSize)
 }
 
-// Lookup finds name in directory dir.
+// Lookup finds name in directory dir and returns a reference to it (drop
+// it with [Unref]). A directory covered by a mount yields the mounted
+// file system's root.
 func Lookup(dir Ino, name []byte) (Ino, linux.Errno) {
 	d := in(dir)
-	if d.mode&linux.S_IFMT != linux.S_IFDIR {
+	if d.Mode&linux.S_IFMT != linux.S_IFDIR {
 		return 0, linux.ENOTDIR
 	}
-	if len(name) == 1 && name[0] == '.' {
-		return dir, 0
-	}
-	if len(name) == 2 && name[0] == '.' && name[1] == '.' {
-		return d.parent, 0
-	}
-	if d.flags&flagDynamic != 0 {
+	var i Ino
+	switch {
+	case len(name) == 1 && name[0] == '.':
+		i = dir
+	case len(name) == 2 && name[0] == '.' && name[1] == '.':
+		i = d.parent
+		if d.mnt != 0 && mounts[d.mnt-1].root == dir {
+			i = in(mounts[d.mnt-1].point).parent
+		}
+	case d.mnt != 0:
+		return driverLookup(dir, name)
+	case d.flags&flagDynamic != 0:
 		if DynLookup == nil {
 			return 0, linux.ENOENT
 		}
-		return DynLookup(d.id, name)
-	}
-	for e := d.data; e != 0; e = de(e).next {
-		if string(deName(e)) == string(name) {
-			return de(e).ino, 0
+		var e linux.Errno
+		if i, e = DynLookup(d.id, name); e != 0 {
+			return 0, e
+		}
+	default:
+		for e := d.data; e != 0; e = de(e).next {
+			if string(deName(e)) == string(name) {
+				i = de(e).child
+				break
+			}
+		}
+		if i == 0 {
+			return 0, linux.ENOENT
 		}
 	}
-	return 0, linux.ENOENT
+	if c := in(i).cover; c != 0 {
+		i = mounts[c-1].root
+	}
+	Ref(i)
+	return i, 0
 }
 
-// ReadDir returns the entry at position pos of dir ("." and ".." first),
-// with its inode, or ok=false past the end.
-func ReadDir(dir Ino, pos int) (name []byte, ino Ino, ok bool) {
+// ReadDir returns the entry at cookie of dir ("." and ".." first) and the
+// cookie of the next one; ok is false past the end. Cookies start at 0.
+func ReadDir(dir Ino, cookie int64) (ent Dirent, next int64, ok bool, e linux.Errno) {
 	d := in(dir)
-	switch pos {
+	switch cookie {
 	case 0:
-		return dotName[:1], dir, true
+		ent = Dirent{Ino: d.Ino, Type: linux.DT_DIR}
+		ent.SetName(dotName[:1])
+		return ent, 1, true, 0
 	case 1:
-		return dotName[:2], d.parent, true
+		p, _ := Lookup(dir, dotName[:2])
+		ent = Dirent{Ino: in(p).Ino, Type: linux.DT_DIR}
+		ent.SetName(dotName[:2])
+		Unref(p)
+		return ent, 2, true, 0
 	}
-	pos -= 2
+	if d.mnt != 0 {
+		return driverReadDir(dir, cookie-2)
+	}
+	pos := cookie - 2
 	if d.flags&flagDynamic != 0 {
 		if DynEntry == nil {
-			return nil, 0, false
+			return ent, 0, false, 0
 		}
-		return DynEntry(d.id, pos)
+		name, i, ok := DynEntry(d.id, int(pos))
+		if !ok {
+			return ent, 0, false, 0
+		}
+		ent = Dirent{Ino: in(i).Ino, Type: Type(i)}
+		ent.SetName(name)
+		return ent, cookie + 1, true, 0
 	}
 	for e := d.data; e != 0; e = de(e).next {
 		if pos == 0 {
-			return deName(e), de(e).ino, true
+			c := de(e).child
+			ent = Dirent{Ino: in(c).Ino, NameAddr: e + dentrySize, NameLen: int(de(e).nameLen), Type: Type(c)}
+			return ent, cookie + 1, true, 0
 		}
 		pos--
 	}
-	return nil, 0, false
+	return ent, 0, false, 0
 }
 
 var dotName = [2]byte{'.', '.'}
 
 // Type returns the DT_* type of an inode for getdents64.
 func Type(i Ino) uint8 {
-	return uint8(in(i).mode & linux.S_IFMT >> 12)
+	return uint8(in(i).Mode & linux.S_IFMT >> 12)
 }
 
 func validName(name []byte) linux.Errno {
@@ -266,7 +315,7 @@ func link(dir Ino, name []byte, i Ino) linux.Errno {
 		return linux.ENOMEM
 	}
 	e := de(va)
-	e.ino = i
+	e.child = i
 	e.nameLen = uintptr(len(name))
 	copy(unsafe.Slice((*byte)(mm.Ptr(va+dentrySize)), len(name)), name)
 	// Append, so listings keep creation order.
@@ -277,7 +326,7 @@ func link(dir Ino, name []byte, i Ino) linux.Errno {
 	}
 	*p = va
 	t := now()
-	d.mtime, d.ctime = t, t
+	d.Mtime, d.Ctime = t, t
 	return 0
 }
 
@@ -287,95 +336,147 @@ func unlink(dir Ino, name []byte) Ino {
 	for p := &d.data; *p != 0; p = &de(*p).next {
 		e := *p
 		if string(deName(e)) == string(name) {
-			i := de(e).ino
+			i := de(e).child
 			*p = de(e).next
 			kmem.Free(e, dentrySize+de(e).nameLen)
 			t := now()
-			d.mtime, d.ctime = t, t
+			d.Mtime, d.Ctime = t, t
 			return i
 		}
 	}
 	return 0
 }
 
+// writableDir checks that entries may be added to or removed from dir.
 func writableDir(dir Ino) linux.Errno {
 	d := in(dir)
-	if d.mode&linux.S_IFMT != linux.S_IFDIR {
+	if d.Mode&linux.S_IFMT != linux.S_IFDIR {
 		return linux.ENOTDIR
 	}
-	if d.nlink == 0 {
+	if d.Nlink == 0 {
 		return linux.ENOENT // removed
 	}
 	if d.flags&(flagDynamic|flagSynthetic) != 0 {
 		return linux.EACCES
 	}
+	if d.mnt != 0 && mounts[d.mnt-1].ReadOnly {
+		return linux.EROFS
+	}
+	return 0
+}
+
+// checkNew checks that name may be created in dir.
+func checkNew(dir Ino, name []byte) linux.Errno {
+	if e := writableDir(dir); e != 0 {
+		return e
+	}
+	if e := validName(name); e != 0 {
+		return e
+	}
+	if i, e := Lookup(dir, name); e == 0 {
+		Unref(i)
+		return linux.EEXIST
+	} else if e != linux.ENOENT {
+		return e
+	}
 	return 0
 }
 
 // Create makes a new inode of the given mode (regular file, directory,
-// device, fifo) named name in dir.
-func Create(dir Ino, name []byte, mode uint32, rdev uint32) (Ino, linux.Errno) {
-	if e := writableDir(dir); e != 0 {
+// device, fifo) named name in dir, owned by uid:gid, and returns a
+// reference to it.
+func Create(dir Ino, name []byte, mode, rdev, uid, gid uint32) (Ino, linux.Errno) {
+	if e := checkNew(dir, name); e != 0 {
 		return 0, e
 	}
-	if e := validName(name); e != 0 {
-		return 0, e
-	}
-	if _, e := Lookup(dir, name); e == 0 {
-		return 0, linux.EEXIST
+	if m := mountOf(dir); m != nil {
+		if m.FS().Create == nil {
+			return 0, linux.EPERM
+		}
+		lock(m)
+		i, e := m.FS().Create(m, dir, name, mode, rdev, uid, gid)
+		if e == 0 && IsDir(i) {
+			setParent(i, dir)
+		}
+		unlock(m)
+		return i, e
 	}
 	i, e := newInode(mode)
 	if e != 0 {
 		return 0, e
 	}
 	n := in(i)
-	n.rdev = rdev
+	n.Rdev, n.UID, n.GID = rdev, uid, gid
 	if mode&linux.S_IFMT == linux.S_IFDIR {
 		n.parent = dir
-		n.nlink = 2
+		n.Nlink = 2
 	}
 	if e := link(dir, name, i); e != 0 {
-		n.nlink = 0
+		n.Nlink = 0
 		maybeFree(i)
 		return 0, e
 	}
 	if mode&linux.S_IFMT == linux.S_IFDIR {
-		in(dir).nlink++
+		in(dir).Nlink++
 	}
+	n.refs++
 	return i, 0
 }
 
-// Symlink creates a symbolic link name → target in dir.
-func Symlink(dir Ino, name, target []byte) (Ino, linux.Errno) {
+// Symlink creates a symbolic link name → target in dir and returns a
+// reference to it.
+func Symlink(dir Ino, name, target []byte, uid, gid uint32) (Ino, linux.Errno) {
 	if len(target) == 0 {
 		return 0, linux.ENOENT
 	}
 	if len(target) >= PathMax {
 		return 0, linux.ENAMETOOLONG
 	}
+	if m := mountOf(dir); m != nil {
+		if e := checkNew(dir, name); e != 0 {
+			return 0, e
+		}
+		if m.FS().Symlink == nil {
+			return 0, linux.EPERM
+		}
+		lock(m)
+		i, e := m.FS().Symlink(m, dir, name, target, uid, gid)
+		unlock(m)
+		return i, e
+	}
 	buf, ok := kmem.Alloc(uintptr(len(target)))
 	if !ok {
 		return 0, linux.ENOMEM
 	}
 	copy(unsafe.Slice((*byte)(mm.Ptr(buf)), len(target)), target)
-	i, e := Create(dir, name, linux.S_IFLNK|0o777, 0)
+	i, e := Create(dir, name, linux.S_IFLNK|0o777, 0, uid, gid)
 	if e != 0 {
 		kmem.Free(buf, uintptr(len(target)))
 		return 0, e
 	}
 	in(i).data = buf
 	in(i).cap = uintptr(len(target))
-	in(i).size = int64(len(target))
+	in(i).Size = int64(len(target))
 	return i, 0
 }
 
-// Readlink returns a symlink's target.
-func Readlink(i Ino) ([]byte, linux.Errno) {
+// Readlink copies a symlink's target into buf and returns its length
+// (EINVAL if i is not a symlink, ERANGE if buf is too small).
+func Readlink(i Ino, buf []byte) (int, linux.Errno) {
 	n := in(i)
-	if n.mode&linux.S_IFMT != linux.S_IFLNK {
-		return nil, linux.EINVAL
+	if n.Mode&linux.S_IFMT != linux.S_IFLNK {
+		return 0, linux.EINVAL
 	}
-	return unsafe.Slice((*byte)(mm.Ptr(n.data)), n.cap), 0
+	if m := mountOf(i); m != nil {
+		lock(m)
+		k, e := m.FS().Readlink(m, i, buf)
+		unlock(m)
+		return k, e
+	}
+	if int(n.cap) > len(buf) {
+		return 0, linux.ERANGE
+	}
+	return copy(buf, unsafe.Slice((*byte)(mm.Ptr(n.data)), n.cap)), 0
 }
 
 // Link makes a new name for an existing non-directory inode.
@@ -383,72 +484,117 @@ func Link(dir Ino, name []byte, i Ino) linux.Errno {
 	if IsDir(i) {
 		return linux.EPERM
 	}
-	if e := writableDir(dir); e != 0 {
+	if in(dir).mnt != in(i).mnt {
+		return linux.EXDEV
+	}
+	if e := checkNew(dir, name); e != 0 {
 		return e
 	}
-	if e := validName(name); e != 0 {
+	if m := mountOf(dir); m != nil {
+		if m.FS().Link == nil {
+			return linux.EPERM
+		}
+		lock(m)
+		e := m.FS().Link(m, dir, name, i)
+		unlock(m)
 		return e
-	}
-	if _, e := Lookup(dir, name); e == 0 {
-		return linux.EEXIST
 	}
 	if e := link(dir, name, i); e != 0 {
 		return e
 	}
-	in(i).nlink++
-	in(i).ctime = now()
+	in(i).Nlink++
+	in(i).Ctime = now()
 	return 0
 }
 
 // Unlink removes a non-directory entry.
 func Unlink(dir Ino, name []byte) linux.Errno {
-	if e := writableDir(dir); e != 0 {
-		return e
-	}
-	i, e := Lookup(dir, name)
-	if e != 0 {
-		return e
-	}
-	if IsDir(i) {
-		return linux.EISDIR
-	}
-	unlink(dir, name)
-	n := in(i)
-	n.nlink--
-	n.ctime = now()
-	maybeFree(i)
-	return 0
+	return remove(dir, name, false)
 }
 
 // Rmdir removes an empty directory.
 func Rmdir(dir Ino, name []byte) linux.Errno {
-	if e := writableDir(dir); e != 0 {
-		return e
-	}
 	if len(name) == 1 && name[0] == '.' {
 		return linux.EINVAL
 	}
 	if len(name) == 2 && name[0] == '.' && name[1] == '.' {
 		return linux.ENOTEMPTY
 	}
-	i, e := Lookup(dir, name)
+	return remove(dir, name, true)
+}
+
+func remove(dir Ino, name []byte, isDir bool) linux.Errno {
+	if e := writableDir(dir); e != 0 {
+		return e
+	}
+	i, e := lookupEntry(dir, name)
 	if e != 0 {
 		return e
 	}
-	if !IsDir(i) {
+	e = removeEntry(dir, name, i, isDir)
+	Unref(i)
+	return e
+}
+
+func removeEntry(dir Ino, name []byte, i Ino, isDir bool) linux.Errno {
+	switch {
+	case isDir && !IsDir(i):
 		return linux.ENOTDIR
-	}
-	if i == root {
+	case !isDir && IsDir(i):
+		return linux.EISDIR
+	case i == root || in(i).cover != 0:
 		return linux.EBUSY
 	}
-	if in(i).data != 0 {
-		return linux.ENOTEMPTY
+	if isDir {
+		if !dirEmpty(i) {
+			return linux.ENOTEMPTY
+		}
+	}
+	if m := mountOf(dir); m != nil {
+		if m.FS().Remove == nil {
+			return linux.EPERM
+		}
+		lock(m)
+		e := m.FS().Remove(m, dir, name, i)
+		if e == 0 && isDir {
+			clearParent(i)
+		}
+		unlock(m)
+		return e
 	}
 	unlink(dir, name)
-	in(i).nlink = 0
-	in(dir).nlink--
-	maybeFree(i)
+	n := in(i)
+	if isDir {
+		n.Nlink = 0
+		in(dir).Nlink--
+	} else {
+		n.Nlink--
+	}
+	n.Ctime = now()
 	return 0
+}
+
+// lookupEntry is Lookup without crossing into a mount: the entry itself.
+func lookupEntry(dir Ino, name []byte) (Ino, linux.Errno) {
+	i, e := Lookup(dir, name)
+	if e != 0 {
+		return 0, e
+	}
+	if n := in(i); n.mnt != 0 && mounts[n.mnt-1].root == i && in(dir).mnt != n.mnt {
+		Unref(i)
+		i = mounts[n.mnt-1].point
+		Ref(i)
+	}
+	return i, 0
+}
+
+// dirEmpty reports whether directory i has no entries but "." and "..".
+func dirEmpty(i Ino) bool {
+	if in(i).mnt == 0 {
+		return in(i).data == 0
+	}
+	_, _, ok, e := ReadDir(i, 2)
+	return !ok && e == 0
 }
 
 // isAncestor reports whether a is b or one of b's ancestors.
@@ -457,8 +603,12 @@ func isAncestor(a, b Ino) bool {
 		if a == b {
 			return true
 		}
-		if b == root {
+		if b == root || b == 0 {
 			return false
+		}
+		if n := in(b); n.mnt != 0 && mounts[n.mnt-1].root == b {
+			b = mounts[n.mnt-1].point
+			continue
 		}
 		b = in(b).parent
 	}
@@ -479,31 +629,59 @@ func Rename(oldDir Ino, oldName []byte, newDir Ino, newName []byte, flags uint32
 		}
 		return e
 	}
-	src, e := Lookup(oldDir, oldName)
+	src, e := lookupEntry(oldDir, oldName)
 	if e != 0 {
 		return e
 	}
+	e = renameFrom(oldDir, oldName, src, newDir, newName, flags)
+	Unref(src)
+	return e
+}
+
+func renameFrom(oldDir Ino, oldName []byte, src Ino, newDir Ino, newName []byte, flags uint32) linux.Errno {
 	if validName(oldName) != 0 {
+		return linux.EBUSY
+	}
+	if in(oldDir).mnt != in(newDir).mnt {
+		return linux.EXDEV
+	}
+	if src == root || in(src).cover != 0 {
 		return linux.EBUSY
 	}
 	if IsDir(src) && isAncestor(src, newDir) {
 		return linux.EINVAL
 	}
-	dst, de := Lookup(newDir, newName)
-	if de == 0 && dst == src {
-		return 0
+	dst, de := lookupEntry(newDir, newName)
+	if de == 0 {
+		e := renameOnto(oldDir, oldName, src, newDir, newName, dst, flags)
+		Unref(dst)
+		return e
+	} else if de != linux.ENOENT {
+		return de
+	}
+	return renameOnto(oldDir, oldName, src, newDir, newName, 0, flags)
+}
+
+// renameOnto finishes a rename; dst is the existing target or 0.
+func renameOnto(oldDir Ino, oldName []byte, src Ino, newDir Ino, newName []byte, dst Ino, flags uint32) linux.Errno {
+	de := linux.ENOENT
+	if dst != 0 {
+		de = 0
+		if dst == src {
+			return 0
+		}
+		if dst == root || in(dst).cover != 0 {
+			return linux.EBUSY
+		}
 	}
 	if flags&linux.RENAME_EXCHANGE != 0 {
 		if de != 0 {
 			return linux.ENOENT
 		}
-		setEntry(oldDir, oldName, dst)
-		setEntry(newDir, newName, src)
-		fixParent(src, oldDir, newDir)
-		fixParent(dst, newDir, oldDir)
-		return 0
-	}
-	if de == 0 {
+		if IsDir(dst) && isAncestor(dst, oldDir) {
+			return linux.EINVAL
+		}
+	} else if de == 0 {
 		if flags&linux.RENAME_NOREPLACE != 0 {
 			return linux.EEXIST
 		}
@@ -512,19 +690,44 @@ func Rename(oldDir Ino, oldName []byte, newDir Ino, newName []byte, flags uint32
 			return linux.ENOTDIR
 		case !IsDir(src) && IsDir(dst):
 			return linux.EISDIR
-		case IsDir(dst) && in(dst).data != 0:
+		case IsDir(dst) && !dirEmpty(dst):
 			return linux.ENOTEMPTY
 		}
+	}
+	if m := mountOf(oldDir); m != nil {
+		if m.FS().Rename == nil {
+			return linux.EPERM
+		}
+		lock(m)
+		e := m.FS().Rename(m, oldDir, oldName, src, newDir, newName, dst, flags)
+		if e == 0 {
+			moveParent(src, newDir)
+			if flags&linux.RENAME_EXCHANGE != 0 {
+				moveParent(dst, oldDir)
+			} else if dst != 0 && IsDir(dst) {
+				clearParent(dst)
+			}
+		}
+		unlock(m)
+		return e
+	}
+	if flags&linux.RENAME_EXCHANGE != 0 {
+		setEntry(oldDir, oldName, dst)
+		setEntry(newDir, newName, src)
+		fixParent(src, oldDir, newDir)
+		fixParent(dst, newDir, oldDir)
+		return 0
+	}
+	if dst != 0 {
 		setEntry(newDir, newName, src)
 		unlink(oldDir, oldName)
 		n := in(dst)
 		if IsDir(dst) {
-			n.nlink = 0
-			in(newDir).nlink--
+			n.Nlink = 0
+			in(newDir).Nlink--
 		} else {
-			n.nlink--
+			n.Nlink--
 		}
-		maybeFree(dst)
 	} else {
 		if e := link(newDir, newName, src); e != 0 {
 			return e
@@ -532,14 +735,14 @@ func Rename(oldDir Ino, oldName []byte, newDir Ino, newName []byte, flags uint32
 		unlink(oldDir, oldName)
 	}
 	fixParent(src, oldDir, newDir)
-	in(src).ctime = now()
+	in(src).Ctime = now()
 	return 0
 }
 
 func setEntry(dir Ino, name []byte, i Ino) {
 	for e := in(dir).data; e != 0; e = de(e).next {
 		if string(deName(e)) == string(name) {
-			de(e).ino = i
+			de(e).child = i
 			return
 		}
 	}
@@ -548,8 +751,8 @@ func setEntry(dir Ino, name []byte, i Ino) {
 func fixParent(i, oldDir, newDir Ino) {
 	if IsDir(i) && oldDir != newDir {
 		in(i).parent = newDir
-		in(oldDir).nlink--
-		in(newDir).nlink++
+		in(oldDir).Nlink--
+		in(newDir).Nlink++
 	}
 }
 
@@ -567,14 +770,14 @@ func LinkSynthetic(dir Ino, name []byte, i Ino) linux.Errno {
 	}
 	if IsDir(i) {
 		in(i).parent = dir
-		in(i).nlink = 2
-		in(dir).nlink++
+		in(i).Nlink = 2
+		in(dir).Nlink++
 	}
 	return 0
 }
 
 // Linked reports whether i still has a name (directories: is not removed).
-func Linked(i Ino) bool { return in(i).nlink > 0 }
+func Linked(i Ino) bool { return in(i).Nlink > 0 }
 
 // Aux and SetAux keep one integer for the kernel on inodes that are not
 // synthetic (a FIFO's pipe).

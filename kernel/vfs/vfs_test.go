@@ -48,7 +48,7 @@ func mkdirp(t *testing.T, path string) Ino {
 	for _, c := range strings.Split(strings.Trim(path, "/"), "/") {
 		n, e := Lookup(d, []byte(c))
 		if e == linux.ENOENT {
-			n, e = Create(d, []byte(c), linux.S_IFDIR|0o755, 0)
+			n, e = Create(d, []byte(c), linux.S_IFDIR|0o755, 0, 0, 0)
 		}
 		if e != 0 {
 			t.Fatalf("mkdir %s: %v", c, e)
@@ -64,13 +64,15 @@ func writeFile(t *testing.T, path, content string) Ino {
 	if e != 0 {
 		t.Fatalf("ResolveParent(%q): %v", path, e)
 	}
-	i, e := Create(dir, name, linux.S_IFREG|0o644, 0)
+	i, e := Create(dir, name, linux.S_IFREG|0o644, 0, 0, 0)
 	if e != 0 {
 		t.Fatalf("create %q: %v", path, e)
 	}
 	if _, e := Write(i, 0, []byte(content)); e != 0 {
 		t.Fatal(e)
 	}
+	Unref(dir)
+	Unref(i) // linked: stays
 	return i
 }
 
@@ -123,13 +125,13 @@ func TestResolveDotsAndSymlinks(t *testing.T) {
 	mkdirp(t, "/usr/lib")
 	writeFile(t, "/usr/lib/data", "D")
 	etc := mkdirp(t, "/etc")
-	if _, e := Symlink(etc, []byte("abs"), []byte("/usr/lib/data")); e != 0 {
+	if _, e := Symlink(etc, []byte("abs"), []byte("/usr/lib/data"), 0, 0); e != 0 {
 		t.Fatal(e)
 	}
-	if _, e := Symlink(etc, []byte("rel"), []byte("../usr/lib")); e != 0 {
+	if _, e := Symlink(etc, []byte("rel"), []byte("../usr/lib"), 0, 0); e != 0 {
 		t.Fatal(e)
 	}
-	if _, e := Symlink(etc, []byte("loop"), []byte("loop")); e != 0 {
+	if _, e := Symlink(etc, []byte("loop"), []byte("loop"), 0, 0); e != 0 {
 		t.Fatal(e)
 	}
 	tests := []struct {
@@ -172,12 +174,17 @@ func TestResolveDotsAndSymlinks(t *testing.T) {
 
 func names(t *testing.T, dir Ino) []string {
 	var out []string
-	for pos := 0; ; pos++ {
-		name, _, ok := ReadDir(dir, pos)
+	for c, ok := int64(0), true; ; {
+		var e linux.Errno
+		var ent Dirent
+		ent, c, ok, e = ReadDir(dir, c)
+		if e != 0 {
+			t.Fatal(e)
+		}
 		if !ok {
 			break
 		}
-		out = append(out, string(name))
+		out = append(out, string(ent.Name()))
 	}
 	return out
 }
@@ -324,7 +331,7 @@ func TestNoGoAllocs(t *testing.T) {
 	path := []byte("/x/y/f")
 	if n := testing.AllocsPerRun(200, func() {
 		dir, name, _, _ := ResolveParent(Root(), path)
-		i, _ := Create(dir, name, linux.S_IFREG|0o644, 0)
+		i, _ := Create(dir, name, linux.S_IFREG|0o644, 0, 0, 0)
 		Write(i, 0, buf)
 		Read(i, 0, buf)
 		Unlink(dir, name)
@@ -337,7 +344,7 @@ func TestTrailingSlash(t *testing.T) {
 	setup(t)
 	mkdirp(t, "/d")
 	writeFile(t, "/f", "x")
-	Symlink(Root(), []byte("ld"), []byte("d"))
+	Symlink(Root(), []byte("ld"), []byte("d"), 0, 0)
 	for _, tt := range []struct {
 		path  string
 		flags int
