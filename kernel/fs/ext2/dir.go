@@ -328,17 +328,17 @@ var dotName = [2]byte{'.', '.'}
 
 // readDir returns the entry at or after byte position cookie of dir
 // (skipping "." and ".."), and the cookie of the next one.
-func (f *fsys) readDir(dir vfs.Ino, cookie int64, ent *vfs.Dirent) (int64, bool, linux.Errno) {
+func (f *fsys) readDir(dir vfs.Ino, cookie int64) (ent vfs.Dirent, next int64, ok bool, err linux.Errno) {
 	a, n := attrs(dir), node(dir)
 	if cookie < 0 {
-		return 0, false, linux.EINVAL
+		return ent, 0, false, linux.EINVAL
 	}
 	for pos := uint64(cookie); pos < uint64(a.Size); {
 		lb := pos >> f.logBsize
 		boff := uint32(pos & uint64(f.bsize-1))
 		b, e := f.dirBlock(a, n, lb)
 		if e != 0 {
-			return 0, false, e
+			return ent, 0, false, e
 		}
 		if b == 0 {
 			pos = (lb + 1) << f.logBsize
@@ -350,22 +350,23 @@ func (f *fsys) readDir(dir vfs.Ino, cookie int64, ent *vfs.Dirent) (int64, bool,
 			if !ok {
 				f.c.Release(b)
 				corrupt(f, "bad directory entry in directory inode", n.num)
-				return 0, false, linux.EIO
+				return ent, 0, false, linux.EIO
 			}
 			if off >= boff && de.ino != 0 && !isDot(de.name) {
-				ent.Name = de.name // valid until the buffer is recycled: the next call on the mount
+				k := copy(f.nameBuf[:], de.name)
+				ent.SetName(f.nameBuf[:k])
 				ent.Ino = uint64(de.ino)
 				ent.Type = linux.DT_UNKNOWN
 				if f.fileType && bytes[off+deType] < uint8(len(dtOfType)) {
 					ent.Type = dtOfType[bytes[off+deType]]
 				}
 				f.c.Release(b)
-				return int64(lb<<f.logBsize) + int64(off+de.recLen), true, 0
+				return ent, int64(lb<<f.logBsize) + int64(off+de.recLen), true, 0
 			}
 			off += de.recLen
 		}
 		f.c.Release(b)
 		pos = (lb + 1) << f.logBsize
 	}
-	return int64(a.Size), false, 0
+	return ent, int64(a.Size), false, 0
 }

@@ -53,6 +53,9 @@ package ext2
 import (
 	"unsafe"
 
+	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/mm/kmem"
+
 	"unigo.dev/unigo/kernel/fs/bcache"
 	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/vfs"
@@ -218,6 +221,9 @@ type fsys struct {
 	sbOff      uint32     // superblock offset in that block
 	lastGroup  uint32     // where the last directory went (spreads directories)
 	gen        uint32     // i_generation of the next inode
+	orphans    uintptr    // cached inodes with no links left (driver inodes, linked by onext)
+	unmounted  bool
+	nameBuf    [nameMax + 1]byte // ReadDir's name (survives the cache's recycling)
 }
 
 const fsysSize = unsafe.Sizeof(fsys{})
@@ -234,6 +240,10 @@ type inode struct {
 	dtime   uint32
 	crtime  int64  // ns
 	goal    uint32 // physical block after the last one allocated
+	// Orphans (no links, still referenced): the list the unmount frees.
+	self         vfs.Ino
+	onext, oprev uintptr
+	orphan       bool
 }
 
 const inodeSize = unsafe.Sizeof(inode{})
@@ -271,6 +281,23 @@ func (f *fsys) changed() {
 	sb := f.sb()
 	put16(sb, sState, get16(sb, sState)&^stateValid)
 	f.sbDirty()
+}
+
+// Glue to the vfs inode cache.
+
+func attrs(i vfs.Ino) *vfs.Attr                                            { return vfs.Attrs(i) }
+func priv(i vfs.Ino) uintptr                                               { return vfs.Priv(i) }
+func setPriv(i vfs.Ino, v uintptr)                                         { vfs.SetPriv(i, v) }
+func unref(i vfs.Ino)                                                      { vfs.Unref(i) }
+func vgetInode(m *vfs.MountPoint, num uint64) (vfs.Ino, bool, linux.Errno) { return vfs.Iget(m, num) }
+
+// discard drops a fresh inode whose driver state could not be set up.
+func discard(i vfs.Ino) {
+	if p := priv(i); p != 0 {
+		kmem.Free(p, inodeSize)
+		setPriv(i, 0)
+	}
+	vfs.Drop(i)
 }
 
 func now() int64 {

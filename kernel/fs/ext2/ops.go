@@ -3,6 +3,7 @@ package ext2
 import (
 	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/fs/bcache"
+	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/mm/kmem"
 	"unigo.dev/unigo/kernel/vfs"
 )
@@ -21,8 +22,8 @@ func lookupOp(m *vfs.MountPoint, dir vfs.Ino, name []byte) (vfs.Ino, linux.Errno
 	return iget(m, num)
 }
 
-func readDirOp(m *vfs.MountPoint, dir vfs.Ino, cookie int64, ent *vfs.Dirent) (int64, bool, linux.Errno) {
-	return fsOf(m).readDir(dir, cookie, ent)
+func readDirOp(m *vfs.MountPoint, dir vfs.Ino, cookie int64) (vfs.Dirent, int64, bool, linux.Errno) {
+	return fsOf(m).readDir(dir, cookie)
 }
 
 func readOp(m *vfs.MountPoint, i vfs.Ino, off int64, b []byte) (int, linux.Errno) {
@@ -235,6 +236,7 @@ func removeOp(m *vfs.MountPoint, dir vfs.Ino, name []byte, i vfs.Ino) linux.Errn
 	}
 	a.Ctime = now()
 	f.writeInode(i)
+	f.maybeOrphan(i)
 	return f.writeInode(dir)
 }
 
@@ -315,6 +317,7 @@ func renameOp(m *vfs.MountPoint, oldDir vfs.Ino, oldName []byte, i vfs.Ino, newD
 		}
 		ta.Ctime = t
 		f.writeInode(target)
+		f.maybeOrphan(target)
 	} else {
 		if iDir && moved && nd.Nlink >= linkMax {
 			return linux.EMLINK
@@ -349,6 +352,37 @@ func setAttrOp(m *vfs.MountPoint, i vfs.Ino, what uint32) linux.Errno {
 	return f.writeInode(i)
 }
 
+// maybeOrphan files an inode whose last link went: it is freed when the
+// vfs evicts it (no references left) or, if it is still open then, at
+// unmount.
+func (f *fsys) maybeOrphan(i vfs.Ino) {
+	n := node(i)
+	if attrs(i).Nlink != 0 || n.orphan {
+		return
+	}
+	n.orphan, n.self = true, i
+	n.oprev, n.onext = 0, f.orphans
+	if f.orphans != 0 {
+		(*inode)(mm.Ptr(f.orphans)).oprev = priv(i)
+	}
+	f.orphans = priv(i)
+}
+
+func (f *fsys) unorphan(n *inode) {
+	if !n.orphan {
+		return
+	}
+	if n.oprev != 0 {
+		(*inode)(mm.Ptr(n.oprev)).onext = n.onext
+	} else {
+		f.orphans = n.onext
+	}
+	if n.onext != 0 {
+		(*inode)(mm.Ptr(n.onext)).oprev = n.oprev
+	}
+	n.orphan, n.onext, n.oprev = false, 0, 0
+}
+
 // evictOp drops an inode from the cache; one without links loses its
 // blocks and its inode number here (spec: i_dtime set, bitmap bit cleared).
 func evictOp(m *vfs.MountPoint, i vfs.Ino) {
@@ -357,8 +391,18 @@ func evictOp(m *vfs.MountPoint, i vfs.Ino) {
 		return
 	}
 	f := fsOf(m)
+	if !f.unmounted {
+		f.release(i)
+	}
+	kmem.Free(p, inodeSize)
+	setPriv(i, 0)
+}
+
+// release frees the storage of an inode without links.
+func (f *fsys) release(i vfs.Ino) {
 	a, n := attrs(i), node(i)
-	if a.Nlink == 0 && !f.ro && n.num >= f.firstIno {
+	f.unorphan(n)
+	if a.Nlink == 0 && !f.ro && n.num >= f.firstIno && n.dtime == 0 {
 		f.changed()
 		switch a.Mode & linux.S_IFMT {
 		case linux.S_IFREG, linux.S_IFDIR:
@@ -379,6 +423,4 @@ func evictOp(m *vfs.MountPoint, i vfs.Ino) {
 		f.storeInode(a, n, false)
 		f.freeInode(n.num, isDirMode(a.Mode))
 	}
-	kmem.Free(p, inodeSize)
-	setPriv(i, 0)
 }

@@ -351,7 +351,7 @@ func mount(m *vfs.MountPoint) (vfs.Ino, linux.Errno) {
 		return 0, fail(m, e, "cannot read the root directory inode")
 	}
 	if attrs(root).Mode&linux.S_IFMT != linux.S_IFDIR {
-		unref(root)
+		discard(root)
 		m.Priv = 0
 		cleanup()
 		return 0, fail(m, linux.EINVAL, "corrupt file system: the root inode is not a directory")
@@ -401,7 +401,7 @@ func fsyncOp(m *vfs.MountPoint, i vfs.Ino, dataOnly bool) linux.Errno {
 	return f.c.SyncOwner(node(i).num)
 }
 
-func statfsOp(m *vfs.MountPoint, st *vfs.StatFS) linux.Errno {
+func statfsOp(m *vfs.MountPoint) (st vfs.StatFS, e linux.Errno) {
 	f := fsOf(m)
 	sb := f.sb()
 	st.Type = superMagic
@@ -417,15 +417,25 @@ func statfsOp(m *vfs.MountPoint, st *vfs.StatFS) linux.Errno {
 	st.FreeFiles = uint64(get32(sb, sFreeInodes))
 	st.NameMax = nameMax
 	st.ReadOnly = f.ro
-	return 0
+	return st, 0
 }
 
+// unmountOp frees the files nobody can reach any more (unlinked, still
+// open when the program ended), syncs, marks the file system clean and
+// drops the buffer cache. The mount state stays allocated (a few hundred
+// bytes): inodes the vfs still caches are evicted later without I/O.
 func unmountOp(m *vfs.MountPoint) linux.Errno {
 	f := fsOf(m)
+	if f.unmounted {
+		return 0
+	}
+	for f.orphans != 0 {
+		n := (*inode)(mm.Ptr(f.orphans))
+		f.release(n.self)
+	}
 	e := f.syncAll()
+	f.unmounted = true
 	f.c.Release(f.sbBuf)
 	f.c.Destroy()
-	kmem.Free(m.Priv, fsysSize)
-	m.Priv = 0
 	return e
 }
