@@ -513,3 +513,439 @@ func TestWriteTreeFsckClean(t *testing.T) {
 		})
 	}
 }
+
+// TestFsckCleanAtEveryFlush runs a random workload with fsyncs and syncs
+// and checks the image with e2fsck at every device flush: whatever was
+// made durable is a consistent file system.
+func TestFsckCleanAtEveryFlush(t *testing.T) {
+	needTools(t)
+	for _, g := range geometries[:2] {
+		t.Run(g.name, func(t *testing.T) {
+			setupMem(t)
+			CacheBytes = 64 << 10 // small: write-back under pressure happens too
+			img := mkfs(t, "8M", g.args...)
+			v := mustMount(t, img, false)
+			flushes := 0
+			v.file.OnFlush = func() error {
+				flushes++
+				out, err := exec.Command(tool("e2fsck"), "-fn", img).CombinedOutput()
+				if err != nil {
+					return fmt.Errorf("flush %d: e2fsck -fn: %v\n%s", flushes, err, out)
+				}
+				return nil
+			}
+			r := rand.New(rand.NewSource(7))
+			want := map[string][]byte{}
+			dirs := []string{"/"}
+			var names []string
+			for step := 0; step < 300; step++ {
+				switch op := r.Intn(10); {
+				case op < 4 || len(names) == 0:
+					d := dirs[r.Intn(len(dirs))]
+					p := fmt.Sprintf("%sf%d", strings.TrimSuffix(d, "/")+"/", step)
+					b := pattern(step, r.Intn(40000))
+					v.writeFile(p, b)
+					want[p] = b
+					names = append(names, p)
+				case op == 4:
+					d := fmt.Sprintf("%sd%d", strings.TrimSuffix(dirs[r.Intn(len(dirs))], "/")+"/", step)
+					v.mkdir(d)
+					dirs = append(dirs, d)
+				case op == 5:
+					k := r.Intn(len(names))
+					if e := v.remove(names[k]); e != 0 {
+						t.Fatalf("remove %s: %v", names[k], e)
+					}
+					delete(want, names[k])
+					names = append(names[:k], names[k+1:]...)
+				case op == 6:
+					k := r.Intn(len(names))
+					to := fmt.Sprintf("%sr%d", strings.TrimSuffix(dirs[r.Intn(len(dirs))], "/")+"/", step)
+					if e := v.rename(names[k], to, 0); e != 0 {
+						t.Fatalf("rename %s %s: %v", names[k], to, e)
+					}
+					want[to] = want[names[k]]
+					delete(want, names[k])
+					names[k] = to
+				case op == 7:
+					k := r.Intn(len(names))
+					i := v.must(names[k])
+					size := int64(r.Intn(len(want[names[k]]) + 1))
+					if e := vfs.Truncate(i, size); e != 0 {
+						t.Fatal(e)
+					}
+					vfs.Unref(i)
+					want[names[k]] = want[names[k]][:size]
+				case op == 8:
+					k := r.Intn(len(names))
+					i := v.must(names[k])
+					if e := vfs.Fsync(i, false); e != 0 {
+						t.Fatalf("fsync: %v", e)
+					}
+					vfs.Unref(i)
+				default:
+					v.sync()
+				}
+			}
+			v.sync()
+			if flushes < 20 {
+				t.Errorf("only %d flushes", flushes)
+			}
+			for p, b := range want {
+				if got := v.readFile(p); !bytes.Equal(got, b) {
+					t.Errorf("%s differs", p)
+				}
+			}
+			v.unmount()
+			fsck(t, img)
+		})
+	}
+}
+
+// TestFsyncIsDurable checks that fsync writes the file's data and the
+// metadata that reaches it, but not other files' data.
+func TestFsyncIsDurable(t *testing.T) {
+	needTools(t)
+	setupMem(t)
+	img := mkfs(t, "8M", "-b", "4096")
+	v := mustMount(t, img, false)
+	v.mkdir("/d")
+	a := pattern(1, 100000)
+	v.writeFile("/d/a", a)
+	v.writeFile("/b", pattern(2, 5000))
+	i := v.must("/d/a")
+	if e := vfs.Fsync(i, false); e != 0 {
+		t.Fatal(e)
+	}
+	vfs.Unref(i)
+	// The image as it is now: a crash here keeps /d/a.
+	fsck(t, img)
+	host := rdump(t, img)
+	if got, err := os.ReadFile(filepath.Join(host, "d/a")); err != nil || !bytes.Equal(got, a) {
+		t.Errorf("after fsync, the image has %d bytes of /d/a (%v); want %d", len(got), err, len(a))
+	}
+	if got, _ := os.ReadFile(filepath.Join(host, "b")); bytes.Equal(got, pattern(2, 5000)) {
+		t.Errorf("fsync of /d/a wrote /b's data too")
+	}
+	if out := dumpe2fs(t, img); !strings.Contains(out, "not clean") {
+		t.Errorf("mounted file system marked clean on disk")
+	}
+	v.unmount()
+	fsck(t, img)
+	if out := dumpe2fs(t, img); !strings.Contains(out, "Filesystem state:         clean") {
+		t.Errorf("unmounted file system not marked clean:\n%s", out)
+	}
+}
+
+func dumpe2fs(t *testing.T, img string) string {
+	t.Helper()
+	out, err := exec.Command(tool("dumpe2fs"), "-h", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dumpe2fs: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+func TestMountCountAndState(t *testing.T) {
+	needTools(t)
+	setupMem(t)
+	img := mkfs(t, "4M")
+	count := func() string {
+		for _, l := range strings.Split(dumpe2fs(t, img), "\n") {
+			if strings.HasPrefix(l, "Mount count:") {
+				return strings.TrimSpace(strings.TrimPrefix(l, "Mount count:"))
+			}
+		}
+		return "?"
+	}
+	if c := count(); c != "0" {
+		t.Fatalf("fresh mount count %s", c)
+	}
+	v := mustMount(t, img, false)
+	if c := count(); c != "1" {
+		t.Errorf("mount count after a read-write mount = %s; want 1", c)
+	}
+	v.unmount()
+	v = mustMount(t, img, true)
+	v.unmount()
+	if c := count(); c != "1" {
+		t.Errorf("a read-only mount changed the mount count to %s", c)
+	}
+	// A file system not cleanly unmounted stays marked so (e2fsck's job).
+	v = mustMount(t, img, false)
+	v.writeFile("/x", []byte("x"))
+	v.sync()
+	if out := dumpe2fs(t, img); !strings.Contains(out, "Filesystem state:         clean") {
+		t.Errorf("sync did not mark the file system clean")
+	}
+	v.writeFile("/y", []byte("y"))
+	i := v.must("/y")
+	vfs.Fsync(i, false)
+	vfs.Unref(i)
+	if out := dumpe2fs(t, img); !strings.Contains(out, "not clean") {
+		t.Errorf("a change after sync left the clean flag set")
+	}
+	v.unmount()
+	fsck(t, img)
+}
+
+func TestBadVolumes(t *testing.T) {
+	needTools(t)
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T) string
+		ro   bool
+		want string // in LastError
+		errno linux.Errno
+	}{
+		{"zeros", func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "zero.img")
+			os.WriteFile(p, make([]byte, 1<<20), 0o644)
+			return p
+		}, false, "bad superblock magic 0x0 (want 0xef53): not an ext2 file system", linux.EINVAL},
+		{"ext4", func(t *testing.T) string {
+			img := filepath.Join(t.TempDir(), "ext4.img")
+			out, err := exec.Command(tool("mke2fs"), "-q", "-F", "-t", "ext4", img, "8M").CombinedOutput()
+			if err != nil {
+				t.Fatalf("mke2fs -t ext4: %v\n%s", err, out)
+			}
+			return img
+		}, true, "unsupported feature", linux.EINVAL},
+		{"metadata_csum", func(t *testing.T) string {
+			return mkfs(t, "4M", "-O", "metadata_csum")
+		}, false, "feature metadata_csum is supported read-only", linux.EROFS},
+		{"truncated", func(t *testing.T) string {
+			img := mkfs(t, "8M")
+			os.Truncate(img, 4<<20)
+			return img
+		}, false, "larger than the device", linux.EINVAL},
+		{"bad descriptor", func(t *testing.T) string {
+			img := mkfs(t, "8M", "-b", "1024")
+			f, _ := os.OpenFile(img, os.O_RDWR, 0)
+			f.WriteAt([]byte{0xff, 0xff, 0xff, 0x00}, 2048) // group 0's block bitmap pointer
+			f.Close()
+			return img
+		}, false, "corrupt group descriptor 0: block bitmap at 16777215 outside the group", linux.EINVAL},
+		{"bad geometry", func(t *testing.T) string {
+			img := mkfs(t, "8M", "-b", "1024")
+			f, _ := os.OpenFile(img, os.O_RDWR, 0)
+			f.WriteAt([]byte{0, 0, 0, 0}, 1024+40) // inodes per group
+			f.Close()
+			return img
+		}, false, "bad superblock: inodes per group 0", linux.EINVAL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setupMem(t)
+			img := tc.make(t)
+			before, _ := os.ReadFile(img)
+			_, e := mountImg(t, img, tc.ro)
+			if e != tc.errno || !strings.Contains(string(LastError()), tc.want) {
+				t.Errorf("mount = %v (%q); want %v (%q)", e, LastError(), tc.errno, tc.want)
+			}
+			if after, _ := os.ReadFile(img); !bytes.Equal(before, after) {
+				t.Errorf("a failed mount changed the image")
+			}
+		})
+	}
+	// An ext4 volume without the ext4-only incompatible features is an
+	// ext2 one with extra read-only features: the message names one.
+	setupMem(t)
+	img := mkfs(t, "4M", "-O", "huge_file,dir_nlink")
+	if _, e := mountImg(t, img, false); e != linux.EROFS || !strings.Contains(string(LastError()), "huge_file") {
+		t.Errorf("read-write mount with huge_file = %v (%s)", e, LastError())
+	}
+	v := mustMount(t, img, true)
+	v.unmount()
+}
+
+func TestNoSpace(t *testing.T) {
+	needTools(t)
+	setupMem(t)
+	img := mkfs(t, "1M", "-b", "1024", "-N", "64")
+	v := mustMount(t, img, false)
+	i := v.create("/big", linux.S_IFREG|0o644)
+	data := pattern(3, 64<<10)
+	var total int64
+	var err linux.Errno
+	for k := 0; k < 100; k++ {
+		n, e := vfs.Write(i, total, data)
+		total += int64(n)
+		if e != 0 {
+			err = e
+			break
+		}
+	}
+	if err != linux.ENOSPC {
+		t.Fatalf("filling the disk: %v after %d bytes; want ENOSPC", err, total)
+	}
+	if total < 700<<10 {
+		t.Errorf("only %d bytes fit in a 1 MiB file system", total)
+	}
+	vfs.Unref(i)
+	// Inodes run out too.
+	var made int
+	for k := 0; k < 100; k++ {
+		dir, name := v.parent(fmt.Sprintf("/e%d", k))
+		c, e := vfs.Create(dir, name, linux.S_IFREG|0o644, 0, 0, 0)
+		vfs.Unref(dir)
+		if e == linux.ENOSPC {
+			break
+		}
+		if e != 0 {
+			t.Fatalf("create: %v", e)
+		}
+		vfs.Unref(c)
+		made++
+	}
+	if made == 0 || made >= 100 {
+		t.Errorf("made %d files in a 64-inode file system", made)
+	}
+	v.sync()
+	fsck(t, img)
+	st, _, _ := vfs.Statfs(v.must("/"))
+	if st.Free > 2 || st.FreeFiles != 0 {
+		t.Errorf("statfs of a full file system: %+v", st)
+	}
+	// Deleting gives the space back.
+	if e := v.remove("/big"); e != 0 {
+		t.Fatal(e)
+	}
+	v.sync()
+	st2, _, _ := vfs.Statfs(v.must("/"))
+	if st2.Free < uint64(total/1024) {
+		t.Errorf("after removing /big: %d free blocks; want ≥ %d", st2.Free, total/1024)
+	}
+	v.unmount()
+	fsck(t, img)
+}
+
+func TestLargeSparseFile(t *testing.T) {
+	needTools(t)
+	for _, args := range [][]string{{"-b", "4096"}, {"-b", "4096", "-O", "^large_file"}} {
+		setupMem(t)
+		img := mkfs(t, "16M", args...)
+		v := mustMount(t, img, false)
+		i := v.create("/huge", linux.S_IFREG|0o644)
+		off := int64(3)<<30 + 12345
+		v.pwrite(i, off, []byte("beyond 2 GiB"))
+		v.pwrite(i, 0, []byte("start"))
+		vfs.Unref(i)
+		v.unmount()
+		fsck(t, img)
+		if out := dumpe2fs(t, img); !strings.Contains(out, "large_file") {
+			t.Errorf("%v: large_file feature not set", args)
+		}
+		out := debugfs(t, img, "stat /huge")
+		if !strings.Contains(out, fmt.Sprintf("Size: %d", off+12)) {
+			t.Errorf("debugfs stat /huge:\n%s", out)
+		}
+		v = mustMount(t, img, true)
+		i = v.must("/huge")
+		b := make([]byte, 12)
+		if n, e := vfs.Read(i, off, b); n != 12 || e != 0 || string(b) != "beyond 2 GiB" {
+			t.Errorf("read at 3 GiB: %d %v %q", n, e, b)
+		}
+		if n, e := vfs.Read(i, 1<<30, b); n != 12 || e != 0 || !bytes.Equal(b, make([]byte, 12)) {
+			t.Errorf("read in the hole: %d %v %q", n, e, b)
+		}
+		if st := vfs.GetStat(i); st.Blocks > 8*5 {
+			t.Errorf("sparse file uses %d sectors", st.Blocks)
+		}
+		vfs.Unref(i)
+		v.unmount()
+	}
+}
+
+func TestUnlinkedOpenFile(t *testing.T) {
+	needTools(t)
+	setupMem(t)
+	img := mkfs(t, "4M")
+	v := mustMount(t, img, false)
+	v.writeFile("/keep", []byte("keep"))
+	i := v.create("/tmpfile", linux.S_IFREG|0o600)
+	v.pwrite(i, 0, pattern(4, 50000))
+	if e := v.remove("/tmpfile"); e != 0 {
+		t.Fatal(e)
+	}
+	v.pwrite(i, 50000, []byte("still writable"))
+	b := make([]byte, 14)
+	if n, _ := vfs.Read(i, 50000, b); n != 14 || string(b) != "still writable" {
+		t.Errorf("read of an unlinked open file: %q", b)
+	}
+	// Held to the end (the program exits with it open): unmount frees it.
+	v.unmount()
+	fsck(t, img)
+
+	// Closed before the end: freed at once.
+	setupMem(t)
+	img = mkfs(t, "4M")
+	v = mustMount(t, img, false)
+	i = v.create("/tmpfile", linux.S_IFREG|0o600)
+	v.pwrite(i, 0, pattern(4, 50000))
+	v.remove("/tmpfile")
+	st, _, _ := vfs.Statfs(i)
+	vfs.Unref(i)
+	st2, _, _ := vfs.Statfs(v.must("/"))
+	if st2.Free <= st.Free || st2.FreeFiles != st.FreeFiles+1 {
+		t.Errorf("closing an unlinked file freed nothing: %+v → %+v", st, st2)
+	}
+	v.sync()
+	fsck(t, img)
+	v.unmount()
+}
+
+func TestSpecialFilesAndExchange(t *testing.T) {
+	needTools(t)
+	setupMem(t)
+	img := mkfs(t, "4M")
+	v := mustMount(t, img, false)
+	for _, n := range []struct {
+		path string
+		mode uint32
+		rdev uint32
+	}{
+		{"/null", linux.S_IFCHR | 0o666, 1<<8 | 3},
+		{"/big-dev", linux.S_IFBLK | 0o600, 259<<8 | 300&0xff | (300&^0xff)<<12},
+		{"/fifo", linux.S_IFIFO | 0o644, 0},
+		{"/sock", linux.S_IFSOCK | 0o755, 0},
+	} {
+		dir, name := v.parent(n.path)
+		i, e := vfs.Create(dir, name, n.mode, n.rdev, 0, 0)
+		vfs.Unref(dir)
+		if e != 0 {
+			t.Fatalf("mknod %s: %v", n.path, e)
+		}
+		vfs.Unref(i)
+		if st := v.stat(n.path); st.Mode != n.mode || st.Rdev != n.rdev {
+			t.Errorf("%s: mode %o rdev %#x; want %o %#x", n.path, st.Mode, st.Rdev, n.mode, n.rdev)
+		}
+	}
+	v.mkdir("/d1")
+	v.mkdir("/d1/sub")
+	v.mkdir("/d2")
+	v.writeFile("/d2/file", []byte("f"))
+	if e := v.rename("/d1/sub", "/d2/file", linux.RENAME_EXCHANGE); e != 0 {
+		t.Fatalf("exchange: %v", e)
+	}
+	if got := string(v.readFile("/d1/sub")); got != "f" {
+		t.Errorf("after exchange /d1/sub = %q", got)
+	}
+	if st := v.stat("/d2/file"); st.Mode&linux.S_IFMT != linux.S_IFDIR {
+		t.Errorf("after exchange /d2/file is not a directory")
+	}
+	if st := v.stat("/d1"); st.Nlink != 2 {
+		t.Errorf("/d1 nlink = %d; want 2", st.Nlink)
+	}
+	if st := v.stat("/d2"); st.Nlink != 3 {
+		t.Errorf("/d2 nlink = %d; want 3", st.Nlink)
+	}
+	v.unmount()
+	fsck(t, img)
+	out := debugfs(t, img, "stat /big-dev")
+	if !strings.Contains(out, "Device major/minor number: 259:300") {
+		t.Errorf("debugfs stat /big-dev:\n%s", out)
+	}
+	if out := debugfs(t, img, "ls -l /d2/file"); !strings.Contains(out, "..") {
+		t.Errorf("debugfs ls /d2/file:\n%s", out)
+	}
+}
