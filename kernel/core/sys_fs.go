@@ -367,7 +367,7 @@ func installVFS(ino vfs.Ino, flags uint32) uintptr {
 	}
 	kind := kindVFS
 	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFBLK {
-		if vfs.Rdev(ino) != devVda || !blk.present {
+		if diskOfRdev(vfs.Rdev(ino)) < 0 {
 			return errno(linux.ENXIO)
 		}
 		kind = kindDev
@@ -437,8 +437,8 @@ func vfsWrite(f *file, b []byte, off int64) (int, linux.Errno) {
 }
 
 func devRead(f *file, b []byte) uintptr {
-	if vfs.Rdev(f.ino) == devVda {
-		n, e := blkRW(b, f.off, false)
+	if k := diskOfRdev(vfs.Rdev(f.ino)); k >= 0 {
+		n, e := blkRW(k, b, f.off, false)
 		f.off += int64(n)
 		return ret(n, e)
 	}
@@ -454,8 +454,8 @@ func devRead(f *file, b []byte) uintptr {
 }
 
 func devWrite(f *file, b []byte) uintptr {
-	if vfs.Rdev(f.ino) == devVda {
-		n, e := blkRW(b, f.off, true)
+	if k := diskOfRdev(vfs.Rdev(f.ino)); k >= 0 {
+		n, e := blkRW(k, b, f.off, true)
 		f.off += int64(n)
 		return ret(n, e)
 	}
@@ -517,8 +517,8 @@ func sysPread64(a sysArgs) uintptr {
 	switch {
 	case f == nil:
 		return e
-	case f.kind == kindDev && vfs.Rdev(f.ino) == devVda:
-		return ret(blkRW(b, int64(a[3]), false))
+	case f.kind == kindDev && diskOfRdev(vfs.Rdev(f.ino)) >= 0:
+		return ret(blkRW(diskOfRdev(vfs.Rdev(f.ino)), b, int64(a[3]), false))
 	case f.kind == kindDev:
 		return devRead(f, b)
 	case vfs.IsDir(f.ino):
@@ -533,8 +533,8 @@ func sysPwrite64(a sysArgs) uintptr {
 	switch {
 	case f == nil:
 		return e
-	case f.kind == kindDev && vfs.Rdev(f.ino) == devVda:
-		return ret(blkRW(b, int64(a[3]), true))
+	case f.kind == kindDev && diskOfRdev(vfs.Rdev(f.ino)) >= 0:
+		return ret(blkRW(diskOfRdev(vfs.Rdev(f.ino)), b, int64(a[3]), true))
 	case f.kind == kindDev:
 		return devWrite(f, b)
 	}
@@ -1053,8 +1053,10 @@ func fsyncFD(fd uintptr, dataOnly bool) uintptr {
 	if !ok {
 		return errno(linux.EBADF)
 	}
-	if f.kind == kindDev && vfs.Rdev(f.ino) == devVda {
-		return errno(blkSync())
+	if f.kind == kindDev {
+		if k := diskOfRdev(vfs.Rdev(f.ino)); k >= 0 {
+			return errno(blkSync(k))
+		}
 	}
 	if f.ino != 0 {
 		return errno(vfs.Fsync(f.ino, dataOnly))
@@ -1077,7 +1079,7 @@ func sysSyncfs(a sysArgs) uintptr {
 // sysSync implements Linux syscall sync(2).
 func sysSync(a sysArgs) uintptr {
 	vfs.SyncAll()
-	blkSync()
+	blkSyncAll()
 	return 0
 }
 

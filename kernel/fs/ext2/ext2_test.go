@@ -692,10 +692,10 @@ func TestMountCountAndState(t *testing.T) {
 func TestBadVolumes(t *testing.T) {
 	needTools(t)
 	for _, tc := range []struct {
-		name string
-		make func(t *testing.T) string
-		ro   bool
-		want string // in LastError
+		name  string
+		make  func(t *testing.T) string
+		ro    bool
+		want  string // in LastError
 		errno linux.Errno
 	}{
 		{"zeros", func(t *testing.T) string {

@@ -97,19 +97,34 @@ func bar(bus, dev, fn, n uint8) uintptr {
 
 // Find scans bus 0 for a virtio device with the given device ID (modern
 // PCI ID 0x1040+id, or the transitional one) and sets up its transport.
-func Find(id uint16, transitional uint16) (Device, bool) {
+func Find(id uint16, transitional uint16) (Device, bool) { return FindNth(id, transitional, 0) }
+
+// FindNth is [Find] for the n-th such device (0 is the first), in slot
+// and function order.
+func FindNth(id uint16, transitional uint16, n int) (Device, bool) {
 	for dev := uint8(0); dev < 32; dev++ {
-		v := Read32(0, dev, 0, 0)
-		if v == 0xFFFFFFFF || uint16(v) != 0x1AF4 {
-			continue
+		fns := uint8(1)
+		if Read8(0, dev, 0, 0x0E)&0x80 != 0 { // multi-function device
+			fns = 8
 		}
-		did := uint16(v >> 16)
-		if did != 0x1040+id && did != transitional {
-			continue
-		}
-		d := Device{Bus: 0, Dev: dev, Fn: 0}
-		if d.setup() {
-			return d, true
+		for fn := uint8(0); fn < fns; fn++ {
+			v := Read32(0, dev, fn, 0)
+			if v == 0xFFFFFFFF || uint16(v) != 0x1AF4 {
+				continue
+			}
+			did := uint16(v >> 16)
+			if did != 0x1040+id && did != transitional {
+				continue
+			}
+			if n > 0 {
+				n--
+				continue
+			}
+			d := Device{Bus: 0, Dev: dev, Fn: fn}
+			if d.setup() {
+				return d, true
+			}
+			return Device{}, false
 		}
 	}
 	return Device{}, false
@@ -253,3 +268,6 @@ func (d *Device) Ack() uint32 {
 func (d *Device) Config64(off uintptr) uint64 {
 	return uint64(r32(d.device+off)) | uint64(r32(d.device+off+4))<<32
 }
+
+// Config32 reads a 32-bit field of the device configuration.
+func (d *Device) Config32(off uintptr) uint32 { return r32(d.device + off) }
