@@ -18,3 +18,14 @@ need_qemu() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86
 	fi
 }
+
+# need_registry installs the Distribution registry (Debian's docker-registry)
+# that the push/pull end-to-end test starts; the test skips without it.
+need_registry() {
+	if ! command -v docker-registry >/dev/null 2>&1; then
+		echo "installing docker-registry (the push/pull e2e test starts one)"
+		as_root apt-get update
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry ||
+			echo "docker-registry could not be installed: TestOCIPushPull will skip" >&2
+	fi
+}

@@ -198,7 +198,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.goBuild(ctx); err != nil {
+	if err := b.withComponents(ctx); err != nil {
 		return nil, err
 	}
 	entry, err := pvh.Patch(out)

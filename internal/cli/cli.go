@@ -78,6 +78,16 @@ func init() {
 		{"build", "build a Go main package into a bootable image", runBuild},
 		{"run", "boot an image (or build and boot a package) under QEMU", runRun},
 		{"test", "build a package's tests as an image and boot it", runTest},
+		{"ps", "list machines started with run -d", runPs},
+		{"logs", "print (or follow) a machine's console output", runLogs},
+		{"stop", "shut a machine down gracefully (power button, then kill)", runStop},
+		{"rm", "remove machines and all their files", runRm},
+		{"inspect", "print machine records as JSON", runInspect},
+		{"pkg", "package a program as an OCI image (and push it)", runPkg},
+		{"images", "list the images in the local store", runImages},
+		{"rmi", "remove images from the local store", runRmi},
+		{"push", "upload an image to an OCI registry", runPush},
+		{"pull", "download an image from an OCI registry", runPull},
 	}
 }
 
@@ -103,6 +113,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return v.run(e, args[1:])
 		}
 	}
+	if args[0] == "__supervise" { // run -d's detached monitor; not for users
+		return runSupervise(e, args[1:])
+	}
 	return e.errorf(ExitUsage, "unknown command %q: run 'unigo help' for the list", args[0])
 }
 
@@ -110,7 +123,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "unigo builds and runs Go programs as unikernels.")
 	fmt.Fprintln(w, "\nUsage:\n\tunigo <command> [flags] [arguments]\n\nCommands:")
 	for _, v := range verbs {
-		fmt.Fprintf(w, "\t%-6s %s\n", v.name, v.summary)
+		fmt.Fprintf(w, "\t%-8s %s\n", v.name, v.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'unigo <command> -h' for a command's flags.")
 	fmt.Fprintln(w, "Environment: UNIGO_DEBUG=1 logs debug details, UNIGO_QEMU names the QEMU binary,\nUNIGO_KERNEL_DIR uses a kernel source directory instead of the built-in kernel.")

@@ -19,6 +19,8 @@ func runRun(e *env, args []string) int {
 			"status becomes unigo's.")
 	var f vmFlags
 	f.register(fs.FlagSet)
+	var d detachFlags
+	d.register(fs)
 	target, rest, status, ok := splitArgs(e, fs, args)
 	if !ok {
 		return status
@@ -26,10 +28,26 @@ func runRun(e *env, args []string) int {
 	if target == "" {
 		return e.errorf(ExitUsage, "unigo: run: no image or package given: try 'unigo run hello.img' or 'unigo run ./examples/hello'")
 	}
-	image, argv0, cleanup, status := e.imageFor(target, &f)
+	if status, ok := d.check(e, &f); !ok {
+		return status
+	}
+	if d.detach && !f.dryRun {
+		det, status := e.newDetached(&d, target)
+		if det == nil {
+			return status
+		}
+		defer det.abandon()
+		f.detach = det
+	}
+	image, argv0, cleanup, status := e.runImage(target, &f, &d, fs, &rest)
 	defer cleanup()
 	if image == "" {
 		return status
+	}
+	if f.detach != nil {
+		if image, status = f.detach.takeImage(e, image); image == "" {
+			return status
+		}
 	}
 	return e.boot(&f, image, argv0, "", rest)
 }

@@ -57,6 +57,8 @@ type vmFlags struct {
 	stop    time.Duration
 	kdwarf  bool
 	disk    string
+	detach  *detached // run -d: hand QEMU to a supervisor (detach.go)
+	volumes multiFlag
 }
 
 const kernelDWARFUsage = "keep the kernel's DWARF debugging information (gdb); off by default to keep images small"
@@ -83,6 +85,8 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.klog, "kernel-log", "warn", "kernel log `level` on the console: error, warn, info or debug")
 	fs.BoolVar(&f.kdwarf, "kernel-dwarf", false, kernelDWARFUsage)
 	fs.StringVar(&f.disk, "disk", "", "attach the raw disk image `file` as the guest's /dev/vda (virtio-blk; microvm)")
+	fs.Var(&f.volumes, "v", volumeUsage)
+	fs.Var(&f.volumes, "volume", volumeUsage+" (same as -v)")
 	fs.DurationVar(&f.stop, "stop-timeout", 10*time.Second, "on SIGTERM, how long the guest gets to shut down (power button → SIGTERM in the guest) before it is killed")
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")
@@ -125,7 +129,12 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	if need, err := pvh.MinMemoryMiB(image); err == nil && int(f.mem) < need {
 		return e.errorf(ExitUsage, "unigo: -m %dM is too small for %s: the image needs at least %d MiB", int(f.mem), filepath.Base(image), need)
 	}
-	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Cwd: cwd, Kernel: append([]string{"unigo.log=" + f.klog}, f.kargs...), Env: guestEnv, Args: progArgs})
+	shares, mounts, err := f.shares()
+	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	kernelArgs := append(append([]string{"unigo.log=" + f.klog}, mounts...), f.kargs...)
+	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Cwd: cwd, Kernel: kernelArgs, Env: guestEnv, Args: progArgs})
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}
@@ -143,10 +152,13 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	}
 	defer os.RemoveAll(qmpDir)
 	qmpSock := filepath.Join(qmpDir, "qmp.sock")
+	if f.detach != nil {
+		qmpSock = f.detach.qmp
+	}
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
 		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
-		Disk: f.disk,
+		Disk: f.disk, Shares: shares,
 	}
 	if f.disk != "" {
 		if st, err := os.Stat(f.disk); err != nil || !st.Mode().IsRegular() {
@@ -174,6 +186,9 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	if f.dryRun {
 		fmt.Fprintln(e.stdout, proc.CommandLine())
 		return 0
+	}
+	if f.detach != nil {
+		return f.detach.start(e, f, proc, guestEnv, progArgs)
 	}
 	fmt.Fprintf(e.stderr, "unigo: accel %s (%s)\n", accel, reason)
 	if f.gdb {

@@ -7,6 +7,7 @@ import (
 	"unigo.dev/unigo/kernel/arch/amd64"
 	blkdev "unigo.dev/unigo/kernel/drivers/block"
 	"unigo.dev/unigo/kernel/drivers/ioapic"
+	"unigo.dev/unigo/kernel/drivers/virtio"
 	"unigo.dev/unigo/kernel/drivers/virtio/mmio"
 	"unigo.dev/unigo/kernel/drivers/virtio/pci"
 	"unigo.dev/unigo/kernel/drivers/virtio/virtq"
@@ -57,19 +58,7 @@ const (
 
 // virtioTransport is what a virtio device needs of its transport; mmio and
 // pci implement it.
-type virtioTransport interface {
-	Reset()
-	AddStatus(bits uint32)
-	Status() uint32
-	Features() uint64
-	SetFeatures(f uint64)
-	QueueMax(idx uint32) uint16
-	SetupQueue(idx uint32, q *virtq.Queue)
-	Notify(idx uint32)
-	Ack() uint32
-	Config64(off uintptr) uint64
-	Config32(off uintptr) uint32
-}
+type virtioTransport = virtio.Transport
 
 // The transports live in static variables so that the interface values
 // pointing at them need no allocation.
@@ -78,7 +67,7 @@ var (
 	blkPCI  [maxDisks]pci.Device
 )
 
-const vectorBlkMSI = 80 // disk k's MSI-X vector on PCI is vectorBlkMSI+k
+const vectorBlkMSI = 72 // disk k's MSI-X vector on PCI is vectorBlkMSI+k (72..75; 48..71 are I/O APIC lines)
 
 type disk struct {
 	present  bool
@@ -105,12 +94,17 @@ var (
 	ndisks int
 )
 
-// initVirtio finds the block devices: virtio-mmio slots (microvm), then
-// PCI functions (pc, q35). Boot only.
+// initVirtio finds the block devices, virtio-mmio slots (microvm) then
+// PCI bus 0 (pc, q35), and offers other devices to the optional drivers
+// (virtio.go). Boot only.
 func initVirtio(apic ioapic.IOAPIC, apicID uint8) {
-	for i := 0; i < virtioMMIOSlots && ndisks < maxDisks; i++ {
+	for i := 0; i < virtioMMIOSlots; i++ {
 		d, id := mmio.Probe(directMapBase + virtioMMIOBase + uintptr(i)*512)
-		if id != virtioIDBlock {
+		if id == 0 {
+			continue
+		}
+		if id != virtioIDBlock || ndisks == maxDisks {
+			offerVirtioMMIO(apic, apicID, i, d, id)
 			continue
 		}
 		k := ndisks
@@ -120,17 +114,19 @@ func initVirtio(apic ioapic.IOAPIC, apicID uint8) {
 		}
 	}
 	pci.MapMMIO = mapMMIO
-	for n := 0; ndisks < maxDisks; n++ {
-		d, ok := pci.FindNth(virtioIDBlock, 0x1001, n)
+	for first := uint8(0); ndisks < maxDisks; {
+		d, ok := pci.FindFrom(first, virtioIDBlock, 0x1001)
 		if !ok {
 			break
 		}
+		first = d.Dev + 1
 		k := ndisks
 		blkPCI[k] = d
 		if initBlk(k, &blkPCI[k], -1) {
 			blkPCI[k].EnableMSIX(0, uint8(vectorBlkMSI+k), apicID)
 		}
 	}
+	offerVirtioPCI(apicID)
 	nameDisks()
 	for k := 0; k < ndisks; k++ {
 		registerDisk(k)
@@ -196,13 +192,14 @@ func initBlk(k int, d virtioTransport, gsi int) bool {
 	x.flush = feat&virtioBlkFFlush != 0
 	x.readOnly = feat&virtioBlkFRO != 0
 	x.segMax = uint32(n) - 2 // header and status take a descriptor each
+	limits := d.Config64(8)  // size_max (offset 8), seg_max (12)
 	if feat&virtioBlkFSegMax != 0 {
-		if s := d.Config32(12); s > 0 && s < x.segMax {
+		if s := uint32(limits >> 32); s > 0 && s < x.segMax {
 			x.segMax = s
 		}
 	}
 	if feat&virtioBlkFSizeMax != 0 {
-		x.sizeMax = d.Config32(8) &^ (blkSector - 1)
+		x.sizeMax = uint32(limits) &^ (blkSector - 1)
 	}
 	d.AddStatus(mmio.StatusDriverOK)
 	x.present = true

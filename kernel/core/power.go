@@ -85,6 +85,10 @@ func deviceInterrupt(gsi int) {
 		lapicEOIWrite()
 		return
 	}
+	if virtioIRQ(gsi) {
+		lapicEOIWrite()
+		return
+	}
 	if power.mode == 0 || gsi != power.irq {
 		lapicEOIWrite()
 		return

@@ -28,6 +28,9 @@ func handleTrap(tf *amd64.TrapFrame) {
 	case v >= vectorBlkMSI && v < vectorBlkMSI+maxDisks:
 		blkInterrupt(int(v - vectorBlkMSI))
 		lapicEOIWrite()
+	case v >= vectorVirtioMSI && v < vectorVirtioMSI+maxVirtioDevs:
+		virtioIntr(int(v - vectorVirtioMSI))
+		lapicEOIWrite()
 	default:
 		lapicEOIWrite()
 	}

@@ -40,7 +40,21 @@ type Config struct {
 	CPU       string // CPU model; "" means host (KVM) or max (TCG)
 	QMP       string // if set, a QMP server socket at this path (for Powerdown)
 	Disk      string // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
+	Shares    []Share
 }
+
+// Share is a host directory exported to the guest over virtio-9p.
+type Share struct {
+	Path     string // the host directory (absolute)
+	Tag      string // the 9P mount tag the guest mounts it by
+	ReadOnly bool
+}
+
+// ShareSecurityModel is the -fsdev security model for shares: QEMU accesses
+// the host files with its own credentials and reports host owners and
+// modes as they are; guest chown/chmod/mknod become host calls, a failed
+// chown of a new file is ignored (docs/shares.md).
+const ShareSecurityModel = "none"
 
 // machineArg returns the -M value for a machine name.
 func machineArg(m string) (string, error) {
@@ -100,18 +114,40 @@ func (c Config) Args() ([]string, error) {
 		args = append(args, "-s", "-S")
 	}
 	if c.QMP != "" {
-		args = append(args, "-qmp", "unix:"+c.QMP+",server=on,wait=off")
+		// -chardev's path= takes any path (commas doubled); the -qmp
+		// shorthand "unix:PATH,..." breaks on '=' in PATH.
+		args = append(args, "-chardev", "socket,id=qmp0,path="+strings.ReplaceAll(c.QMP, ",", ",,")+",server=on,wait=off",
+			"-mon", "chardev=qmp0,mode=control")
+	}
+	mmio := c.Machine == "" || c.Machine == "microvm"
+	if mmio && (c.Disk != "" || len(c.Shares) > 0) {
+		args = append(args, "-global", "virtio-mmio.force-legacy=false")
 	}
 	if c.Disk != "" {
-		args = append(args, "-drive", "file="+strings.ReplaceAll(c.Disk, ",", ",,")+",if=none,id=disk0,format=raw")
-		if c.Machine == "" || c.Machine == "microvm" {
-			args = append(args, "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-blk-device,drive=disk0")
+		args = append(args, "-drive", "file="+escapeOpt(c.Disk)+",if=none,id=disk0,format=raw")
+		if mmio {
+			args = append(args, "-device", "virtio-blk-device,drive=disk0")
 		} else {
 			args = append(args, "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on")
 		}
 	}
+	for i, sh := range c.Shares {
+		id := fmt.Sprintf("share%d", i)
+		fsdev := "local,id=" + id + ",path=" + escapeOpt(sh.Path) + ",security_model=" + ShareSecurityModel + ",multidevs=remap"
+		if sh.ReadOnly {
+			fsdev += ",readonly=on"
+		}
+		dev := "virtio-9p-device,fsdev=" + id + ",mount_tag=" + escapeOpt(sh.Tag)
+		if !mmio {
+			dev = "virtio-9p-pci,fsdev=" + id + ",mount_tag=" + escapeOpt(sh.Tag) + ",disable-legacy=on"
+		}
+		args = append(args, "-fsdev", fsdev, "-device", dev)
+	}
 	return args, nil
 }
+
+// escapeOpt escapes a value inside a QEMU option list (a comma is doubled).
+func escapeOpt(s string) string { return strings.ReplaceAll(s, ",", ",,") }
 
 // ResolveAccel turns "auto" into kvm when /dev/kvm can be opened read-write
 // and tcg otherwise; the reason is for a message to the user.

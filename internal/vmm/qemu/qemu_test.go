@@ -30,12 +30,29 @@ func TestArgs(t *testing.T) {
 		{"pc debug", Config{Machine: "pc", Accel: "tcg", Kernel: "k", Append: "a", GDB: true, TraceFile: "t.log", ICount: true},
 			cat(base, []string{"-M", "pc", "-accel", "tcg", "-cpu", "max", "-m", "128M", "-smp", "1"}, tail("k", "a"),
 				[]string{"-icount", "shift=0,sleep=off", "-d", "int,cpu_reset", "-D", "t.log", "-s", "-S"})},
+		{"microvm disk and shares", Config{Accel: "tcg", Kernel: "k", Append: "a", Disk: "d,1.img",
+			Shares: []Share{{Path: "/srv/data", Tag: "share0"}, {Path: "/a,b", Tag: "share1", ReadOnly: true}}},
+			cat(base, []string{"-M", "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,isa-serial=on,auto-kernel-cmdline=off,ioapic2=off", "-accel", "tcg", "-cpu", "max", "-m", "128M", "-smp", "1"}, tail("k", "a"),
+				[]string{"-global", "virtio-mmio.force-legacy=false",
+					"-drive", "file=d,,1.img,if=none,id=disk0,format=raw", "-device", "virtio-blk-device,drive=disk0",
+					"-fsdev", "local,id=share0,path=/srv/data,security_model=none,multidevs=remap", "-device", "virtio-9p-device,fsdev=share0,mount_tag=share0",
+					"-fsdev", "local,id=share1,path=/a,,b,security_model=none,multidevs=remap,readonly=on", "-device", "virtio-9p-device,fsdev=share1,mount_tag=share1"})},
+		{"q35 share", Config{Machine: "q35", Accel: "tcg", Kernel: "k", Append: "a", Shares: []Share{{Path: "/srv", Tag: "share0"}}},
+			cat(base, []string{"-M", "q35", "-accel", "tcg", "-cpu", "max", "-m", "128M", "-smp", "1"}, tail("k", "a"),
+				[]string{"-fsdev", "local,id=share0,path=/srv,security_model=none,multidevs=remap",
+					"-device", "virtio-9p-pci,fsdev=share0,mount_tag=share0,disable-legacy=on"})},
 	}
 	for _, tt := range tests {
 		got, err := tt.c.Args()
 		if err != nil || !slices.Equal(got, tt.want) {
 			t.Errorf("%s: Args() = %q, %v;\nwant %q", tt.name, got, err, tt.want)
 		}
+	}
+	// A QMP socket path with ',' and '=' (t.TempDir() names have '=')
+	// reaches QEMU intact.
+	qmp := Config{Accel: "tcg", Kernel: "k", QMP: "/tmp/a=b,c/qmp.sock"}
+	if got, _ := qmp.Args(); !slices.Contains(got, "socket,id=qmp0,path=/tmp/a=b,,c/qmp.sock,server=on,wait=off") {
+		t.Errorf("Args(QMP %q) = %q; want a -chardev socket with the path, commas doubled", qmp.QMP, got)
 	}
 	for _, c := range []Config{{Machine: "virt", Accel: "tcg"}, {Accel: "hvf"}, {Accel: "auto"}} {
 		if got, err := c.Args(); err == nil {

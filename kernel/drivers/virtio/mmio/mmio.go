@@ -117,6 +117,9 @@ func (d Device) Ack() uint32 {
 	return s
 }
 
+// Config8 reads a byte of the device-specific configuration space.
+func (d Device) Config8(off uintptr) uint8 { return *(*uint8)(mm.Ptr(d.va + regConfig + off)) }
+
 // Config32 and Config64 read the device-specific configuration space.
 func (d Device) Config32(off uintptr) uint32 { return d.r32(regConfig + off) }
 

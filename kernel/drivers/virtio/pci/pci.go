@@ -80,6 +80,7 @@ type Device struct {
 	device       uintptr
 	msix         uintptr // MSI-X table
 	msixCap      uint8
+	msixN        int // MSI-X table entries
 	ok           bool
 }
 
@@ -97,34 +98,25 @@ func bar(bus, dev, fn, n uint8) uintptr {
 
 // Find scans bus 0 for a virtio device with the given device ID (modern
 // PCI ID 0x1040+id, or the transitional one) and sets up its transport.
-func Find(id uint16, transitional uint16) (Device, bool) { return FindNth(id, transitional, 0) }
+func Find(id uint16, transitional uint16) (Device, bool) {
+	return FindFrom(0, id, transitional)
+}
 
-// FindNth is [Find] for the n-th such device (0 is the first), in slot
-// and function order.
-func FindNth(id uint16, transitional uint16, n int) (Device, bool) {
-	for dev := uint8(0); dev < 32; dev++ {
-		fns := uint8(1)
-		if Read8(0, dev, 0, 0x0E)&0x80 != 0 { // multi-function device
-			fns = 8
+// FindFrom is [Find] from device slot first on: after finding d, FindFrom(d.Dev+1, ...)
+// finds the next such device.
+func FindFrom(first uint8, id uint16, transitional uint16) (Device, bool) {
+	for dev := first; dev < 32; dev++ {
+		v := Read32(0, dev, 0, 0)
+		if v == 0xFFFFFFFF || uint16(v) != 0x1AF4 {
+			continue
 		}
-		for fn := uint8(0); fn < fns; fn++ {
-			v := Read32(0, dev, fn, 0)
-			if v == 0xFFFFFFFF || uint16(v) != 0x1AF4 {
-				continue
-			}
-			did := uint16(v >> 16)
-			if did != 0x1040+id && did != transitional {
-				continue
-			}
-			if n > 0 {
-				n--
-				continue
-			}
-			d := Device{Bus: 0, Dev: dev, Fn: fn}
-			if d.setup() {
-				return d, true
-			}
-			return Device{}, false
+		did := uint16(v >> 16)
+		if did != 0x1040+id && did != transitional {
+			continue
+		}
+		d := Device{Bus: 0, Dev: dev, Fn: 0}
+		if d.setup() {
+			return d, true
 		}
 	}
 	return Device{}, false
@@ -168,6 +160,7 @@ func (d *Device) setup() bool {
 				size := uintptr(Read16(b, dv, fn, p+2)&0x7FF) + 1
 				d.msix = MapMMIO(base+uintptr(tbl&^7), size*16)
 				d.msixCap = p
+				d.msixN = int(size)
 			}
 		}
 	}
@@ -248,6 +241,9 @@ func (d *Device) EnableMSIX(n int, vector uint8, apicID uint8) {
 	Write32(d.Bus, d.Dev, d.Fn, d.msixCap, ctl)
 }
 
+// MSIXEntries returns the size of the device's MSI-X table.
+func (d *Device) MSIXEntries() int { return d.msixN }
+
 // Notify tells the device queue idx has new buffers.
 func (d *Device) Notify(idx uint32) {
 	w16(d.common+ccQueueSel, uint16(idx))
@@ -263,6 +259,9 @@ func (d *Device) Ack() uint32 {
 	}
 	return uint32(r8(d.isr))
 }
+
+// Config8 reads a byte of the device configuration.
+func (d *Device) Config8(off uintptr) uint8 { return r8(d.device + off) }
 
 // Config64 reads a 64-bit field of the device configuration.
 func (d *Device) Config64(off uintptr) uint64 {

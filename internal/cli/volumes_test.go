@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"unigo.dev/unigo/internal/vmm/qemu"
+)
+
+func TestVolumes(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	other := filepath.Join(dir, "other")
+	file := filepath.Join(dir, "file.txt")
+	os.Mkdir(data, 0o755)
+	os.Mkdir(other, 0o755)
+	os.WriteFile(file, []byte("x"), 0o644)
+	tests := []struct {
+		name    string
+		vols    []string
+		disk    string
+		machine string
+		shares  []qemu.Share
+		mounts  []string
+		err     string
+	}{
+		{"none", nil, "", "", nil, nil, ""},
+		{"one", []string{data + ":/data"}, "", "", []qemu.Share{{Path: data, Tag: "share0"}}, []string{"unigo.mount=share0:/data:9p"}, ""},
+		{"read-only and clean", []string{data + ":/data/:ro", other + ":/srv//x:rw"}, "", "",
+			[]qemu.Share{{Path: data, Tag: "share0", ReadOnly: true}, {Path: other, Tag: "share1"}},
+			[]string{"unigo.mount=share0:/data:9p:ro", "unigo.mount=share1:/srv/x:9p"}, ""},
+		{"missing host dir", []string{filepath.Join(dir, "nope") + ":/data"}, "", "", nil, nil, "does not exist: create it"},
+		{"host file", []string{file + ":/data"}, "", "", nil, nil, "is not a directory"},
+		{"relative guest", []string{data + ":data"}, "", "", nil, nil, `guest path "data" is not absolute`},
+		{"guest root", []string{data + ":/"}, "", "", nil, nil, "would hide the guest's root"},
+		{"bad option", []string{data + ":/data:rx"}, "", "", nil, nil, `unknown option "rx"`},
+		{"no guest", []string{data}, "", "", nil, nil, "want HOST:GUEST"},
+		{"colon in path", []string{data + ":/a:b:ro"}, "", "", nil, nil, "want HOST:GUEST"},
+		{"space in guest", []string{data + ":/my data"}, "", "", nil, nil, `has ' '`},
+		{"duplicate", []string{data + ":/data", other + ":/data/"}, "", "", nil, nil, "already shared by -v " + data + ":/data"},
+		{"nested", []string{data + ":/data", other + ":/data/sub"}, "", "", nil, nil, "nest"},
+		{"too many with a disk", slices.Repeat([]string{data + ":/d"}, 8), "disk.img", "microvm", nil, nil, ""},
+	}
+	for i := range tests[len(tests)-1].vols {
+		tests[len(tests)-1].vols[i] += string(rune('a' + i))
+	}
+	tests[len(tests)-1].err = "at most 7 fit"
+	for _, tt := range tests {
+		f := vmFlags{volumes: tt.vols, disk: tt.disk, machine: tt.machine}
+		shares, mounts, err := f.shares()
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%s: shares(%q) error = %v; want one line containing %q", tt.name, tt.vols, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(shares, tt.shares) || !slices.Equal(mounts, tt.mounts) {
+			t.Errorf("%s: shares(%q) = %+v, %q, %v; want %+v, %q", tt.name, tt.vols, shares, mounts, err, tt.shares, tt.mounts)
+		}
+	}
+}
+
+func TestVolumeDryRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go program")
+	}
+	img := fakeImage(t)
+	data := t.TempDir()
+	status, stdout, stderr := run(t, "run", "--dry-run", "--accel", "tcg", "-v", data+":/data:ro", img)
+	if status != 0 {
+		t.Fatalf("dry run = %d: %s", status, stderr)
+	}
+	for _, want := range []string{
+		"-fsdev local,id=share0,path=" + data + ",security_model=none,multidevs=remap,readonly=on",
+		"-device virtio-9p-device,fsdev=share0,mount_tag=share0",
+		"unigo.mount=share0:/data:9p:ro",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, stdout)
+		}
+	}
+	status, _, stderr = run(t, "run", "-v", "/nonexistent-unigo-dir:/data", img)
+	if status != ExitUsage || !strings.Contains(stderr, "host directory /nonexistent-unigo-dir does not exist") {
+		t.Errorf("missing share dir: status %d, %q; want %d and a clear message", status, stderr, ExitUsage)
+	}
+}

@@ -1,0 +1,382 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// machineRecord is the part of 'unigo inspect' / 'ps --json' the tests read.
+type machineRecord struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	State    string   `json:"state"`
+	ExitCode *int     `json:"exit_code"`
+	Reason   string   `json:"reason"`
+	Args     []string `json:"args"`
+	Command  []string `json:"command"`
+	Process  struct {
+		PID       int    `json:"pid"`
+		StartTime uint64 `json:"start_time"`
+	} `json:"process"`
+	Supervisor struct {
+		PID       int    `json:"pid"`
+		StartTime uint64 `json:"start_time"`
+	} `json:"supervisor"`
+}
+
+// stateDir is a machine state directory for one test; at the end every
+// machine left in it is removed (rm -f), so no guest outlives the test.
+func stateDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Cleanup(func() {
+		r := inState(t, dir, "ps", "-a", "-q")
+		if names := strings.Fields(r.stdout); len(names) > 0 {
+			inState(t, dir, append([]string{"rm", "-f"}, names...)...)
+		}
+	})
+	return dir
+}
+
+// inState runs unigo with UNIGO_STATE_DIR=dir.
+func inState(t *testing.T, dir string, args ...string) *result {
+	t.Helper()
+	r := &result{args: args}
+	ctx, cancel := context.WithTimeout(context.Background(), guestTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unigoBin, args...)
+	cmd.Env = append(os.Environ(), "UNIGO_STATE_DIR="+dir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r.stdout, r.stderr = stdout.String(), stderr.String()
+	r.status = cmd.ProcessState.ExitCode()
+	if err != nil && r.status < 0 {
+		t.Fatalf("unigo did not finish: %v\n%s", err, r.describe())
+	}
+	return r
+}
+
+// inspect returns the record of one machine; it fails the test (showing
+// the QEMU command line when there is one) if there is none.
+func inspect(t *testing.T, dir, name string) machineRecord {
+	t.Helper()
+	r := inState(t, dir, "inspect", name)
+	var recs []machineRecord
+	if r.status != 0 || json.Unmarshal([]byte(r.stdout), &recs) != nil || len(recs) != 1 {
+		t.Fatalf("inspect %s:\n%s", name, r.describe())
+	}
+	return recs[0]
+}
+
+func psJSON(t *testing.T, dir string, all bool) []machineRecord {
+	t.Helper()
+	args := []string{"ps", "--json"}
+	if all {
+		args = append(args, "-a")
+	}
+	r := inState(t, dir, args...)
+	var recs []machineRecord
+	if r.status != 0 || json.Unmarshal([]byte(r.stdout), &recs) != nil {
+		t.Fatalf("ps --json:\n%s", r.describe())
+	}
+	return recs
+}
+
+// processAlive reports whether pid is still the process that started at
+// start (field 22 of /proc/PID/stat) and not a zombie.
+func processAlive(pid int, start uint64) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(f) > 19 && f[19] == strconv.FormatUint(start, 10) && f[0] != "Z"
+}
+
+// files lists the paths under dir (relative), directories with a slash.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			rel += "/"
+		} else if d.Type()&fs.ModeSocket != 0 {
+			rel += "="
+		}
+		out = append(out, rel)
+		return nil
+	})
+	return out
+}
+
+// TestMachineLifecycle: run -d returns at once with the name; ps shows the
+// machine running; logs -f streams its console; stop presses the power
+// button, the program's SIGTERM handler runs and it exits 0; rm leaves no
+// process, file or socket behind (acceptance 1).
+func TestMachineLifecycle(t *testing.T) {
+	img := image(t, "../programs/sigterm")
+	dir := stateDir(t)
+	r := inState(t, dir, "run", "-d", "--name", "web", "-m", "64M", img, "--", "one", "two")
+	if r.status != 0 || r.stdout != "web\n" {
+		t.Fatalf("run -d:\n%s", r.describe())
+	}
+	rec := inspect(t, dir, "web")
+	qemuLine := strings.Join(rec.Command, " ")
+	if rec.State != "running" || !slices.Equal(rec.Args, []string{"one", "two"}) || rec.Process.PID == 0 {
+		t.Fatalf("inspect web right after run -d: %+v\nqemu command: %s", rec, qemuLine)
+	}
+	if ps := psJSON(t, dir, false); len(ps) != 1 || ps[0].Name != "web" || ps[0].State != "running" {
+		t.Fatalf("ps: %+v; want web running", ps)
+	}
+	if r := inState(t, dir, "ps"); !strings.Contains(r.stdout, "web") || !strings.Contains(r.stdout, "running") {
+		t.Errorf("ps table:\n%s", r.describe())
+	}
+
+	// logs -f streams: it shows the program's first line while it runs...
+	logs := exec.Command(unigoBin, "logs", "-f", "web")
+	logs.Env = append(os.Environ(), "UNIGO_STATE_DIR="+dir)
+	var logOut syncBuffer
+	logs.Stdout, logs.Stderr = &logOut, &logOut
+	if err := logs.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Process.Kill()
+	if !waitFor(guestTimeout, func() bool { return strings.Contains(logOut.String(), "waiting for SIGTERM\n") }) {
+		t.Fatalf("logs -f did not stream the guest's output: %q\nqemu command: %s", logOut.String(), qemuLine)
+	}
+	// ...and ends by itself once stop made the guest exit.
+	if r := inState(t, dir, "stop", "web"); r.status != 0 || r.stdout != "web\n" {
+		t.Fatalf("stop web:\n%s", r.describe())
+	}
+	done := make(chan error, 1)
+	go func() { done <- logs.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("logs -f: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("logs -f still running 30s after the machine stopped")
+	}
+	if want := "waiting for SIGTERM\ngot terminated - cleaning up\n"; logOut.String() != want {
+		t.Errorf("logs -f = %q; want %q", logOut.String(), want)
+	}
+	rec2 := inspect(t, dir, "web")
+	if rec2.State != "exited" || rec2.ExitCode == nil || *rec2.ExitCode != 0 {
+		t.Errorf("after stop: state %q exit %v (%s); want exited 0", rec2.State, rec2.ExitCode, rec2.Reason)
+	}
+	if processAlive(rec.Process.PID, rec.Process.StartTime) {
+		t.Errorf("QEMU (pid %d) still runs after stop", rec.Process.PID)
+	}
+	if ps := psJSON(t, dir, false); len(ps) != 0 {
+		t.Errorf("ps without -a lists exited machines: %+v", ps)
+	}
+	if r := inState(t, dir, "logs", "web"); r.stdout != "waiting for SIGTERM\ngot terminated - cleaning up\n" {
+		t.Errorf("logs after exit:\n%s", r.describe())
+	}
+
+	if r := inState(t, dir, "rm", "web"); r.status != 0 || r.stdout != "web\n" {
+		t.Fatalf("rm web:\n%s", r.describe())
+	}
+	if processAlive(rec.Supervisor.PID, rec.Supervisor.StartTime) {
+		t.Errorf("the supervisor (pid %d) still runs after rm", rec.Supervisor.PID)
+	}
+	if got, want := files(t, dir), []string{"machines/", "machines/lock"}; !slices.Equal(got, want) {
+		t.Errorf("state directory after rm: %q; want only %q", got, want)
+	}
+	if r := inState(t, dir, "ps", "-a", "-q"); r.stdout != "" {
+		t.Errorf("ps -a after rm:\n%s", r.describe())
+	}
+}
+
+// TestMachineVMMKilled: a machine whose QEMU is SIGKILLed shows as exited
+// (not running) within a second, and rm works without -f (acceptance 2).
+// With the supervisor killed first, nobody records the end: ps still tells
+// the truth from the process identity (pid + start time).
+func TestMachineVMMKilled(t *testing.T) {
+	img := image(t, "../programs/sleeper")
+	for _, killSupervisor := range []bool{false, true} {
+		t.Run(fmt.Sprintf("supervisor_killed=%v", killSupervisor), func(t *testing.T) {
+			dir := stateDir(t)
+			if r := inState(t, dir, "run", "-d", "--name", "victim", "-m", "32M", img); r.status != 0 {
+				t.Fatalf("run -d:\n%s", r.describe())
+			}
+			rec := inspect(t, dir, "victim")
+			if killSupervisor {
+				syscall.Kill(rec.Supervisor.PID, syscall.SIGKILL)
+			}
+			if err := syscall.Kill(rec.Process.PID, syscall.SIGKILL); err != nil {
+				t.Fatalf("kill QEMU pid %d: %v", rec.Process.PID, err)
+			}
+			killed := time.Now()
+			var ps []machineRecord
+			for time.Since(killed) < time.Second {
+				ps = psJSON(t, dir, true)
+				if len(ps) == 1 && ps[0].State == "exited" {
+					break
+				}
+			}
+			if len(ps) != 1 || ps[0].State != "exited" {
+				t.Fatalf("ps -a one second after SIGKILL of QEMU: %+v; want victim exited", ps)
+			}
+			t.Logf("ps showed exited %v after the SIGKILL: %s", time.Since(killed), ps[0].Reason)
+			if !killSupervisor {
+				// The supervisor saw it die and records how.
+				waitFor(5*time.Second, func() bool { return inspect(t, dir, "victim").ExitCode != nil })
+				if r := inspect(t, dir, "victim"); r.ExitCode == nil || *r.ExitCode != 137 {
+					t.Errorf("exit code after SIGKILL = %v (%s); want 137", r.ExitCode, r.Reason)
+				}
+			}
+			if r := inState(t, dir, "ps"); strings.Contains(r.stdout, "victim") {
+				t.Errorf("ps (running only) still lists the killed machine:\n%s", r.describe())
+			}
+			if r := inState(t, dir, "rm", "victim"); r.status != 0 {
+				t.Fatalf("rm after kill:\n%s", r.describe())
+			}
+			if got := files(t, dir); !slices.Equal(got, []string{"machines/", "machines/lock"}) {
+				t.Errorf("state directory after rm: %q", got)
+			}
+		})
+	}
+}
+
+// TestMachinesConcurrent: 20 concurrent run -d, half named and half not,
+// all listed exactly once by ps (acceptance 3).
+func TestMachinesConcurrent(t *testing.T) {
+	img := image(t, "../programs/sleeper")
+	dir := stateDir(t)
+	const n = 20
+	names := make([]string, n)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []string
+	for i := range n {
+		wg.Go(func() {
+			args := []string{"run", "-d", "-m", "16M"}
+			if i%2 == 0 {
+				args = append(args, "--name", fmt.Sprintf("m%02d", i))
+			}
+			r := inState(t, dir, append(args, img)...)
+			mu.Lock()
+			defer mu.Unlock()
+			if r.status != 0 {
+				failures = append(failures, r.describe())
+				return
+			}
+			names[i] = strings.TrimSpace(r.stdout)
+		})
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d of %d run -d failed; first:\n%s", len(failures), n, failures[0])
+	}
+	r := inState(t, dir, "ps", "-q")
+	listed := strings.Fields(r.stdout)
+	slices.Sort(listed)
+	want := slices.Clone(names)
+	slices.Sort(want)
+	if !slices.Equal(listed, want) || len(slices.Compact(slices.Clone(listed))) != n {
+		t.Errorf("ps -q listed %d machines %q; want each of the %d started once: %q", len(listed), listed, n, want)
+	}
+	for i := 0; i < n; i += 2 {
+		if names[i] != fmt.Sprintf("m%02d", i) {
+			t.Errorf("machine %d named %q; want m%02d", i, names[i], i)
+		}
+	}
+	if r := inState(t, dir, append([]string{"rm", "-f"}, names...)...); r.status != 0 {
+		t.Errorf("rm -f all:\n%s", r.describe())
+	}
+	if got := files(t, dir); !slices.Equal(got, []string{"machines/", "machines/lock"}) {
+		t.Errorf("state directory after rm -f: %q", got)
+	}
+}
+
+// TestMachineBadInput: unknown names, a name in use and bad names give a
+// clear error and a non-zero status, and change nothing (acceptance 6).
+func TestMachineBadInput(t *testing.T) {
+	img := image(t, "../programs/sleeper")
+	dir := stateDir(t)
+	if r := inState(t, dir, "run", "-d", "--name", "web", "-m", "32M", img); r.status != 0 {
+		t.Fatalf("run -d:\n%s", r.describe())
+	}
+	before := files(t, dir)
+	rec := inspect(t, dir, "web")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-d", "--name", "web", img}, `the name "web" is already in use`},
+		{[]string{"run", "-d", "--name", "bad/name", img}, `invalid machine name "bad/name"`},
+		{[]string{"run", "--name", "x", img}, "names are for detached machines"},
+		{[]string{"logs", "nope"}, "logs nope: no such machine"},
+		{[]string{"stop", "nope"}, "stop nope: no such machine"},
+		{[]string{"rm", "nope"}, "rm nope: no such machine"},
+		{[]string{"inspect", "nope"}, "inspect nope: no such machine"},
+		{[]string{"rm", "web"}, "the machine is running: stop it first"},
+		{[]string{"logs"}, "no machine named"},
+		{[]string{"ps", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, c := range cases {
+		r := inState(t, dir, c.args...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.status == 0 || !strings.Contains(r.stderr, c.want) || len(lines) != 1 {
+			t.Errorf("unigo %s: want a one-line error containing %q and a non-zero status\n%s", shellJoin(c.args), c.want, r.describe())
+		}
+	}
+	if after := files(t, dir); !slices.Equal(before, after) {
+		t.Errorf("state changed by bad commands:\nbefore %q\nafter  %q", before, after)
+	}
+	if r := inspect(t, dir, "web"); r.State != "running" || r.Process != rec.Process {
+		t.Errorf("web after bad commands: %+v; want it running, untouched", r)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
