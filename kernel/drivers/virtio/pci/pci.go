@@ -267,6 +267,3 @@ func (d *Device) Config8(off uintptr) uint8 { return r8(d.device + off) }
 func (d *Device) Config64(off uintptr) uint64 {
 	return uint64(r32(d.device+off)) | uint64(r32(d.device+off+4))<<32
 }
-
-// Config32 reads a 32-bit field of the device configuration.
-func (d *Device) Config32(off uintptr) uint32 { return r32(d.device + off) }
