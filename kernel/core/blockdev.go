@@ -53,7 +53,7 @@ const (
 	devVdMajor        = 254
 	waitKeyBlk        = directMapBase - 4096*5 // + disk index
 	blkStatusPending  = 0xFF
-	maxDisks          = 4
+	maxDisks          = 8
 )
 
 // virtioTransport is what a virtio device needs of its transport; mmio and
@@ -67,7 +67,7 @@ var (
 	blkPCI  [maxDisks]pci.Device
 )
 
-const vectorBlkMSI = 72 // disk k's MSI-X vector on PCI is vectorBlkMSI+k (72..75; 48..71 are I/O APIC lines)
+const vectorBlkMSI = 72 // disk k's MSI-X vector on PCI is vectorBlkMSI+k (72..79; 48..71 are I/O APIC lines)
 
 type disk struct {
 	present  bool
@@ -281,11 +281,17 @@ func diskOfRdev(rdev uint32) int {
 func diskRdev(k int) uint32 { return devVdMajor<<8 | uint32(disks[k].name[2]-'a')*16 }
 
 // pollDevices runs the completion handlers of the devices that requests
-// wait on, for waits before the scheduler runs (boot).
+// wait on, for waits before the scheduler runs (boot). It watches the used
+// rings in memory and touches a device's registers only once it completed
+// something: a vCPU that kept reading device registers would keep QEMU's
+// big lock and starve the thread that completes the request (TCG).
 func pollDevices() {
 	for k := 0; k < ndisks; k++ {
-		blkInterrupt(k)
+		if disks[k].present && disks[k].q.Pending() {
+			blkInterrupt(k)
+		}
 	}
+	amd64.Pause()
 }
 
 // blkInterruptGSI completes requests of the disk on I/O APIC line gsi;

@@ -243,7 +243,8 @@ func waitOn(key uintptr, deadline int64) uint8 {
 // waitIO blocks the current thread on key until wakeAll, whether or not a
 // signal is pending: for waits that must end in the device's answer (a
 // request in flight owns its buffers) or in another thread's release of a
-// lock. Callers recheck their condition in a loop.
+// lock. Callers recheck their condition in a loop. Before the scheduler
+// runs (boot), it polls the devices instead.
 func waitIO(key uintptr) {
 	if !schedRunning {
 		pollDevices()
@@ -259,7 +260,15 @@ func waitIO(key uintptr) {
 	futexUnlink(t)
 }
 
-func wakeAll(key uintptr) { futexWake(key, maxThreads, ^uint32(0)) }
+// wakeAll wakes the threads waiting on key (none before the scheduler
+// runs: device completions at boot, before futexInit, must not touch the
+// wait queues).
+func wakeAll(key uintptr) {
+	if !schedRunning {
+		return
+	}
+	futexWake(key, maxThreads, ^uint32(0))
+}
 
 // readiness returns the poll events of file i now.
 func readiness(i int32) uint32 {

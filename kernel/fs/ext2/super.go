@@ -161,117 +161,31 @@ func mount(m *vfs.MountPoint) (vfs.Ino, linux.Errno) {
 	if d.ReadOnly && !m.ReadOnly {
 		return 0, fail(m, linux.EROFS, "the device is read-only: mount it read-only (:ro)")
 	}
+	if d.Sectors < (superOffset+superSize)/block.SectorSize {
+		return 0, fail(m, linux.EINVAL, "device too small for an ext2 file system")
+	}
 	// Read the superblock into a scratch page.
 	page, ok := kmem.Alloc(mm.PageSize)
 	if !ok {
 		return 0, linux.ENOMEM
 	}
-	defer kmem.Free(page, mm.PageSize)
-	if d.Sectors < (superOffset+superSize)/block.SectorSize {
-		return 0, fail(m, linux.EINVAL, "device too small for an ext2 file system")
-	}
-	var segs [1]block.Seg
+	var f fsys
+	// The segment list lives in the page too: a stack array passed through
+	// the Transfer function value would escape to the Go heap.
+	segs := unsafe.Slice((*block.Seg)(mm.Ptr(page+superSize)), 1)
 	segs[0] = block.Seg{VA: page, Len: superSize}
-	if e := d.Transfer(d, false, superOffset/block.SectorSize, segs[:]); e != 0 {
-		return 0, fail(m, linux.EIO, "I/O error reading the superblock")
+	e := d.Transfer(d, false, superOffset/block.SectorSize, segs)
+	if e != 0 {
+		e = fail(m, linux.EIO, "I/O error reading the superblock")
+	} else {
+		e = parseSuper(m, d, unsafe.Slice((*byte)(mm.Ptr(page)), superSize), &f)
 	}
-	sb := unsafe.Slice((*byte)(mm.Ptr(page)), superSize)
+	kmem.Free(page, mm.PageSize)
+	if e != 0 {
+		return 0, e
+	}
 	var nb [10]byte
-	if magic := get16(sb, sMagic); magic != superMagic {
-		return 0, fail(m, linux.EINVAL, "bad superblock magic ", hexU32(&nb, magic), " (want 0xef53): not an ext2 file system (make one with mke2fs -t ext2)")
-	}
-	f := fsys{}
-	f.rev = get32(sb, sRevLevel)
-	if f.rev > dynamicRev {
-		return 0, fail(m, linux.EINVAL, "unknown revision ", decU32(&nb, f.rev))
-	}
-	log := get32(sb, sLogBlockSize)
-	if log > 2 {
-		return 0, fail(m, linux.EINVAL, "block size 1024<<", decU32(&nb, log), " not supported (1, 2 or 4 KiB)")
-	}
-	f.logBsize = 10 + log
-	f.bsize = 1 << f.logBsize
-	f.blocks = get32(sb, sBlocksCount)
-	f.inodes = get32(sb, sInodesCount)
-	f.firstData = get32(sb, sFirstDataBlock)
-	f.bpg = get32(sb, sBlocksPerGroup)
-	f.ipg = get32(sb, sInodesPerGroup)
-	f.isize, f.firstIno = oldInodeSz, oldFirstIno
-	var compat, incompat, roCompat uint32
-	if f.rev == dynamicRev {
-		f.isize = get16(sb, sInodeSize)
-		f.firstIno = get32(sb, sFirstIno)
-		compat = get32(sb, sFeatureCompat)
-		incompat = get32(sb, sFeatureIncompat)
-		roCompat = get32(sb, sFeatureRoCompat)
-	}
-	_ = compat
-	if bad := incompat &^ incompatSupported; bad != 0 {
-		if bad&0x4 != 0 {
-			return 0, fail(m, linux.EINVAL, "the journal needs recovery (feature needs_recovery): run e2fsck on the image first")
-		}
-		return 0, fail(m, linux.EINVAL, "unsupported feature ", incompatName(bad), " (incompatible; an ext4 volume?): make the volume with mke2fs -t ext2")
-	}
-	if bad := roCompat &^ roCompatSupported; bad != 0 && !m.ReadOnly {
-		return 0, fail(m, linux.EROFS, "feature ", roCompatName(bad), " is supported read-only: mount the volume read-only (:ro) or make it with mke2fs -t ext2")
-	}
-	f.fileType = incompat&incompatFiletype != 0
-	f.ro = m.ReadOnly
-	// Geometry checks (a corrupt superblock must not send us out of range).
-	wantFirst := uint32(0)
-	if f.bsize == 1024 {
-		wantFirst = 1
-	}
-	switch {
-	case f.firstData != wantFirst:
-		return 0, fail(m, linux.EINVAL, "bad superblock: first data block ", decU32(&nb, f.firstData))
-	case f.bpg == 0 || f.bpg > 8*f.bsize || f.bpg%8 != 0:
-		return 0, fail(m, linux.EINVAL, "bad superblock: blocks per group ", decU32(&nb, f.bpg))
-	case f.ipg == 0 || f.ipg > 8*f.bsize || f.ipg%8 != 0:
-		return 0, fail(m, linux.EINVAL, "bad superblock: inodes per group ", decU32(&nb, f.ipg))
-	case f.isize < oldInodeSz || f.isize > f.bsize || f.isize&(f.isize-1) != 0:
-		return 0, fail(m, linux.EINVAL, "bad superblock: inode size ", decU32(&nb, f.isize))
-	case f.firstIno <= rootIno || f.firstIno > f.ipg:
-		return 0, fail(m, linux.EINVAL, "bad superblock: first inode ", decU32(&nb, f.firstIno))
-	case f.blocks <= f.firstData:
-		return 0, fail(m, linux.EINVAL, "bad superblock: block count ", decU32(&nb, f.blocks))
-	}
-	f.groups = (f.blocks - f.firstData + f.bpg - 1) / f.bpg
-	if uint64(f.groups)*uint64(f.ipg) != uint64(f.inodes) {
-		return 0, fail(m, linux.EINVAL, "bad superblock: inode count ", decU32(&nb, f.inodes), " does not match the groups")
-	}
-	if uint64(f.blocks)*uint64(f.bsize) > uint64(d.Size()) {
-		return 0, fail(m, linux.EINVAL, "the file system (", decU32(&nb, f.blocks), " blocks) is larger than the device: truncated image?")
-	}
-	f.descPerBlk = f.bsize / descSize
-	f.gdtBlock = f.firstData + 1
-	f.perBlock = f.bsize / 4
-	if f.isize >= oldInodeSz+32 {
-		f.extraIsize = uint16(get16(sb, sWantExtraIsize))
-		if f.extraIsize < 32 || f.extraIsize > uint16(f.isize-oldInodeSz) || f.extraIsize&3 != 0 {
-			f.extraIsize = 32
-		}
-	}
-	gdtBlocks := (f.groups + f.descPerBlk - 1) / f.descPerBlk
 	itb := (f.ipg*f.isize + f.bsize - 1) / f.bsize
-	sparse := roCompat&roCompatSparse != 0
-	rsvGdt := uint32(0)
-	if compat&0x10 != 0 { // resize_inode
-		rsvGdt = get16(sb, 206)
-	}
-	f.overhead = f.firstData
-	for g := uint32(0); g < f.groups; g++ {
-		if f.hasSuper(g, sparse) {
-			f.overhead += 1 + gdtBlocks + rsvGdt
-		}
-		f.overhead += 2 + itb
-	}
-	state := get16(sb, sState)
-	f.wasValid = state&stateValid != 0 && state&stateErrors == 0
-	if !f.wasValid {
-		klog.Warn("ext2").B(m.Src()).S(": mounting a file system that was not cleanly unmounted or has errors: run e2fsck on the image").End()
-	}
-
 	// The mount state lives in kernel memory from here on.
 	va, ok := kmem.Alloc(fsysSize)
 	if !ok {
@@ -438,4 +352,104 @@ func unmountOp(m *vfs.MountPoint) linux.Errno {
 	f.c.Release(f.sbBuf)
 	f.c.Destroy()
 	return e
+}
+
+// parseSuper checks the superblock sb of device d and fills f's geometry.
+func parseSuper(m *vfs.MountPoint, d *block.Device, sb []byte, f *fsys) linux.Errno {
+	var nb [10]byte
+	if magic := get16(sb, sMagic); magic != superMagic {
+		return fail(m, linux.EINVAL, "bad superblock magic ", hexU32(&nb, magic), " (want 0xef53): not an ext2 file system (make one with mke2fs -t ext2)")
+	}
+		f.rev = get32(sb, sRevLevel)
+	if f.rev > dynamicRev {
+		return fail(m, linux.EINVAL, "unknown revision ", decU32(&nb, f.rev))
+	}
+	log := get32(sb, sLogBlockSize)
+	if log > 2 {
+		return fail(m, linux.EINVAL, "block size 1024<<", decU32(&nb, log), " not supported (1, 2 or 4 KiB)")
+	}
+	f.logBsize = 10 + log
+	f.bsize = 1 << f.logBsize
+	f.blocks = get32(sb, sBlocksCount)
+	f.inodes = get32(sb, sInodesCount)
+	f.firstData = get32(sb, sFirstDataBlock)
+	f.bpg = get32(sb, sBlocksPerGroup)
+	f.ipg = get32(sb, sInodesPerGroup)
+	f.isize, f.firstIno = oldInodeSz, oldFirstIno
+	var compat, incompat, roCompat uint32
+	if f.rev == dynamicRev {
+		f.isize = get16(sb, sInodeSize)
+		f.firstIno = get32(sb, sFirstIno)
+		compat = get32(sb, sFeatureCompat)
+		incompat = get32(sb, sFeatureIncompat)
+		roCompat = get32(sb, sFeatureRoCompat)
+	}
+	_ = compat
+	if bad := incompat &^ incompatSupported; bad != 0 {
+		if bad&0x4 != 0 {
+			return fail(m, linux.EINVAL, "the journal needs recovery (feature needs_recovery): run e2fsck on the image first")
+		}
+		return fail(m, linux.EINVAL, "unsupported feature ", incompatName(bad), " (incompatible; an ext4 volume?): make the volume with mke2fs -t ext2")
+	}
+	if bad := roCompat &^ roCompatSupported; bad != 0 && !m.ReadOnly {
+		return fail(m, linux.EROFS, "feature ", roCompatName(bad), " is supported read-only: mount the volume read-only (:ro) or make it with mke2fs -t ext2")
+	}
+	f.fileType = incompat&incompatFiletype != 0
+	f.ro = m.ReadOnly
+	// Geometry checks (a corrupt superblock must not send us out of range).
+	wantFirst := uint32(0)
+	if f.bsize == 1024 {
+		wantFirst = 1
+	}
+	switch {
+	case f.firstData != wantFirst:
+		return fail(m, linux.EINVAL, "bad superblock: first data block ", decU32(&nb, f.firstData))
+	case f.bpg == 0 || f.bpg > 8*f.bsize || f.bpg%8 != 0:
+		return fail(m, linux.EINVAL, "bad superblock: blocks per group ", decU32(&nb, f.bpg))
+	case f.ipg == 0 || f.ipg > 8*f.bsize || f.ipg%8 != 0:
+		return fail(m, linux.EINVAL, "bad superblock: inodes per group ", decU32(&nb, f.ipg))
+	case f.isize < oldInodeSz || f.isize > f.bsize || f.isize&(f.isize-1) != 0:
+		return fail(m, linux.EINVAL, "bad superblock: inode size ", decU32(&nb, f.isize))
+	case f.firstIno <= rootIno || f.firstIno > f.ipg:
+		return fail(m, linux.EINVAL, "bad superblock: first inode ", decU32(&nb, f.firstIno))
+	case f.blocks <= f.firstData:
+		return fail(m, linux.EINVAL, "bad superblock: block count ", decU32(&nb, f.blocks))
+	}
+	f.groups = (f.blocks - f.firstData + f.bpg - 1) / f.bpg
+	if uint64(f.groups)*uint64(f.ipg) != uint64(f.inodes) {
+		return fail(m, linux.EINVAL, "bad superblock: inode count ", decU32(&nb, f.inodes), " does not match the groups")
+	}
+	if uint64(f.blocks)*uint64(f.bsize) > uint64(d.Size()) {
+		return fail(m, linux.EINVAL, "the file system (", decU32(&nb, f.blocks), " blocks) is larger than the device: truncated image?")
+	}
+	f.descPerBlk = f.bsize / descSize
+	f.gdtBlock = f.firstData + 1
+	f.perBlock = f.bsize / 4
+	if f.isize >= oldInodeSz+32 {
+		f.extraIsize = uint16(get16(sb, sWantExtraIsize))
+		if f.extraIsize < 32 || f.extraIsize > uint16(f.isize-oldInodeSz) || f.extraIsize&3 != 0 {
+			f.extraIsize = 32
+		}
+	}
+	gdtBlocks := (f.groups + f.descPerBlk - 1) / f.descPerBlk
+	itb := (f.ipg*f.isize + f.bsize - 1) / f.bsize
+	sparse := roCompat&roCompatSparse != 0
+	rsvGdt := uint32(0)
+	if compat&0x10 != 0 { // resize_inode
+		rsvGdt = get16(sb, 206)
+	}
+	f.overhead = f.firstData
+	for g := uint32(0); g < f.groups; g++ {
+		if f.hasSuper(g, sparse) {
+			f.overhead += 1 + gdtBlocks + rsvGdt
+		}
+		f.overhead += 2 + itb
+	}
+	state := get16(sb, sState)
+	f.wasValid = state&stateValid != 0 && state&stateErrors == 0
+	if !f.wasValid {
+		klog.Warn("ext2").B(m.Src()).S(": mounting a file system that was not cleanly unmounted or has errors: run e2fsck on the image").End()
+	}
+
+	return 0
 }
