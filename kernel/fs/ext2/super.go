@@ -360,7 +360,7 @@ func parseSuper(m *vfs.MountPoint, d *block.Device, sb []byte, f *fsys) linux.Er
 	if magic := get16(sb, sMagic); magic != superMagic {
 		return fail(m, linux.EINVAL, "bad superblock magic ", hexU32(&nb, magic), " (want 0xef53): not an ext2 file system (make one with mke2fs -t ext2)")
 	}
-		f.rev = get32(sb, sRevLevel)
+	f.rev = get32(sb, sRevLevel)
 	if f.rev > dynamicRev {
 		return fail(m, linux.EINVAL, "unknown revision ", decU32(&nb, f.rev))
 	}
