@@ -17,7 +17,8 @@ func runBuild(e *env, args []string) int {
 			"The default package is the current directory; the default image is\n"+
 			"<package directory name>.img. With --rootfs the directory's files are\n"+
 			"packed into the image and become the guest's file system (dir/etc/hosts\n"+
-			"is /etc/hosts in the guest).")
+			"is /etc/hosts in the guest). A Kraftfile in the package directory gives\n"+
+			"the defaults for --rootfs and the image name (see docs/kraftfile.md).")
 	out := fs.String("o", "", "write the image to `file`")
 	tags := fs.String("tags", "", "comma-separated build `tags` for the go command")
 	rootfs := fs.String("rootfs", "", rootfsUsage)
@@ -31,6 +32,18 @@ func runBuild(e *env, args []string) int {
 	}
 	if target == "" {
 		target = "."
+	}
+	kf, status, ok := e.projectKraftfile(target)
+	if !ok {
+		return status
+	}
+	if kf != nil { // the command line wins over the Kraftfile
+		if *rootfs == "" {
+			*rootfs = kf.Rootfs
+		}
+		if *out == "" && kf.Name != "" {
+			*out = kf.Name + ".img"
+		}
 	}
 	if *out == "" {
 		*out = defaultImageName(target)

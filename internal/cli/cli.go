@@ -1,4 +1,6 @@
-// Package cli implements the unigo command line: build, run and test.
+// Package cli implements the unigo command line: build, run and test;
+// machines (run -d, ps, logs, stop, rm, inspect); images (pkg, images,
+// rmi, push, pull).
 //
 // [Run] is the whole program; cmd/unigo only calls it, and tests call it
 // directly. Each verb lives in a file of its name.
@@ -126,7 +128,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "\t%-8s %s\n", v.name, v.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'unigo <command> -h' for a command's flags.")
-	fmt.Fprintln(w, "Environment: UNIGO_DEBUG=1 logs debug details, UNIGO_QEMU names the QEMU binary,\nUNIGO_KERNEL_DIR uses a kernel source directory instead of the built-in kernel.")
+	fmt.Fprintln(w, "Environment: UNIGO_DEBUG=1 logs debug details, UNIGO_QEMU names the QEMU binary,\nUNIGO_KERNEL_DIR uses a kernel source directory instead of the built-in kernel,\nUNIGO_STATE_DIR keeps machines and images there instead of the XDG directories.")
 }
 
 func setupLogging(stderr io.Writer) {

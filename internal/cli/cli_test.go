@@ -191,3 +191,27 @@ func TestFullStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedKraftfile: build, run and pkg refuse a malformed Kraftfile
+// with one line naming the file, line and key, before building anything.
+func TestMalformedKraftfile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\nfunc main() {}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "Kraftfile"), []byte("spec: v0.6\nname: app\ncmd:\n  flag: x\n"), 0o644)
+	state := t.TempDir()
+	t.Setenv("UNIGO_STATE_DIR", state)
+	for _, verb := range []string{"build", "run", "pkg"} {
+		var stdout, stderr bytes.Buffer
+		status := Run([]string{verb, dir}, strings.NewReader(""), &stdout, &stderr)
+		want := "unigo: Kraftfile:4: cmd: want a list, got a mapping"
+		if status != ExitUsage || !strings.HasPrefix(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("unigo %s with a malformed Kraftfile: status %d, stderr %q; want %d and a line starting %q", verb, status, stderr.String(), ExitUsage, want)
+		}
+	}
+	if ents, _ := os.ReadDir(state); len(ents) != 0 {
+		t.Errorf("a refused command left %d entries in the state directory", len(ents))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "app.img")); err == nil {
+		t.Error("an image was built despite the malformed Kraftfile")
+	}
+}

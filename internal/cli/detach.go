@@ -66,6 +66,9 @@ func (e *env) newDetached(d *detachFlags, target string) (*detached, int) {
 		}
 	}
 	m := &machine.Machine{Name: d.name, Image: target}
+	// Until the supervisor takes over, this process answers for the
+	// machine: if it dies while building, ps shows the machine as exited.
+	m.Supervisor, _ = machine.ProcOf(os.Getpid())
 	if err := store.Create(m, base); err != nil {
 		if errors.Is(err, machine.ErrNameInUse) {
 			return nil, e.errorf(ExitError, "unigo: run: the name %q is already in use by a machine: pick another --name, or remove it with 'unigo rm -f %s'", d.name, d.name)

@@ -144,7 +144,7 @@ func runRmi(e *env, args []string) int {
 			}
 			continue
 		}
-		fmt.Fprintf(e.stdout, "removed %s@%s\n", oci.Short(ent.Ref), ent.Manifest.Digest)
+		fmt.Fprintf(e.stdout, "removed %s\n", ent)
 	}
 	return status
 }

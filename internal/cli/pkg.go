@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,16 +52,48 @@ func runPkg(e *env, args []string) int {
 	if target == "" {
 		target = "."
 	}
-	return e.pkg(&f, target, rest)
+	kf, status, ok := e.projectKraftfile(target)
+	if !ok {
+		return status
+	}
+	argv0 := ""
+	if kf != nil { // the command line wins over the Kraftfile
+		if f.tag == "" && kf.Name != "" {
+			f.tag = kf.Name + ":latest"
+		}
+		if f.rootfs == "" {
+			f.rootfs = kf.Rootfs
+		}
+		f.env = mergeEnv(kf.Env, f.env)
+		f.labels = append(kraftLabels(kf.Labels), f.labels...)
+		if len(rest) == 0 {
+			rest = kf.Cmd
+		}
+		argv0 = kf.Name
+	}
+	return e.pkg(&f, target, rest, argv0)
 }
 
-func (e *env) pkg(f *pkgFlags, target string, cmd []string) int {
+// kraftLabels turns a Kraftfile's labels into --label values, sorted.
+func kraftLabels(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (e *env) pkg(f *pkgFlags, target string, cmd []string, name string) int {
 	if f.tag == "" {
-		return e.errorf(ExitUsage, "unigo: pkg: no image reference: pass -t, e.g. -t localhost:5000/web:1.0")
+		return e.errorf(ExitUsage, "unigo: pkg: no image reference: pass -t, e.g. -t localhost:5000/web:1.0 (or give the Kraftfile a name)")
 	}
 	ref, err := oci.ParseRef(f.tag, f.insecure)
 	if err != nil {
 		return e.errorf(ExitUsage, "unigo: pkg -t: %v", err)
+	}
+	if strings.Contains(f.tag, "@") {
+		return e.errorf(ExitUsage, "unigo: pkg -t %s: an image gets a tag, its digest follows from its content: use e.g. -t %s:1.0", f.tag, ref.Context().Name())
 	}
 	labels := map[string]string{}
 	for _, kv := range f.labels {
@@ -119,6 +152,9 @@ func (e *env) pkg(f *pkgFlags, target string, cmd []string) int {
 			return e.fail(err)
 		}
 		kernel = res.Image
+	}
+	if name != "" {
+		argv0 = name
 	}
 
 	store, err := e.images(f.dir)

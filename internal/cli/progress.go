@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // progress shows push and pull progress on w: a bar redrawn in place when
@@ -23,15 +25,15 @@ func newProgress(w io.Writer) *progress {
 	return &progress{w: w, tty: isTerminal(w)}
 }
 
-// isTerminal reports whether w is a character device (and TERM is not
-// "dumb").
+// isTerminal reports whether w is a terminal (it answers TCGETS, which
+// /dev/null, pipes and files do not) and TERM is not "dumb".
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok || os.Getenv("TERM") == "dumb" {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 func (p *progress) Blob(what string, size int64) {

@@ -39,7 +39,7 @@ func runPull(e *env, args []string) int {
 	if err != nil {
 		return e.remoteError("pull", r, err)
 	}
-	fmt.Fprintf(e.stdout, "%s@%s\n", oci.Short(ent.Ref), ent.Manifest.Digest)
+	fmt.Fprintln(e.stdout, ent)
 	return 0
 }
 

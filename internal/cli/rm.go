@@ -12,7 +12,7 @@ func runRm(e *env, args []string) int {
 	fs := newFlagSet(e, "rm", "[-f] name|id...",
 		"Rm removes machines and every trace of them: record, console log, image\n"+
 			"copy, sockets. A running machine is refused unless -f, which kills it\n"+
-			"first.")
+			"first; so is a machine still being created (its run -d is stopped).")
 	force := fs.Bool("f", false, "kill the machine first if it is running")
 	fs.BoolVar(force, "force", false, "same as -f")
 	dir := stateFlag(fs)
@@ -31,7 +31,8 @@ func runRm(e *env, args []string) int {
 			status = ExitError
 			continue
 		}
-		if m.State != machine.Exited && !*force {
+		busy := m.State == machine.Running || (m.State == machine.Created && m.Supervisor.Alive())
+		if busy && !*force {
 			status = e.errorf(ExitError, "unigo: rm %s: the machine is %s: stop it first ('unigo stop %s') or use 'unigo rm -f %s'", n, m.State, n, n)
 			continue
 		}

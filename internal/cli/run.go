@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"unigo.dev/unigo/internal/build"
+	"unigo.dev/unigo/internal/kraftfile"
 	"unigo.dev/unigo/internal/pvh"
 )
 
@@ -24,6 +25,9 @@ func runRun(e *env, args []string) int {
 	target, rest, status, ok := splitArgs(e, fs, args)
 	if !ok {
 		return status
+	}
+	if target == "" && kraftfile.Find(".") != "" {
+		target = "." // a Kraftfile project runs with no arguments
 	}
 	if target == "" {
 		return e.errorf(ExitUsage, "unigo: run: no image or package given: try 'unigo run hello.img' or 'unigo run ./examples/hello'")

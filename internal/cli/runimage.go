@@ -18,8 +18,20 @@ import (
 // environment (-e adds and overrides) and memory (unless -m) it records.
 // A target with ':' or '@' must be in the store.
 func (e *env) runImage(target string, f *vmFlags, d *detachFlags, fs *flagSet, rest *[]string) (image, argv0 string, cleanup func(), status int) {
-	if _, err := os.Stat(target); err == nil {
-		return e.imageFor(target, f)
+	if st, err := os.Stat(target); err == nil {
+		if !st.IsDir() && !strings.HasSuffix(target, ".go") {
+			return e.imageFor(target, f)
+		}
+		kf, status, ok := e.projectKraftfile(target)
+		if !ok {
+			return "", "", func() {}, status
+		}
+		applyKraftfile(kf, f, rest)
+		image, argv0, cleanup, status = e.imageFor(target, f)
+		if kf != nil && kf.Name != "" && image != "" {
+			argv0 = kf.Name
+		}
+		return image, argv0, cleanup, status
 	}
 	isRef := strings.ContainsAny(target, ":@")
 	ref, err := oci.ParseRef(target, false)

@@ -273,8 +273,17 @@ func Short(full string) string {
 
 // Entry is an image in the store.
 type Entry struct {
-	Ref      string     // full reference (registry/repository:tag)
+	Ref      string     // full reference (registry/repository:tag or @digest)
 	Manifest Descriptor // the manifest's descriptor in index.json
+}
+
+// String is the entry as REF@DIGEST (just REF when it is a digest
+// reference).
+func (e Entry) String() string {
+	if strings.Contains(e.Ref, "@") {
+		return Short(e.Ref)
+	}
+	return Short(e.Ref) + "@" + e.Manifest.Digest
 }
 
 // Tag points ref at the manifest m (replacing what ref named before).
@@ -314,24 +323,26 @@ func (s *Store) List() ([]Entry, error) {
 	return out, nil
 }
 
-// Resolve finds ref in the store: by tag, or by digest within its
-// repository.
+// Resolve finds ref in the store: by its name (repo:tag, or repo@digest
+// as pulled by digest), else for repo@digest a tag of repo holding that
+// manifest.
 func (s *Store) Resolve(ref name.Reference) (Entry, error) {
 	all, err := s.List()
 	if err != nil {
 		return Entry{}, err
 	}
+	for _, e := range all {
+		if e.Ref == ref.Name() {
+			return e, nil
+		}
+	}
+	// repo@digest also finds a tag of repo that holds that manifest.
 	if dg, ok := ref.(name.Digest); ok {
 		repo := dg.Context().Name()
 		for _, e := range all {
 			if e.Manifest.Digest == dg.DigestStr() && strings.HasPrefix(e.Ref, repo+":") {
 				return e, nil
 			}
-		}
-	}
-	for _, e := range all {
-		if e.Ref == ref.Name() {
-			return e, nil
 		}
 	}
 	return Entry{}, fmt.Errorf("%w: %s", ErrNotFound, Short(ref.Name()))

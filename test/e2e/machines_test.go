@@ -341,6 +341,12 @@ func TestMachineBadInput(t *testing.T) {
 			t.Errorf("unigo %s: want a one-line error containing %q and a non-zero status\n%s", shellJoin(c.args), c.want, r.describe())
 		}
 	}
+	// QEMU failing at start: its message, status 125, no machine left.
+	fake := filepath.Join(t.TempDir(), "qemu")
+	os.WriteFile(fake, []byte("#!/bin/sh\necho 'qemu-system-x86_64: -bogus: invalid option' >&2\nexit 1\n"), 0o755)
+	if r := inState(t, dir, "run", "-d", "--qemu", fake, img); r.status != 125 || !strings.Contains(r.stderr, "QEMU failed: qemu-system-x86_64: -bogus: invalid option") {
+		t.Errorf("run -d with a failing QEMU: want status 125 and QEMU's message\n%s", r.describe())
+	}
 	if after := files(t, dir); !slices.Equal(before, after) {
 		t.Errorf("state changed by bad commands:\nbefore %q\nafter  %q", before, after)
 	}

@@ -212,6 +212,17 @@ func TestOCIPushPull(t *testing.T) {
 	if after.status != 0 || after.stdout != before.stdout {
 		t.Errorf("run after pull differs from run after pkg:\nbefore:\n%s\nafter:\n%s", before.stdout, after.describe())
 	}
+	// By digest too.
+	byDigest := reg.addr + "/rootfsprog@" + digest
+	if r := withEnv(t, good, "pull", byDigest); r.status != 0 || strings.TrimSpace(r.stdout) != byDigest {
+		t.Errorf("pull by digest:\n%s", r.describe())
+	}
+	if r := withEnv(t, good, "run", timeoutFlag(), byDigest); r.status != 0 || r.stdout != before.stdout {
+		t.Errorf("run by digest:\n%s", r.describe())
+	}
+	if r := withEnv(t, good, "rmi", byDigest); r.status != 0 {
+		t.Errorf("rmi by digest:\n%s", r.describe())
+	}
 
 	// A wrong password: the push is refused, with the fix in the message.
 	bad := registryEnv(t, state, dockerConfig(t, reg.addr, testUser, "wrong"))
