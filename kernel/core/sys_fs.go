@@ -433,7 +433,15 @@ func vfsWrite(f *file, b []byte, off int64) (int, linux.Errno) {
 	if f.flags&linux.O_ACCMODE == linux.O_RDONLY || f.flags&linux.O_PATH != 0 {
 		return 0, linux.EBADF
 	}
-	return vfs.Write(f.ino, off, b)
+	n, e := vfs.Write(f.ino, off, b)
+	if n > 0 && f.flags&linux.O_DSYNC != 0 {
+		// O_SYNC / O_DSYNC: durable before write returns, as fsync /
+		// fdatasync after it (a no-op on ramfs).
+		if se := vfs.Fsync(f.ino, f.flags&linux.O_SYNC != linux.O_SYNC); se != 0 {
+			return 0, se
+		}
+	}
+	return n, e
 }
 
 func devRead(f *file, b []byte) uintptr {
@@ -457,6 +465,9 @@ func devWrite(f *file, b []byte) uintptr {
 	if k := diskOfRdev(vfs.Rdev(f.ino)); k >= 0 {
 		n, e := blkRW(k, b, f.off, true)
 		f.off += int64(n)
+		if n > 0 && e == 0 && f.flags&linux.O_DSYNC != 0 {
+			e = blkSync(k)
+		}
 		return ret(n, e)
 	}
 	if vfs.Rdev(f.ino) == devFull {
