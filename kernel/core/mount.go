@@ -49,7 +49,8 @@ func initMounts() {
 		}
 		klog.Info("fs").S("mounted ").S(string(src)).S(" on ").S(string(path)).S(" (").S(string(typ)).S(")").End()
 	}
-	if kopts.nmounts > 0 {
+	if len(fileSystems) > 0 {
+		// Also for file systems the program mounts itself (mount(2)).
 		onShutdown(unmountAll)
 	}
 }

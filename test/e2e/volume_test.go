@@ -213,6 +213,24 @@ func TestVolumeCleanShutdown(t *testing.T) {
 	})
 }
 
+// TestVolumeMountSyscall: an ext2 image attached raw (--disk) is mounted
+// by the program with mount(2), written, and unmounted by the kernel at
+// exit.
+func TestVolumeMountSyscall(t *testing.T) {
+	img := image(t, "../programs/volume")
+	mkfs := e2tool(t, "mke2fs")
+	vol := filepath.Join(t.TempDir(), "raw.img")
+	if out, err := exec.Command(mkfs, "-q", "-t", "ext2", vol, "32M").CombinedOutput(); err != nil {
+		t.Fatalf("mke2fs: %v\n%s", err, out)
+	}
+	r := unigo(t, "run", timeoutFlag(), "--disk", vol, img, "--", "mount", "/dev/vda", "/mnt/vol", "write", "10", "nosync", "exit")
+	if r.status != 0 || !strings.Contains(r.stdout, "written 10") {
+		t.Fatalf("guest:\n%s", r.describe())
+	}
+	fsckClean(t, vol)
+	checkVolumeFiles(t, vol, "/", 10)
+}
+
 // TestVolumeLinuxMade: a volume populated on the host (mke2fs -d) reads in
 // the guest exactly as the host tree does.
 func TestVolumeLinuxMade(t *testing.T) {
