@@ -217,6 +217,9 @@ func Lookup(dir Ino, name []byte) (Ino, linux.Errno) {
 		if d.mnt != 0 && mounts[d.mnt-1].root == dir {
 			i = in(mounts[d.mnt-1].point).parent
 		}
+		if i == 0 {
+			return 0, linux.ENOENT // a driver directory not reached by a walk
+		}
 	case d.mnt != 0:
 		return driverLookup(dir, name)
 	case d.flags&flagDynamic != 0:
@@ -555,10 +558,9 @@ func removeEntry(dir Ino, name []byte, i Ino, isDir bool) linux.Errno {
 			return linux.EPERM
 		}
 		lock(m)
+		// A removed directory keeps its parent (dropped at eviction), so
+		// ".." still resolves from a removed working directory, as on Linux.
 		e := m.FS().Remove(m, dir, name, i)
-		if e == 0 && isDir {
-			clearParent(i)
-		}
 		unlock(m)
 		return e
 	}
@@ -704,8 +706,6 @@ func renameOnto(oldDir Ino, oldName []byte, src Ino, newDir Ino, newName []byte,
 			moveParent(src, newDir)
 			if flags&linux.RENAME_EXCHANGE != 0 {
 				moveParent(dst, oldDir)
-			} else if dst != 0 && IsDir(dst) {
-				clearParent(dst)
 			}
 		}
 		unlock(m)

@@ -338,3 +338,37 @@ func TestVolumeBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFSDiffOnVolume runs test/programs/fsdiff (see TestFSDiff) on an ext2
+// volume populated from the same tree by mke2fs -d: walking, reading,
+// creating, renaming, linking, truncating, chmodding and removing on the
+// volume prints what the Linux process prints on the host's copy.
+func TestFSDiffOnVolume(t *testing.T) {
+	setup(t)
+	mkfs := e2tool(t, "mke2fs")
+	dir := t.TempDir()
+	nativeRoot := filepath.Join(dir, "native", "fstree")
+	copyTree(t, "testdata/fstree", nativeRoot)
+	// mke2fs makes lost+found (e2fsck wants it): the native tree gets one too.
+	if err := os.Mkdir(filepath.Join(nativeRoot, "lost+found"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	seed := filepath.Join(dir, "seed")
+	copyTree(t, "testdata/fstree", seed)
+	vol := filepath.Join(dir, "fstree.img")
+	if out, err := exec.Command(mkfs, "-q", "-t", "ext2", "-d", seed, vol, "32M").CombinedOutput(); err != nil {
+		t.Fatalf("mke2fs -d: %v\n%s", err, out)
+	}
+	img := image(t, "../programs/fsdiff")
+	native := exec.Command("go", "run", "../programs/fsdiff", nativeRoot)
+	want, err := native.Output()
+	if err != nil {
+		t.Fatalf("go run ../programs/fsdiff %s: %v\n%s", nativeRoot, err, want)
+	}
+	r := unigo(t, "run", timeoutFlag(), "--volume-disk", vol+":/fstree", img, "--", "/fstree")
+	if r.status != 0 || r.stdout != string(want) {
+		t.Errorf("unikernel output on the volume differs from the Linux process's%s\n--- want\n%s\n%s",
+			firstDiff(string(want), r.stdout), want, r.describe())
+	}
+	fsckClean(t, vol)
+}
