@@ -277,6 +277,9 @@ type builder struct {
 	args    []string          // package arguments for the go command
 	modFile string            // -modfile, if any
 	overlay map[string]string // -overlay replacements
+	// componentsPath is where cmd/go finds core/components.go when it is
+	// not in the kernel directory (the shadow GOROOT of std tests).
+	componentsPath string
 	entry   string            // -E symbol
 	pkg     pkgInfo
 	stdDir  string // a std package's directory in the real GOROOT

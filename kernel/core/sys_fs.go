@@ -564,7 +564,7 @@ func fillStatIno(ino vfs.Ino, addr uintptr) uintptr {
 	}
 	clear(b)
 	s := vfs.GetStat(ino)
-	put64(addr, 1) // st_dev: the root file system
+	put64(addr, uint64(s.Dev)) // st_dev 0:Dev (as statx and mountinfo): 1 for the root, one per mount
 	put64(addr+8, s.Ino)
 	put64(addr+16, uint64(s.Nlink))
 	put32(addr+24, s.Mode)

@@ -372,3 +372,23 @@ func TestFSDiffOnVolume(t *testing.T) {
 	}
 	fsckClean(t, vol)
 }
+
+// TestStdlibOnVolume runs the os package's tests with TMPDIR on an ext2
+// volume (their t.TempDir trees are created, changed and removed there),
+// then checks the volume with the host's e2fsck. The skipped tests are
+// TestStdlibInGuest's (exec, sockets, host directories).
+func TestStdlibOnVolume(t *testing.T) {
+	setup(t)
+	e2tool(t, "e2fsck")
+	vol := filepath.Join(t.TempDir(), "tmp.img")
+	skip := "^(TestProcessAlreadyDone|TestFileChdirTestlog|TestPidfdLeak|TestStdPipe|TestReadNonblockingFd|" +
+		"TestProcessWithHandleLinux|TestKillFindProcess|TestGetppid|TestKillStartProcess|TestStatStdin|" +
+		"TestStartProcess|TestExecutable|TestLargeCopyViaNetwork|TestSpliceFile|TestGetPollFDAndNetwork|TestSendFile|" +
+		"TestChdirAndGetwd|TestReaddirnamesOneAtATime)$"
+	r := unigo(t, "test", timeoutFlag(), "-m", "512M", "-e", "TMPDIR=/scratch", "--volume-disk", vol+":/scratch:size=1G",
+		"os", "--", "-test.short", "-test.skip", skip)
+	if r.status != 0 || !strings.Contains(r.stdout, "ok  \tos") {
+		t.Errorf("unigo test os on a volume failed:\n%s", r.describe())
+	}
+	fsckClean(t, vol)
+}
