@@ -277,9 +277,12 @@ type builder struct {
 	args    []string          // package arguments for the go command
 	modFile string            // -modfile, if any
 	overlay map[string]string // -overlay replacements
-	entry   string            // -E symbol
-	pkg     pkgInfo
-	stdDir  string // a std package's directory in the real GOROOT
+	// componentsPath is where cmd/go finds core/components.go when it is
+	// not in the kernel directory (the shadow GOROOT of std tests).
+	componentsPath string
+	entry          string // -E symbol
+	pkg            pkgInfo
+	stdDir         string // a std package's directory in the real GOROOT
 }
 
 // prepareModule sets up a build in module mode: the user's module (or a

@@ -111,6 +111,9 @@ func (b *builder) withComponents(ctx context.Context) error {
 		return b.goBuild(ctx)
 	}
 	target := filepath.Join(b.o.KernelDir, "core", "components.go")
+	if b.componentsPath != "" {
+		target = b.componentsPath // standard-library tests: the shadow GOROOT's vendored core
+	}
 	gen := filepath.Join(b.tmp, "components.go")
 	if err := os.WriteFile(gen, componentsFile(drivers), 0o644); err != nil {
 		return err

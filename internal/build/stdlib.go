@@ -36,9 +36,19 @@ func (b *builder) prepareStd(ctx context.Context) error {
 	}
 	goroot = strings.TrimSpace(goroot)
 
-	// The kernel's packages and non-std dependencies, as the kernel module sees them.
+	// The kernel's packages and non-std dependencies, as the kernel module
+	// sees them: core and the optional components (file-system and virtio
+	// drivers), which the generated components.go imports.
+	cs, err := availableComponents(b.o.KernelDir)
+	if err != nil {
+		return err
+	}
+	args := []string{"list", "-deps", "-e", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}{{end}}", corePackage}
+	for _, c := range cs {
+		args = append(args, kernelModule+"/"+c.dir)
+	}
 	kb := &builder{o: b.o, workDir: b.o.KernelDir, env: append(b.env, "GOFLAGS=-mod=mod")}
-	deps, err := kb.goOutput(ctx, "list", "-deps", "-e", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}{{end}}", corePackage)
+	deps, err := kb.goOutput(ctx, args...)
 	if err != nil {
 		return err
 	}
@@ -47,6 +57,9 @@ func (b *builder) prepareStd(ctx context.Context) error {
 		return fmt.Errorf("unigo: building a shadow GOROOT for %s: %w", b.o.Target, err)
 	}
 	b.env = append(b.env, "GOROOT="+shadow)
+	// cmd/go reads core from the shadow vendor tree: the components
+	// overlay replaces the file there.
+	b.componentsPath = filepath.Join(shadow, "src", "vendor", filepath.FromSlash(corePackage), "components.go")
 	b.args = []string{b.o.Target}
 	if err := b.list(ctx); err != nil {
 		return err

@@ -59,6 +59,8 @@ type vmFlags struct {
 	disk    string
 	detach  *detached // run -d: hand QEMU to a supervisor (detach.go)
 	volumes multiFlag
+	// volumeDisk holds the --volume-disk flags (volumedisks.go).
+	volumeDisk multiFlag
 }
 
 const kernelDWARFUsage = "keep the kernel's DWARF debugging information (gdb); off by default to keep images small"
@@ -87,6 +89,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.disk, "disk", "", "attach the raw disk image `file` as the guest's /dev/vda (virtio-blk; microvm)")
 	fs.Var(&f.volumes, "v", volumeUsage)
 	fs.Var(&f.volumes, "volume", volumeUsage+" (same as -v)")
+	fs.Var(&f.volumeDisk, "volume-disk", volumeDiskUsage)
 	fs.DurationVar(&f.stop, "stop-timeout", 10*time.Second, "on SIGTERM, how long the guest gets to shut down (power button → SIGTERM in the guest) before it is killed")
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")
@@ -133,6 +136,11 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}
+	drives, volMounts, err := f.volumeDisks(f.dryRun, e.stderr)
+	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	mounts = append(mounts, volMounts...)
 	kernelArgs := append(append([]string{"unigo.log=" + f.klog}, mounts...), f.kargs...)
 	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Cwd: cwd, Kernel: kernelArgs, Env: guestEnv, Args: progArgs})
 	if err != nil {
@@ -158,7 +166,7 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
 		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
-		Disk: f.disk, Shares: shares,
+		Disk: f.disk, Volumes: drives, Shares: shares,
 	}
 	if f.disk != "" {
 		if st, err := os.Stat(f.disk); err != nil || !st.Mode().IsRegular() {
@@ -242,6 +250,11 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 		return ExitError
 	}
 	out.Status = fullStatus(out.Status, tail.Lines())
+	if out.Status == exitBootConfig {
+		e.errorf(out.Status, "unigo: guest %s did not start: the kernel refused its configuration (a volume or share that does not mount); kernel messages:", filepath.Base(image))
+		tail.dump(e.stderr)
+		return out.Status
+	}
 	if out.Status != 0 {
 		if tail.contains("panic") || tail.contains("fatal") || out.Status >= 128 {
 			e.errorf(out.Status, "unigo: guest %s exited with status %d; last console lines:", filepath.Base(image), out.Status)
@@ -252,6 +265,10 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	}
 	return out.Status
 }
+
+// exitBootConfig is the guest's exit status when the kernel stops the boot
+// over bad configuration, such as a volume that does not mount.
+const exitBootConfig = 111
 
 // fullStatus recovers an exit status above 127, which QEMU's isa-debug-exit
 // cannot carry (its exit code is status<<1|1, truncated to 8 bits): the

@@ -64,19 +64,28 @@ func parseVolume(s string) (volume, error) {
 	if v.host, err = filepath.Abs(host); err != nil {
 		return v, fmt.Errorf("unigo: -v %s: %v", s, err)
 	}
-	if !strings.HasPrefix(guest, "/") {
-		return v, fmt.Errorf("unigo: -v %s: guest path %q is not absolute: write it from the guest's root, e.g. /data", s, guest)
-	}
-	v.guest = path.Clean(guest)
-	if v.guest == "/" {
-		return v, fmt.Errorf("unigo: -v %s: a share at / would hide the guest's root file system: mount it at a directory such as /data", s)
-	}
-	for i := 0; i < len(v.guest); i++ {
-		if c := v.guest[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/._-+@~,", c) >= 0) {
-			return v, fmt.Errorf("unigo: -v %s: guest path %q has %q: use letters, digits and . _ - + @ ~ , only", s, v.guest, c)
-		}
+	if v.guest, err = guestPath("-v "+s, "a share", guest); err != nil {
+		return v, err
 	}
 	return v, nil
+}
+
+// guestPath checks and cleans the guest path of a mount given by flag
+// (what, e.g. "a share", names it in messages).
+func guestPath(flag, what, guest string) (string, error) {
+	if !strings.HasPrefix(guest, "/") {
+		return "", fmt.Errorf("unigo: %s: guest path %q is not absolute: write it from the guest's root, e.g. /data", flag, guest)
+	}
+	g := path.Clean(guest)
+	if g == "/" {
+		return "", fmt.Errorf("unigo: %s: %s at / would hide the guest's root file system: mount it at a directory such as /data", flag, what)
+	}
+	for i := 0; i < len(g); i++ {
+		if c := g[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/._-+@~,", c) >= 0) {
+			return "", fmt.Errorf("unigo: %s: guest path %q has %q: use letters, digits and . _ - + @ ~ , only", flag, g, c)
+		}
+	}
+	return g, nil
 }
 
 // shares checks the -v flags together and returns QEMU's shares and the

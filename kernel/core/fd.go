@@ -240,7 +240,35 @@ func waitOn(key uintptr, deadline int64) uint8 {
 	return r
 }
 
-func wakeAll(key uintptr) { futexWake(key, maxThreads, ^uint32(0)) }
+// waitIO blocks the current thread on key until wakeAll, whether or not a
+// signal is pending: for waits that must end in the device's answer (a
+// request in flight owns its buffers) or in another thread's release of a
+// lock. Callers recheck their condition in a loop. Before the scheduler
+// runs (boot), it polls the devices instead.
+func waitIO(key uintptr) {
+	if !schedRunning {
+		pollDevices()
+		return
+	}
+	t := cur()
+	t.futexAddr = key
+	t.futexBits = ^uint32(0)
+	b := futexBucket(key)
+	t.futexNext = *b
+	*b = t.index()
+	block(0)
+	futexUnlink(t)
+}
+
+// wakeAll wakes the threads waiting on key (none before the scheduler
+// runs: device completions at boot, before futexInit, must not touch the
+// wait queues).
+func wakeAll(key uintptr) {
+	if !schedRunning {
+		return
+	}
+	futexWake(key, maxThreads, ^uint32(0))
+}
 
 // readiness returns the poll events of file i now.
 func readiness(i int32) uint32 {

@@ -121,7 +121,7 @@ func initFS() {
 	if consoleIno == 0 {
 		consoleIno, _ = vfs.Lookup(dev, bytesOf("console"))
 	}
-	blkNode(dev)
+	blkNodes(dev)
 	symlinkIfMissing(dev, "stdin", "/proc/self/fd/0")
 	symlinkIfMissing(dev, "stdout", "/proc/self/fd/1")
 	symlinkIfMissing(dev, "stderr", "/proc/self/fd/2")

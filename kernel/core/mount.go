@@ -21,7 +21,10 @@ const (
 // initMounts registers the drivers and mounts what the command line asks
 // for. Boot only: it runs after the root tree is built, before the program.
 func initMounts() {
-	vfs.WaitOn = func(key uintptr) { waitOn(key, 0) }
+	// The mount lock waits for the holder whatever signals arrive (a
+	// signal-interruptible wait would spin: waitOn returns at once while a
+	// signal is pending, and kernel code runs with interrupts off).
+	vfs.WaitOn = waitIO
 	vfs.WakeAll = wakeAll
 	for _, fs := range fileSystems {
 		vfs.Register(fs)
@@ -46,7 +49,8 @@ func initMounts() {
 		}
 		klog.Info("fs").S("mounted ").S(string(src)).S(" on ").S(string(path)).S(" (").S(string(typ)).S(")").End()
 	}
-	if kopts.nmounts > 0 {
+	if len(fileSystems) > 0 {
+		// Also for file systems the program mounts itself (mount(2)).
 		onShutdown(unmountAll)
 	}
 }

@@ -81,8 +81,7 @@ func deviceInterrupt(gsi int) {
 		lapicEOIWrite()
 		return
 	}
-	if blk.present && gsi == blk.gsi {
-		blkInterrupt()
+	if blkInterruptGSI(gsi) {
 		lapicEOIWrite()
 		return
 	}

@@ -299,13 +299,16 @@ func sysLseek(a sysArgs) uintptr {
 	if !positioned(f) {
 		return errno(linux.ESPIPE)
 	}
-	if f.kind == kindDev && vfs.Rdev(f.ino) != devVda {
-		return 0
+	k := -1
+	if f.kind == kindDev {
+		if k = diskOfRdev(vfs.Rdev(f.ino)); k < 0 {
+			return 0
+		}
 	}
 	off, whence := int64(a[1]), a[2]
 	size := vfs.Size(f.ino)
-	if f.kind == kindDev {
-		size = int64(blk.sectors * blkSector)
+	if k >= 0 {
+		size = int64(disks[k].sectors * blkSector)
 	}
 	if f.buf != 0 {
 		size = int64(f.bufLen)

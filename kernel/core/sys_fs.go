@@ -377,7 +377,7 @@ func installVFS(ino vfs.Ino, flags uint32) uintptr {
 	}
 	kind := kindVFS
 	if vfs.Mode(ino)&linux.S_IFMT == linux.S_IFBLK {
-		if vfs.Rdev(ino) != devVda || !blk.present {
+		if diskOfRdev(vfs.Rdev(ino)) < 0 {
 			return errno(linux.ENXIO)
 		}
 		kind = kindDev
@@ -443,12 +443,20 @@ func vfsWrite(f *file, b []byte, off int64) (int, linux.Errno) {
 	if f.flags&linux.O_ACCMODE == linux.O_RDONLY || f.flags&linux.O_PATH != 0 {
 		return 0, linux.EBADF
 	}
-	return vfs.Write(f.ino, off, b)
+	n, e := vfs.Write(f.ino, off, b)
+	if n > 0 && f.flags&linux.O_DSYNC != 0 {
+		// O_SYNC / O_DSYNC: durable before write returns, as fsync /
+		// fdatasync after it (a no-op on ramfs).
+		if se := vfs.Fsync(f.ino, f.flags&linux.O_SYNC != linux.O_SYNC); se != 0 {
+			return 0, se
+		}
+	}
+	return n, e
 }
 
 func devRead(f *file, b []byte) uintptr {
-	if vfs.Rdev(f.ino) == devVda {
-		n, e := blkRW(b, f.off, false)
+	if k := diskOfRdev(vfs.Rdev(f.ino)); k >= 0 {
+		n, e := blkRW(k, b, f.off, false)
 		f.off += int64(n)
 		return ret(n, e)
 	}
@@ -464,9 +472,12 @@ func devRead(f *file, b []byte) uintptr {
 }
 
 func devWrite(f *file, b []byte) uintptr {
-	if vfs.Rdev(f.ino) == devVda {
-		n, e := blkRW(b, f.off, true)
+	if k := diskOfRdev(vfs.Rdev(f.ino)); k >= 0 {
+		n, e := blkRW(k, b, f.off, true)
 		f.off += int64(n)
+		if n > 0 && e == 0 && f.flags&linux.O_DSYNC != 0 {
+			e = blkSync(k)
+		}
 		return ret(n, e)
 	}
 	if vfs.Rdev(f.ino) == devFull {
@@ -527,8 +538,8 @@ func sysPread64(a sysArgs) uintptr {
 	switch {
 	case f == nil:
 		return e
-	case f.kind == kindDev && vfs.Rdev(f.ino) == devVda:
-		return ret(blkRW(b, int64(a[3]), false))
+	case f.kind == kindDev && diskOfRdev(vfs.Rdev(f.ino)) >= 0:
+		return ret(blkRW(diskOfRdev(vfs.Rdev(f.ino)), b, int64(a[3]), false))
 	case f.kind == kindDev:
 		return devRead(f, b)
 	case vfs.IsDir(f.ino):
@@ -543,8 +554,8 @@ func sysPwrite64(a sysArgs) uintptr {
 	switch {
 	case f == nil:
 		return e
-	case f.kind == kindDev && vfs.Rdev(f.ino) == devVda:
-		return ret(blkRW(b, int64(a[3]), true))
+	case f.kind == kindDev && diskOfRdev(vfs.Rdev(f.ino)) >= 0:
+		return ret(blkRW(diskOfRdev(vfs.Rdev(f.ino)), b, int64(a[3]), true))
 	case f.kind == kindDev:
 		return devWrite(f, b)
 	}
@@ -563,7 +574,7 @@ func fillStatIno(ino vfs.Ino, addr uintptr) uintptr {
 	}
 	clear(b)
 	s := vfs.GetStat(ino)
-	put64(addr, 1) // st_dev: the root file system
+	put64(addr, uint64(s.Dev)) // st_dev 0:Dev (as statx and mountinfo): 1 for the root, one per mount
 	put64(addr+8, s.Ino)
 	put64(addr+16, uint64(s.Nlink))
 	put32(addr+24, s.Mode)
@@ -1063,8 +1074,10 @@ func fsyncFD(fd uintptr, dataOnly bool) uintptr {
 	if !ok {
 		return errno(linux.EBADF)
 	}
-	if f.kind == kindDev && vfs.Rdev(f.ino) == devVda {
-		return errno(blkSync())
+	if f.kind == kindDev {
+		if k := diskOfRdev(vfs.Rdev(f.ino)); k >= 0 {
+			return errno(blkSync(k))
+		}
 	}
 	if f.ino != 0 {
 		return errno(vfs.Fsync(f.ino, dataOnly))
@@ -1087,7 +1100,7 @@ func sysSyncfs(a sysArgs) uintptr {
 // sysSync implements Linux syscall sync(2).
 func sysSync(a sysArgs) uintptr {
 	vfs.SyncAll()
-	blkSync()
+	blkSyncAll()
 	return 0
 }
 

@@ -281,7 +281,7 @@ var syscallDocs = [linux.NumSyscalls]sysDoc{
 	linux.SYS_PREAD64:           {Supported, ""},
 	linux.SYS_PWRITE64:          {Supported, ""},
 	linux.SYS_CLOSE:             {Supported, ""},
-	linux.SYS_OPENAT:            {Partial, "O_TMPFILE unsupported; O_SYNC/O_DIRECT accepted (ramfs)"},
+	linux.SYS_OPENAT:            {Partial, "O_TMPFILE unsupported; O_SYNC/O_DSYNC writes are synced (fsync/fdatasync) before they return; O_DIRECT accepted (buffered)"},
 	linux.SYS_OPEN:              {Partial, "as openat"},
 	linux.SYS_CREAT:             {Supported, ""},
 	linux.SYS_FSTAT:             {Supported, ""},

@@ -25,8 +25,8 @@ func handleTrap(tf *amd64.TrapFrame) {
 		exception(tf, fromProgram)
 	case v >= vectorIRQBase && v < vectorIRQBase+24:
 		deviceInterrupt(int(v - vectorIRQBase))
-	case v == vectorBlkMSI:
-		blkInterrupt()
+	case v >= vectorBlkMSI && v < vectorBlkMSI+maxDisks:
+		blkInterrupt(int(v - vectorBlkMSI))
 		lapicEOIWrite()
 	case v >= vectorVirtioMSI && v < vectorVirtioMSI+maxVirtioDevs:
 		virtioIntr(int(v - vectorVirtioMSI))

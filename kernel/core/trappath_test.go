@@ -3,6 +3,8 @@ package core
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,21 +35,12 @@ func TestTrapPathAllocationFree(t *testing.T) {
 	}
 	write("go.mod", "module trapcheck\n\ngo 1.26\n\nrequire unigo.dev/unigo/kernel v0.0.0-00010101000000-000000000000\n\nreplace unigo.dev/unigo/kernel => "+kernelDir+"\n")
 	write("main.go", "package main\n\nimport _ \"unigo.dev/unigo/kernel/core\"\n\nfunc main() { println(\"hi\") }\n")
-	// The optional components are linked in as unigo build links them
-	// (internal/build/components.go), so that they are checked too.
-	write("components.go.txt", `package core
-
-import (
-	"unigo.dev/unigo/kernel/drivers/virtio"
-	"unigo.dev/unigo/kernel/fs/p9"
-	"unigo.dev/unigo/kernel/vfs"
-)
-
-var fileSystems = [...]*vfs.FileSystem{&p9.FS}
-
-var virtioDrivers = [...]*virtio.Driver{&p9.Driver}
-`)
-	write("overlay.json", `{"Replace": {"`+filepath.Join(kernelDir, "core", "components.go")+`": "`+filepath.Join(dir, "components.go.txt")+`"}}`)
+	// Link the optional components too (as unigo build does for a program
+	// that opens files), so that their code is checked.
+	write("components.go.txt", optionalComponents(t, kernelDir))
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {
+		filepath.Join(kernelDir, "core", "components.go"): filepath.Join(dir, "components.go.txt")}})
+	write("overlay.json", string(overlay))
 	img := filepath.Join(dir, "img")
 	build := exec.Command("go", "build", "-o", img, "-overlay="+filepath.Join(dir, "overlay.json"), "-ldflags=-E=unigo.dev/unigo/kernel/arch/amd64.entry64", ".")
 	build.Dir = dir
@@ -91,6 +84,7 @@ var virtioDrivers = [...]*virtio.Driver{&p9.Driver}
 		prefix + "core.initPower":            true,
 		prefix + "core.initVirtio":           true,
 		prefix + "core.initBlk":              true,
+		prefix + "core.registerDisk":         true,
 		prefix + "core.offerVirtio":          true,
 		prefix + "core.offerVirtioMMIO":      true,
 		prefix + "core.offerVirtioPCI":       true,
@@ -163,4 +157,45 @@ func chain(seen map[string]string, fn string) string {
 		fn = from
 	}
 	return s.String()
+}
+
+// optionalComponents generates a components.go listing every file-system
+// driver (a package under fs/ exporting FS) and virtio driver (exporting
+// Driver) in the kernel source.
+func optionalComponents(t *testing.T, kernelDir string) string {
+	t.Helper()
+	var imports, fss, drivers []string
+	dirs, _ := filepath.Glob(filepath.Join(kernelDir, "fs", "*"))
+	for k, d := range dirs {
+		files, _ := filepath.Glob(filepath.Join(d, "*.go"))
+		var fs, drv bool
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs = fs || bytes.Contains(b, []byte("\nvar FS = "))
+			drv = drv || bytes.Contains(b, []byte("\nvar Driver = "))
+		}
+		if !fs && !drv {
+			continue
+		}
+		rel, _ := filepath.Rel(kernelDir, d)
+		imports = append(imports, fmt.Sprintf("\tc%d \"unigo.dev/unigo/kernel/%s\"\n", k, filepath.ToSlash(rel)))
+		if fs {
+			fss = append(fss, fmt.Sprintf("&c%d.FS", k))
+		}
+		if drv {
+			drivers = append(drivers, fmt.Sprintf("&c%d.Driver", k))
+		}
+	}
+	if len(fss) == 0 {
+		t.Fatal("no file-system driver found under kernel/fs")
+	}
+	return "package core\n\nimport (\n\t\"unigo.dev/unigo/kernel/drivers/virtio\"\n\t\"unigo.dev/unigo/kernel/vfs\"\n" +
+		strings.Join(imports, "") + ")\n\nvar fileSystems = [...]*vfs.FileSystem{" + strings.Join(fss, ", ") +
+		"}\n\nvar virtioDrivers = [...]*virtio.Driver{" + strings.Join(drivers, ", ") + "}\n"
 }

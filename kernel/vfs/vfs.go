@@ -218,7 +218,7 @@ func Lookup(dir Ino, name []byte) (Ino, linux.Errno) {
 			i = in(mounts[d.mnt-1].point).parent
 		}
 		if i == 0 {
-			return 0, linux.ENOENT
+			return 0, linux.ENOENT // a driver directory not reached by a walk
 		}
 	case d.mnt != 0:
 		return driverLookup(dir, name)
@@ -557,9 +557,9 @@ func removeEntry(dir Ino, name []byte, i Ino, isDir bool) linux.Errno {
 		if m.FS().Remove == nil {
 			return linux.EPERM
 		}
-		// A removed directory keeps its parent until it is evicted: ".."
-		// from it (a removed working directory) still works, as on Linux.
 		lock(m)
+		// A removed directory keeps its parent (dropped at eviction), so
+		// ".." still resolves from a removed working directory, as on Linux.
 		e := m.FS().Remove(m, dir, name, i)
 		unlock(m)
 		return e
@@ -706,8 +706,6 @@ func renameOnto(oldDir Ino, oldName []byte, src Ino, newDir Ino, newName []byte,
 			moveParent(src, newDir)
 			if flags&linux.RENAME_EXCHANGE != 0 {
 				moveParent(dst, oldDir)
-			} else if dst != 0 && IsDir(dst) {
-				clearParent(dst)
 			}
 		}
 		unlock(m)

@@ -27,20 +27,47 @@ const DebugExitPort = 0xf4
 
 // Config describes one guest boot.
 type Config struct {
-	QEMU      string // qemu-system-x86_64 binary
-	Machine   string // microvm (default), q35 or pc
-	Accel     string // kvm or tcg (resolve "auto" with [ResolveAccel] first)
-	MemoryMiB int    // guest memory; 0 means DefaultMemoryMiB
-	SMP       int    // vCPUs; 0 means 1
-	Kernel    string // the image
-	Append    string // kernel command line (package cmdline)
-	GDB       bool   // wait for a debugger on tcp::1234 (-s -S)
-	TraceFile string // if set, log interrupts and CPU resets there (-d int,cpu_reset)
-	ICount    bool   // deterministic instruction counting (-icount shift=0,sleep=off)
-	CPU       string // CPU model; "" means host (KVM) or max (TCG)
-	QMP       string // if set, a QMP server socket at this path (for Powerdown)
-	Disk      string // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
+	QEMU      string  // qemu-system-x86_64 binary
+	Machine   string  // microvm (default), q35 or pc
+	Accel     string  // kvm or tcg (resolve "auto" with [ResolveAccel] first)
+	MemoryMiB int     // guest memory; 0 means DefaultMemoryMiB
+	SMP       int     // vCPUs; 0 means 1
+	Kernel    string  // the image
+	Append    string  // kernel command line (package cmdline)
+	GDB       bool    // wait for a debugger on tcp::1234 (-s -S)
+	TraceFile string  // if set, log interrupts and CPU resets there (-d int,cpu_reset)
+	ICount    bool    // deterministic instruction counting (-icount shift=0,sleep=off)
+	CPU       string  // CPU model; "" means host (KVM) or max (TCG)
+	QMP       string  // if set, a QMP server socket at this path (for Powerdown)
+	Disk      string  // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
+	Volumes   []Drive // more virtio-blk disks (ext2 volumes), after Disk
 	Shares    []Share
+}
+
+// Drive is a disk image attached as virtio-blk. The guest kernel names the
+// disk after its serial number (vda, vdb, ...). Writes are cached by the
+// host (cache=writeback) and the guest's FLUSH requests become fdatasync
+// of the image, so what the guest syncs is on the host's disk.
+type Drive struct {
+	Path     string
+	Serial   string // the guest's device name, e.g. "vdb"
+	ReadOnly bool
+}
+
+// driveArgs returns the -drive and -device arguments of drive id.
+func driveArgs(d Drive, id string, mmio bool) []string {
+	drv := "file=" + escapeOpt(d.Path) + ",if=none,id=" + id + ",format=raw,cache=writeback,aio=threads"
+	if d.ReadOnly {
+		drv += ",readonly=on"
+	}
+	dev := "virtio-blk-device,drive=" + id
+	if !mmio {
+		dev = "virtio-blk-pci,drive=" + id + ",disable-legacy=on"
+	}
+	if d.Serial != "" {
+		dev += ",serial=" + escapeOpt(d.Serial)
+	}
+	return []string{"-drive", drv, "-device", dev}
 }
 
 // Share is a host directory exported to the guest over virtio-9p.
@@ -120,16 +147,14 @@ func (c Config) Args() ([]string, error) {
 			"-mon", "chardev=qmp0,mode=control")
 	}
 	mmio := c.Machine == "" || c.Machine == "microvm"
-	if mmio && (c.Disk != "" || len(c.Shares) > 0) {
+	if mmio && (c.Disk != "" || len(c.Volumes) > 0 || len(c.Shares) > 0) {
 		args = append(args, "-global", "virtio-mmio.force-legacy=false")
 	}
 	if c.Disk != "" {
-		args = append(args, "-drive", "file="+escapeOpt(c.Disk)+",if=none,id=disk0,format=raw")
-		if mmio {
-			args = append(args, "-device", "virtio-blk-device,drive=disk0")
-		} else {
-			args = append(args, "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on")
-		}
+		args = append(args, driveArgs(Drive{Path: c.Disk, Serial: "vda"}, "disk0", mmio)...)
+	}
+	for i, v := range c.Volumes {
+		args = append(args, driveArgs(v, fmt.Sprintf("vol%d", i), mmio)...)
 	}
 	for i, sh := range c.Shares {
 		id := fmt.Sprintf("share%d", i)

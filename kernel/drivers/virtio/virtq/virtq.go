@@ -150,6 +150,14 @@ func (q *Queue) NeedNotify() bool {
 	return w&usedNoNotify == 0
 }
 
+// Pending reports whether the device has completed requests that Next has
+// not popped yet. It reads only the used ring (guest memory), never the
+// device, so it is cheap to poll.
+func (q *Queue) Pending() bool {
+	w := atomic.LoadUint32((*uint32)(mm.Ptr(q.used)))
+	return uint16(w>>16) != q.lastUsed
+}
+
 // Next pops one completed request: its head and the number of bytes the
 // device wrote. ok is false when the device has completed nothing new. The
 // chain's descriptors are freed.
