@@ -249,6 +249,9 @@ func (d *Device) Ack() uint32 {
 	return uint32(r8(d.isr))
 }
 
+// Config8 reads a byte of the device configuration.
+func (d *Device) Config8(off uintptr) uint8 { return r8(d.device + off) }
+
 // Config64 reads a 64-bit field of the device configuration.
 func (d *Device) Config64(off uintptr) uint64 {
 	return uint64(r32(d.device+off)) | uint64(r32(d.device+off+4))<<32
