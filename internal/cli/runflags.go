@@ -57,6 +57,7 @@ type vmFlags struct {
 	stop    time.Duration
 	kdwarf  bool
 	disk    string
+	net     netFlags
 }
 
 const kernelDWARFUsage = "keep the kernel's DWARF debugging information (gdb); off by default to keep images small"
@@ -87,6 +88,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")
 	fs.Var(&f.kargs, "kernel-arg", "extra kernel `parameter` key=value (repeatable), e.g. unigo.crash=boot")
+	f.net.register(fs)
 }
 
 // guestEnv resolves the -e flags.
@@ -125,7 +127,12 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	if need, err := pvh.MinMemoryMiB(image); err == nil && int(f.mem) < need {
 		return e.errorf(ExitUsage, "unigo: -m %dM is too small for %s: the image needs at least %d MiB", int(f.mem), filepath.Base(image), need)
 	}
-	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Cwd: cwd, Kernel: append([]string{"unigo.log=" + f.klog}, f.kargs...), Env: guestEnv, Args: progArgs})
+	netdev, netArgs, err := f.net.resolve(image)
+	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	kargs := append(append([]string{"unigo.log=" + f.klog}, netArgs...), f.kargs...)
+	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Cwd: cwd, Kernel: kargs, Env: guestEnv, Args: progArgs})
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}
@@ -146,7 +153,7 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
 		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
-		Disk: f.disk,
+		Disk: f.disk, Net: netdev,
 	}
 	if f.disk != "" {
 		if st, err := os.Stat(f.disk); err != nil || !st.Mode().IsRegular() {

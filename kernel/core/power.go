@@ -53,6 +53,7 @@ func initPower() {
 		consIRQ = true
 	}
 	initVirtio(apic, id)
+	initNetDevice(apic, id)
 	switch {
 	case f.Found && !f.HWReduced && f.PM1aEvt != 0:
 		power.mode, power.pm1, power.irq = powerPM1, uint16(f.PM1aEvt), int(f.SCI)
@@ -83,6 +84,10 @@ func deviceInterrupt(gsi int) {
 	}
 	if blk.present && gsi == blk.gsi {
 		blkInterrupt()
+		lapicEOIWrite()
+		return
+	}
+	if netDeviceInterrupt(gsi) {
 		lapicEOIWrite()
 		return
 	}

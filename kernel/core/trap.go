@@ -28,6 +28,9 @@ func handleTrap(tf *amd64.TrapFrame) {
 	case v == vectorBlkMSI:
 		blkInterrupt()
 		lapicEOIWrite()
+	case v == vectorNetMSI:
+		netInterrupt()
+		lapicEOIWrite()
 	default:
 		lapicEOIWrite()
 	}

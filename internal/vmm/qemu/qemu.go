@@ -40,6 +40,7 @@ type Config struct {
 	CPU       string // CPU model; "" means host (KVM) or max (TCG)
 	QMP       string // if set, a QMP server socket at this path (for Powerdown)
 	Disk      string // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
+	Net       *Net   // if set, a virtio-net device
 }
 
 // machineArg returns the -M value for a machine name.
@@ -109,6 +110,13 @@ func (c Config) Args() ([]string, error) {
 		} else {
 			args = append(args, "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on")
 		}
+	}
+	if c.Net != nil {
+		na, err := c.netArgs()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, na...)
 	}
 	return args, nil
 }

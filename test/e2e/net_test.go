@@ -1,0 +1,201 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Networking tests: guests with a virtio-net device, reached from the
+// host through QEMU's user networking (-p) or a tap device.
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// bgGuest is a unigo run in the background.
+type bgGuest struct {
+	args     []string
+	qemuLine string
+	cmd      *exec.Cmd
+	out      syncBuffer
+	done     chan struct{}
+	status   int
+}
+
+// startGuest starts unigo with args; the guest is killed when the test ends.
+func startGuest(t *testing.T, args ...string) *bgGuest {
+	t.Helper()
+	g := &bgGuest{args: args, done: make(chan struct{})}
+	dry := append([]string{args[0], "--dry-run"}, args[1:]...)
+	if out, err := exec.Command(unigoBin, dry...).Output(); err == nil {
+		g.qemuLine = strings.TrimSpace(string(out))
+	}
+	g.cmd = exec.Command(unigoBin, args...)
+	g.cmd.Stdout, g.cmd.Stderr = &g.out, &g.out
+	if err := g.cmd.Start(); err != nil {
+		t.Fatalf("starting unigo: %v", err)
+	}
+	go func() {
+		g.cmd.Wait()
+		g.status = g.cmd.ProcessState.ExitCode()
+		close(g.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-g.done:
+		default:
+			g.cmd.Process.Signal(syscall.SIGINT)
+			select {
+			case <-g.done:
+			case <-time.After(10 * time.Second):
+				g.cmd.Process.Kill()
+				<-g.done
+			}
+		}
+	})
+	return g
+}
+
+func (g *bgGuest) describe() string {
+	return fmt.Sprintf("command: %s %s\nqemu command: %s\n--- output\n%s", unigoBin, shellJoin(g.args), g.qemuLine, g.out.String())
+}
+
+// wait waits for the guest to exit and returns its status.
+func (g *bgGuest) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-g.done:
+		return g.status
+	case <-time.After(d):
+		t.Fatalf("guest still running after %v\n%s", d, g.describe())
+	}
+	return -1
+}
+
+// freePort returns a host port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitHTTP polls url until it answers 200 or the guest exits.
+func waitHTTP(t *testing.T, g *bgGuest, url string) string {
+	t.Helper()
+	deadline := time.Now().Add(guestTimeout)
+	c := &http.Client{Timeout: 20 * time.Second}
+	for time.Now().Before(deadline) {
+		resp, err := c.Get(url)
+		if err == nil {
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil && resp.StatusCode == 200 {
+				return string(body)
+			}
+		}
+		select {
+		case <-g.done:
+			t.Fatalf("guest exited (status %d) before answering %s\n%s", g.status, url, g.describe())
+		case <-time.After(time.Second):
+		}
+	}
+	t.Fatalf("no answer from %s within %v\n%s", url, guestTimeout, g.describe())
+	return ""
+}
+
+// TestHTTPServer: examples/httpserver (stock net/http) in a guest answers
+// the host through -p, on the MMIO (microvm) and PCI/MSI-X (q35)
+// transports: a page, a 4 MiB download (more than the socket rings hold:
+// flow control), an upload echoed back, many requests on one connection
+// and on new ones; then SIGTERM shuts it down gracefully.
+func TestHTTPServer(t *testing.T) {
+	img := image(t, "../../examples/httpserver")
+	for _, m := range []string{"microvm", "q35"} {
+		t.Run(m, func(t *testing.T) {
+			port := freePort(t)
+			g := startGuest(t, "run", timeoutFlag(), "--machine", m, "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), img)
+			base := fmt.Sprintf("http://127.0.0.1:%d", port)
+			if body := waitHTTP(t, g, base+"/hello"); body != "Hello from unigo! You asked for /hello\n" {
+				t.Fatalf("GET /hello = %q\n%s", body, g.describe())
+			}
+			c := &http.Client{Timeout: 60 * time.Second}
+
+			const n = 4 << 20
+			resp, err := c.Get(fmt.Sprintf("%s/bytes?n=%d", base, n))
+			if err != nil {
+				t.Fatalf("download: %v\n%s", err, g.describe())
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := make([]byte, n)
+			for i := 0; i < n; i++ {
+				want[i] = byte('a' + i%(32<<10)%26)
+			}
+			if err != nil || sha256.Sum256(got) != sha256.Sum256(want) {
+				t.Fatalf("download: %d bytes (want %d), err %v, checksum mismatch: %v\n%s", len(got), n, err, !bytes.Equal(got, want), g.describe())
+			}
+
+			up := make([]byte, 300<<10)
+			rand.New(rand.NewSource(1)).Read(up)
+			resp, err = c.Post(base+"/echo", "application/octet-stream", bytes.NewReader(up))
+			if err != nil {
+				t.Fatalf("upload: %v\n%s", err, g.describe())
+			}
+			echo, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || !bytes.Equal(echo, up) {
+				t.Fatalf("echo: got %d bytes, err %v; want the %d bytes sent\n%s", len(echo), err, len(up), g.describe())
+			}
+
+			fresh := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			for i := 0; i < 20; i++ {
+				for _, cl := range []*http.Client{c, fresh} {
+					resp, err := cl.Get(fmt.Sprintf("%s/r%d", base, i))
+					if err != nil {
+						t.Fatalf("request %d: %v\n%s", i, err, g.describe())
+					}
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if want := fmt.Sprintf("Hello from unigo! You asked for /r%d\n", i); string(b) != want {
+						t.Fatalf("request %d: %q, want %q\n%s", i, b, want, g.describe())
+					}
+				}
+			}
+
+			g.cmd.Process.Signal(syscall.SIGTERM)
+			if st := g.wait(t, time.Minute); st != 0 || !strings.Contains(g.out.String(), "httpserver: shut down") {
+				t.Errorf("after SIGTERM: status %d, want 0 and a graceful shutdown\n%s", st, g.describe())
+			}
+		})
+	}
+}
+
