@@ -5,10 +5,10 @@ import (
 	"strings"
 )
 
-// netStackSymbol ends the name of a function only the kernel's network
-// stack (unigo.dev/unigo/kernel/net, vendored for standard-library tests)
-// has.
-const netStackSymbol = "unigo.dev/unigo/kernel/net.start"
+// netStackPackage is the network stack's import path (vendored under
+// "vendor/" in standard-library test binaries); any symbol of it marks an
+// image that carries it.
+const netStackPackage = "unigo.dev/unigo/kernel/net."
 
 // HasNetStack reports whether the image at path carries the network stack
 // (unigo build links it into programs that use package net).
@@ -23,7 +23,7 @@ func HasNetStack(path string) (bool, error) {
 		return false, nil // stripped: assume not
 	}
 	for _, s := range syms {
-		if strings.HasSuffix(s.Name, netStackSymbol) {
+		if strings.HasPrefix(strings.TrimPrefix(s.Name, "vendor/"), netStackPackage) {
 			return true, nil
 		}
 	}

@@ -128,6 +128,8 @@ func sysNetcall(a sysArgs) uintptr {
 		return netAttach(a[1])
 	case netcall.OpInfo:
 		return netInfo(a[1])
+	case netcall.OpAddrs:
+		return netAddrs(a[1], a[2])
 	}
 	if !netstack.attached {
 		return errno(linux.ENOTCONN)
@@ -162,8 +164,6 @@ func sysNetcall(a sysArgs) uintptr {
 		return netAccept(uint32(a[1]), a[2])
 	case netcall.OpRelease:
 		return netRelease(uint32(a[1]))
-	case netcall.OpAddrs:
-		return netAddrs(a[1], a[2])
 	}
 	return errno(linux.EINVAL)
 }

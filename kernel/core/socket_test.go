@@ -135,7 +135,9 @@ func TestPortConflict(t *testing.T) {
 		state  uint8
 	}
 	tcp4 := func(a netcall.Sockaddr, f uint16, st uint8) sk { return sk{linux.AF_INET, linux.SOCK_STREAM, a, f, st} }
-	tcp6 := func(a netcall.Sockaddr, f uint16, st uint8) sk { return sk{linux.AF_INET6, linux.SOCK_STREAM, a, f, st} }
+	tcp6 := func(a netcall.Sockaddr, f uint16, st uint8) sk {
+		return sk{linux.AF_INET6, linux.SOCK_STREAM, a, f, st}
+	}
 	udp4 := func(a netcall.Sockaddr, f uint16) sk { return sk{linux.AF_INET, linux.SOCK_DGRAM, a, f, sockOpen} }
 	v6only := uint16(netcall.FlagV6Only)
 	tests := []struct {

@@ -449,12 +449,16 @@ type uio struct {
 	base  uintptr
 	n     uintptr
 	total uintptr
+	// checked: base is memory the caller already validated (read(2) and
+	// write(2) pass checked program buffers; splice and sendfile pass
+	// kernel memory).
+	checked bool
 }
 
 // check validates the buffers and computes the total.
 func (u *uio) check(write bool) linux.Errno {
 	if u.iov == 0 {
-		if !userRange(u.base, u.n, write) {
+		if !u.checked && !userRange(u.base, u.n, write) {
 			return linux.EFAULT
 		}
 		u.total = u.n
@@ -724,19 +728,13 @@ func sockRecv(i int32, f *file, u *uio, from *netcall.Sockaddr, flags uintptr) (
 
 // sockRead and sockWrite serve read(2)/write(2) family calls on sockets.
 func sockRead(f *file, b []byte) uintptr {
-	u := uio{base: uintptr(unsafe.Pointer(unsafe.SliceData(b))), n: uintptr(len(b))}
-	if len(b) == 0 {
-		u.base = userMin
-	}
+	u := uio{base: uintptr(unsafe.Pointer(unsafe.SliceData(b))), n: uintptr(len(b)), checked: true}
 	n, _ := sockRecv(f.obj, f, &u, nil, 0)
 	return n
 }
 
 func sockWrite(f *file, b []byte) uintptr {
-	u := uio{base: uintptr(unsafe.Pointer(unsafe.SliceData(b))), n: uintptr(len(b))}
-	if len(b) == 0 {
-		u.base = userMin
-	}
+	u := uio{base: uintptr(unsafe.Pointer(unsafe.SliceData(b))), n: uintptr(len(b)), checked: true}
 	return sockSend(f.obj, f, &u, nil, 0)
 }
 

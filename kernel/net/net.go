@@ -14,6 +14,7 @@
 //	unigo.net.ip=10.0.2.15/24   address and prefix of eth0 (repeatable: IPv4 and IPv6)
 //	unigo.net.gw=10.0.2.2       default gateway
 //	unigo.net.dns=10.0.2.3      name server, written to /etc/resolv.conf (repeatable)
+//	unigo.net.debug=1           log socket errors and state changes on stderr
 //
 // # Concurrency
 //
@@ -65,6 +66,16 @@ type config struct {
 	addrs []netip.Prefix
 	gw    []netip.Addr
 	dns   []netip.Addr
+	debug bool
+}
+
+// debug turns on logging of socket errors and state changes.
+var debug bool
+
+func debugf(format string, args ...any) {
+	if debug {
+		logf(format, args...)
+	}
 }
 
 // parseConfig parses "key=value key=value" (the kernel hands over the
@@ -95,6 +106,8 @@ func parseConfig(s string) (config, error) {
 				return c, fmt.Errorf("unigo.net.dns=%s: not an IP address", v)
 			}
 			c.dns = append(c.dns, a)
+		case "debug":
+			c.debug = v == "1"
 		default:
 			return c, fmt.Errorf("unigo.net.%s: unknown parameter", k)
 		}
@@ -154,6 +167,7 @@ func start() error {
 	if err != nil {
 		return err
 	}
+	debug = cfg.debug
 	st := newStack()
 
 	// Loopback.
@@ -196,7 +210,9 @@ func start() error {
 	}
 	st.SetRouteTable(routes)
 	if len(kernelAddrs) > 0 {
-		call(netcall.OpAddrs, ptr(&kernelAddrs[0]), uintptr(len(kernelAddrs)), 0, 0)
+		if _, e := call(netcall.OpAddrs, ptr(&kernelAddrs[0]), uintptr(len(kernelAddrs)), 0, 0); e != 0 {
+			return fmt.Errorf("registering the addresses: %v", e)
+		}
 	}
 	if len(cfg.dns) > 0 {
 		writeResolvConf(cfg.dns)

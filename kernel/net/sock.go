@@ -183,6 +183,7 @@ func (b *bridge) handle(ev *netcall.Event) {
 		b.socks[ev.ID] = s
 	}
 	first := s.ep == nil
+	debugf("socket %#x: ops %#x flags %#x", ev.ID, ev.Ops, ev.Flags)
 	s.ev = *ev
 	if first {
 		if s.ev.Ops&netcall.EvClose != 0 && s.ev.Ops&^netcall.EvClose == 0 {
@@ -345,6 +346,7 @@ func (b *bridge) reportLocal(s *socket, state uintptr) {
 
 // fail reports a socket error to the kernel.
 func (b *bridge) fail(s *socket, err tcpip.Error) {
+	debugf("socket %#x: %v", s.id, err)
 	call(netcall.OpState, uintptr(s.id), netcall.StateError, uintptr(errnoOf(err)), 0)
 	if s.ev.Type == syscall.SOCK_STREAM {
 		s.dead = true
@@ -473,6 +475,7 @@ func (b *bridge) streamIO(s *socket) {
 		switch err.(type) {
 		case *tcpip.ErrWouldBlock:
 		case *tcpip.ErrClosedForReceive:
+			debugf("socket %#x: end of data", s.id)
 			call(netcall.OpState, uintptr(s.id), netcall.StateRecvEOF, 0, 0)
 			s.eof = true
 		default:
@@ -512,6 +515,7 @@ func (b *bridge) streamIO(s *socket) {
 	}
 	if s.ev.Flags&netcall.FlagShutWrite != 0 && !s.shutWr && len(s.pending) == 0 {
 		s.shutWr = true
+		debugf("socket %#x: shutdown(write)", s.id)
 		s.ep.Shutdown(tcpip.ShutdownWrite)
 	}
 	if s.ev.Flags&netcall.FlagShutRead != 0 {
@@ -568,6 +572,7 @@ func (b *bridge) maybeClose(s *socket) {
 	}
 	s.held = nil
 	if s.ep != nil {
+		debugf("socket %#x: close", s.id)
 		s.ep.Close()
 	}
 	b.release(s)

@@ -199,3 +199,81 @@ func TestHTTPServer(t *testing.T) {
 	}
 }
 
+
+// TestNetLoopback: TCP over 127.0.0.1 and ::1 (8 MiB echoed), a
+// dual-stack listener reached over IPv4, EADDRINUSE, ECONNREFUSED, UDP and
+// /etc/hosts lookups, all inside one guest (nettest loopback).
+func TestNetLoopback(t *testing.T) {
+	img := image(t, "../programs/nettest")
+	r := unigo(t, "run", timeoutFlag(), img, "--", "loopback")
+	if r.status != 0 || !strings.Contains(r.stdout, "loopback: OK") {
+		t.Errorf("nettest loopback: want status 0 and OK\n%s", r.describe())
+	}
+}
+
+// TestUDPEcho: a UDP echo server in the guest answers a host client
+// through -p PORT:5353/udp.
+func TestUDPEcho(t *testing.T) {
+	img := image(t, "../programs/nettest")
+	port := freePort(t)
+	g := startGuest(t, "run", timeoutFlag(), "-p", fmt.Sprintf("127.0.0.1:%d:5353/udp", port), img, "--", "udpecho", ":5353")
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(guestTimeout)
+	buf := make([]byte, 65536)
+	for i := 0; i < 50; {
+		msg := []byte(fmt.Sprintf("datagram %d %s", i, strings.Repeat("u", i*20)))
+		c.Write(msg)
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := c.Read(buf)
+		if err != nil {
+			// The guest may still be booting (QEMU drops datagrams until it listens).
+			if time.Now().After(deadline) {
+				t.Fatalf("datagram %d: no echo within %v: %v\n%s", i, guestTimeout, err, g.describe())
+			}
+			select {
+			case <-g.done:
+				t.Fatalf("guest exited (status %d)\n%s", g.status, g.describe())
+			default:
+			}
+			continue
+		}
+		if !bytes.Equal(buf[:n], msg) {
+			// A late echo of an earlier datagram, sent while booting.
+			if bytes.HasPrefix(buf[:n], []byte("datagram ")) {
+				continue
+			}
+			t.Fatalf("datagram %d: echo %q; want %q\n%s", i, buf[:n], msg, g.describe())
+		}
+		i++
+	}
+}
+
+// TestGuestDownload: an HTTP client in the guest downloads 50 MiB from a
+// server on the host (10.0.2.2 is the host under user networking) and
+// checks its SHA-256.
+func TestGuestDownload(t *testing.T) {
+	img := image(t, "../programs/nettest")
+	const size = 50 << 20
+	data := make([]byte, size)
+	rand.New(rand.NewSource(50)).Read(data)
+	sum := sha256.Sum256(data)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "blob", time.Time{}, bytes.NewReader(data))
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	url := fmt.Sprintf("http://10.0.2.2:%d/blob", l.Addr().(*net.TCPAddr).Port)
+	r := unigo(t, "run", timeoutFlag(), img, "--", "get", url, fmt.Sprint(size), fmt.Sprintf("%x", sum))
+	if r.status != 0 || !strings.Contains(r.stdout, "get: OK") {
+		t.Errorf("guest download: want status 0 and OK\n%s", r.describe())
+	}
+	t.Logf("%s", strings.TrimSpace(strings.Split(r.stdout, "get: OK")[0]))
+}
