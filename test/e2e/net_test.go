@@ -199,7 +199,6 @@ func TestHTTPServer(t *testing.T) {
 	}
 }
 
-
 // TestNetLoopback: TCP over 127.0.0.1 and ::1 (8 MiB echoed), a
 // dual-stack listener reached over IPv4, EADDRINUSE, ECONNREFUSED, UDP and
 // /etc/hosts lookups, all inside one guest (nettest loopback).
