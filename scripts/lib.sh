@@ -18,3 +18,13 @@ need_qemu() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86
 	fi
 }
+
+# need_nettools installs what the networking e2e tests use: ip (network
+# namespaces, bridges, taps) and ping.
+need_nettools() {
+	if ! command -v ip >/dev/null 2>&1 || ! command -v ping >/dev/null 2>&1; then
+		echo "installing iproute2 and iputils-ping (networking tests)"
+		as_root apt-get update
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y iproute2 iputils-ping
+	fi
+}
