@@ -298,6 +298,9 @@ func sockClosed(i int32) {
 // and release, or frees it if the stack never saw it.
 func orphan(i int32) {
 	s := &socks[i]
+	// As on Linux, the port is free again at once (the stack closes its
+	// endpoint before it handles any later bind).
+	s.port = false
 	if !s.known || !netstack.attached {
 		freeSock(i)
 		return

@@ -76,6 +76,7 @@ type bridge struct {
 	dirty []*socket
 
 	events  [64]netcall.Event
+	batch   []netcall.Event
 	scratch []byte
 }
 
@@ -98,23 +99,38 @@ func (b *bridge) run() {
 	}
 }
 
+// pollKernel takes all the kernel's socket work and received frames.
+//
+// The kernel coalesces a socket's events, so a socket's later send can
+// stand before another socket's bind in the queue. Linux semantics need
+// every bind, listen and close the program made to take effect before any
+// data moves, so the work runs in phases: first the setup of every socket
+// (in queue order: a close frees a port before a later bind takes it),
+// then received frames, then connects and data.
 func (b *bridge) pollKernel() {
+	b.batch = b.batch[:0]
+	frames := false
 	for {
 		r, e := call(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), 0, 0)
 		if e != 0 {
 			logf("poll: %v", e)
 			return
 		}
-		if r&netcall.PollRecv != 0 && b.link != nil {
-			b.link.receive()
-		}
+		frames = frames || r&netcall.PollRecv != 0
 		n := int(r &^ netcall.PollRecv)
-		for i := 0; i < n; i++ {
-			b.handle(&b.events[i])
-		}
+		b.batch = append(b.batch, b.events[:n]...)
 		if n < len(b.events) {
-			return
+			break
 		}
+	}
+	for i := range b.batch {
+		b.setup(&b.batch[i])
+	}
+	if frames && b.link != nil {
+		b.link.receive()
+	}
+	for i := range b.batch {
+		b.act(&b.batch[i])
 	}
 }
 
@@ -175,21 +191,23 @@ func (s *socket) watch() {
 	s.wq.EventRegister(&s.entry)
 }
 
-// handle applies one kernel event.
-func (b *bridge) handle(ev *netcall.Event) {
+// setup applies the first phase of a kernel event: the endpoint, its
+// options, bind, listen, and closes that free a port.
+func (b *bridge) setup(ev *netcall.Event) {
 	s := b.socks[ev.ID]
 	if s == nil {
+		if ev.Ops == netcall.EvClose {
+			// Closed before the stack ever saw it bound or connected.
+			call(netcall.OpRelease, uintptr(ev.ID), 0, 0, 0)
+			return
+		}
 		s = &socket{b: b, id: ev.ID}
 		b.socks[ev.ID] = s
 	}
-	first := s.ep == nil
 	debugf("socket %#x: ops %#x flags %#x", ev.ID, ev.Ops, ev.Flags)
+	first := s.ep == nil
 	s.ev = *ev
 	if first {
-		if s.ev.Ops&netcall.EvClose != 0 && s.ev.Ops&^netcall.EvClose == 0 {
-			b.release(s)
-			return
-		}
 		if err := b.endpoint(s); err != nil {
 			b.fail(s, err)
 			return
@@ -202,17 +220,31 @@ func (b *bridge) handle(ev *netcall.Event) {
 	if ops&netcall.EvBind != 0 && s.state == sNew {
 		b.bind(s)
 	}
-	if ops&netcall.EvListen != 0 {
+	if ops&netcall.EvListen != 0 && ops&netcall.EvClose == 0 {
 		b.listen(s)
-	}
-	if ops&netcall.EvConnect != 0 {
-		b.connect(s)
-	}
-	if ops&netcall.EvRecvSpace != 0 {
-		s.rxBlocked = false
 	}
 	if ops&netcall.EvClose != 0 {
 		s.closing = true
+		if s.ev.Type == syscall.SOCK_DGRAM {
+			b.dgramIO(s) // what the program sent before closing still goes
+		}
+		if s.ev.Type == syscall.SOCK_DGRAM || s.state != sConnected && s.state != sConnecting {
+			b.maybeClose(s) // frees its port now
+		}
+	}
+}
+
+// act applies the second phase: connects, flow control, data.
+func (b *bridge) act(ev *netcall.Event) {
+	s := b.socks[ev.ID]
+	if s == nil || s.state == sClosed || s.ep == nil {
+		return
+	}
+	if ev.Ops&netcall.EvConnect != 0 {
+		b.connect(s)
+	}
+	if ev.Ops&netcall.EvRecvSpace != 0 {
+		s.rxBlocked = false
 	}
 	b.service(s)
 }
