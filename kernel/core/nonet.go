@@ -33,6 +33,9 @@ func sockFionread(int32) uint32       { return 0 }
 // sysSocket implements Linux syscall socket(2) without networking.
 func sysSocket(sysArgs) uintptr { return errno(linux.EAFNOSUPPORT) }
 
+// sysSocketpair implements Linux syscall socketpair(2) without networking.
+func sysSocketpair(sysArgs) uintptr { return errno(linux.EAFNOSUPPORT) }
+
 // notSocket answers a socket call on fd: no descriptor is a socket here.
 func notSocket(fd uintptr) uintptr {
 	if _, _, ok := fileOf(fd); !ok {

@@ -172,6 +172,11 @@ type sock struct {
 	pendNext int32
 	queued   bool
 
+	// AF_UNIX (unix.go)
+	peer     int32   // the connected socket, -1 when none
+	uaddr    uintptr // kmem copy of the bound sockaddr_un, 0 when unbound
+	uaddrLen uint8
+
 	rcvBuf, sndBuf               int32
 	keepIdle, keepIntvl, keepCnt int32
 	linger                       int32
@@ -212,7 +217,7 @@ func newSock(family, typ, proto uint16) int32 {
 		if s.state == sockFree {
 			gen := s.gen + 1
 			*s = sock{gen: gen, state: sockOpen, family: family, typ: uint8(typ), proto: proto,
-				file: -1, acceptHead: -1, acceptTail: -1, next: -1, parent: -1, pendNext: -1,
+				file: -1, acceptHead: -1, acceptTail: -1, next: -1, parent: -1, pendNext: -1, peer: -1,
 				linger: -1, ttl: 64}
 			return int32(i)
 		}
@@ -225,6 +230,7 @@ func freeSock(i int32) {
 	s := &socks[i]
 	s.rx.release()
 	s.tx.release()
+	freeUnixAddr(s)
 	if s.queued {
 		unqueue(i)
 	}
@@ -281,6 +287,10 @@ func sockChanged(i int32) {
 func sockClosed(i int32) {
 	s := &socks[i]
 	s.file = -1
+	if s.family == linux.AF_UNIX {
+		unixClosed(i)
+		return
+	}
 	// Children nobody accepted are closed with their listener.
 	for c := s.acceptHead; c >= 0; {
 		n := socks[c].next
@@ -312,6 +322,9 @@ func orphan(i int32) {
 // sockReadiness returns the poll events of socket i.
 func sockReadiness(i int32) uint32 {
 	s := &socks[i]
+	if s.family == linux.AF_UNIX {
+		return unixReadiness(i)
+	}
 	var ev uint32
 	if s.err != 0 {
 		ev |= linux.EPOLLERR

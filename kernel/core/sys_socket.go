@@ -53,6 +53,17 @@ func sysSocket(a sysArgs) uintptr {
 	if flags&^(linux.SOCK_NONBLOCK|linux.SOCK_CLOEXEC) != 0 {
 		return errno(linux.EINVAL)
 	}
+	if domain == linux.AF_UNIX {
+		switch typ {
+		case linux.SOCK_STREAM, linux.SOCK_DGRAM, linux.SOCK_SEQPACKET:
+		default:
+			return errno(linux.ESOCKTNOSUPPORT)
+		}
+		if proto != 0 {
+			return errno(linux.EPROTONOSUPPORT)
+		}
+		return newSocketFD(linux.AF_UNIX, typ, 0, flags)
+	}
 	if domain != linux.AF_INET && domain != linux.AF_INET6 {
 		return errno(linux.EAFNOSUPPORT)
 	}
@@ -80,6 +91,10 @@ func sysSocket(a sysArgs) uintptr {
 		// No network stack in this program (it does not import net).
 		return errno(linux.EAFNOSUPPORT)
 	}
+	return newSocketFD(domain, typ, proto, flags)
+}
+
+func newSocketFD(domain, typ, proto, flags uintptr) uintptr {
 	i := newSock(uint16(domain), uint16(typ), uint16(proto))
 	if i < 0 {
 		return errno(linux.ENFILE)
@@ -91,11 +106,33 @@ func sysSocket(a sysArgs) uintptr {
 	return fd
 }
 
+// sysSocketpair implements Linux syscall socketpair(2) (AF_UNIX).
+func sysSocketpair(a sysArgs) uintptr {
+	typ, flags := a[1]&linux.SOCK_TYPE_MASK, a[1]&^linux.SOCK_TYPE_MASK
+	if flags&^(linux.SOCK_NONBLOCK|linux.SOCK_CLOEXEC) != 0 {
+		return errno(linux.EINVAL)
+	}
+	switch {
+	case a[0] == linux.AF_INET || a[0] == linux.AF_INET6:
+		return errno(linux.EOPNOTSUPP)
+	case a[0] != linux.AF_UNIX:
+		return errno(linux.EAFNOSUPPORT)
+	case typ != linux.SOCK_STREAM && typ != linux.SOCK_DGRAM && typ != linux.SOCK_SEQPACKET:
+		return errno(linux.ESOCKTNOSUPPORT)
+	case a[2] != 0:
+		return errno(linux.EPROTONOSUPPORT)
+	}
+	return unixSocketpair(typ, flags, a[3])
+}
+
 // sysBind implements Linux syscall bind(2).
 func sysBind(a sysArgs) uintptr {
 	s, i, _, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
+	}
+	if s.family == linux.AF_UNIX {
+		return unixBind(i, a[1], a[2])
 	}
 	if s.port || s.state != sockOpen {
 		return errno(linux.EINVAL)
@@ -141,7 +178,7 @@ func sysListen(a sysArgs) uintptr {
 	if e != 0 {
 		return errno(e)
 	}
-	if s.typ != linux.SOCK_STREAM {
+	if s.typ == linux.SOCK_DGRAM {
 		return errno(linux.EOPNOTSUPP)
 	}
 	if s.state != sockOpen && s.state != sockListening {
@@ -153,6 +190,16 @@ func sysListen(a sysArgs) uintptr {
 	}
 	if backlog > linux.SOMAXCONN {
 		backlog = linux.SOMAXCONN
+	}
+	if s.family == linux.AF_UNIX {
+		if s.uaddr == 0 {
+			if e := unixAutobind(i); e != 0 {
+				return errno(e)
+			}
+		}
+		s.state, s.backlog = sockListening, backlog
+		sockChanged(i)
+		return 0
 	}
 	if s.state == sockOpen {
 		if e := autobind(i); e != 0 {
@@ -222,6 +269,12 @@ func sysAccept4(a sysArgs) uintptr {
 		return fd
 	}
 	socks[c].file = nf
+	if s.family == linux.AF_UNIX {
+		if e := writeUnixAddr(socks[c].peer, a[1], a[2]); e != 0 {
+			return errno(e)
+		}
+		return fd
+	}
 	if e := writeSockaddr(&socks[c].remote, a[1], a[2]); e != 0 {
 		return errno(e)
 	}
@@ -299,6 +352,9 @@ func sysConnect(a sysArgs) uintptr {
 	s, i, f, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
+	}
+	if s.family == linux.AF_UNIX {
+		return unixConnect(i, f, a[1], a[2])
 	}
 	if s.typ == linux.SOCK_DGRAM {
 		return dgramConnect(s, i, a[1], a[2])
@@ -389,9 +445,15 @@ func dgramConnect(s *sock, i int32, addr, alen uintptr) uintptr {
 
 // sysGetsockname implements Linux syscall getsockname(2).
 func sysGetsockname(a sysArgs) uintptr {
-	s, _, _, e := sockOf(a[0])
+	s, i, _, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
+	}
+	if s.family == linux.AF_UNIX {
+		if a[1] == 0 {
+			return errno(linux.EFAULT)
+		}
+		return errno(writeUnixAddr(i, a[1], a[2]))
 	}
 	l := s.local
 	if saFamily(&l) == 0 {
@@ -408,6 +470,15 @@ func sysGetpeername(a sysArgs) uintptr {
 	s, _, _, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
+	}
+	if s.family == linux.AF_UNIX {
+		if s.peer < 0 {
+			return errno(linux.ENOTCONN)
+		}
+		if a[1] == 0 {
+			return errno(linux.EFAULT)
+		}
+		return errno(writeUnixAddr(s.peer, a[1], a[2]))
 	}
 	if s.state != sockConnected || saFamily(&s.remote) == 0 {
 		return errno(linux.ENOTCONN)
@@ -437,6 +508,14 @@ func sysShutdown(a sysArgs) uintptr {
 	if how == linux.SHUT_WR || how == linux.SHUT_RDWR {
 		s.flags |= netcall.FlagShutWrite
 	}
+	if s.family == linux.AF_UNIX {
+		if p := s.peer; p >= 0 && s.flags&netcall.FlagShutWrite != 0 && s.typ != linux.SOCK_DGRAM {
+			socks[p].rxEOF = true
+			sockChanged(p)
+		}
+		sockChanged(i)
+		return 0
+	}
 	post(i, netcall.EvShutdown)
 	sockChanged(i)
 	return 0
@@ -453,6 +532,9 @@ type uio struct {
 	// write(2) pass checked program buffers; splice and sendfile pass
 	// kernel memory).
 	checked bool
+	// AF_UNIX: the program's destination (sendto, sendmsg) or where the
+	// sender's address goes (recvfrom, recvmsg), raw.
+	to, tolen uintptr
 }
 
 // check validates the buffers and computes the total.
@@ -507,6 +589,9 @@ func sockSend(i int32, f *file, u *uio, dst *netcall.Sockaddr, flags uintptr) ui
 	nb := nonblock(f) || flags&linux.MSG_DONTWAIT != 0
 	if e := u.check(false); e != 0 {
 		return errno(e)
+	}
+	if s.family == linux.AF_UNIX {
+		return unixSend(i, u, u.to, u.tolen, flags, nb)
 	}
 	if s.typ == linux.SOCK_DGRAM {
 		return dgramSend(s, i, u, dst, nb)
@@ -617,6 +702,9 @@ func sockRecv(i int32, f *file, u *uio, from *netcall.Sockaddr, flags uintptr) (
 	}
 	if e := u.check(true); e != 0 {
 		return errno(e), 0
+	}
+	if s.family == linux.AF_UNIX {
+		return unixRecv(i, u, u.to, u.tolen, flags, nb)
 	}
 	deadline := timeoutDeadline(s.rcvTimeo)
 	if s.typ == linux.SOCK_DGRAM {
@@ -745,9 +833,12 @@ func sysSendto(a sysArgs) uintptr {
 		return errno(e)
 	}
 	u := uio{base: a[1], n: a[2]}
+	if s.family == linux.AF_UNIX {
+		u.to, u.tolen = a[4], a[5]
+	}
 	var dst *netcall.Sockaddr
 	var to netcall.Sockaddr
-	if a[4] != 0 && s.typ == linux.SOCK_DGRAM {
+	if a[4] != 0 && s.typ == linux.SOCK_DGRAM && s.family != linux.AF_UNIX {
 		if e := readSockaddr(s, a[4], a[5], &to); e != 0 {
 			return errno(e)
 		}
@@ -758,7 +849,7 @@ func sysSendto(a sysArgs) uintptr {
 
 // sysRecvfrom implements Linux syscall recvfrom(2).
 func sysRecvfrom(a sysArgs) uintptr {
-	_, i, f, e := sockOf(a[0])
+	s, i, f, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
 	}
@@ -766,6 +857,11 @@ func sysRecvfrom(a sysArgs) uintptr {
 		return errno(linux.EFAULT)
 	}
 	u := uio{base: a[1], n: a[2]}
+	if s.family == linux.AF_UNIX {
+		u.to, u.tolen = a[4], a[5]
+		n, _ := sockRecv(i, f, &u, nil, a[3])
+		return n
+	}
 	var from netcall.Sockaddr
 	n, _ := sockRecv(i, f, &u, &from, a[3])
 	if int(n) >= 0 && a[4] != 0 && saFamily(&from) != 0 {
@@ -797,15 +893,18 @@ func sysSendmsg(a sysArgs) uintptr {
 		return errno(linux.EFAULT)
 	}
 	if m.Controllen != 0 {
-		return errno(linux.EINVAL) // no control messages on Internet sockets yet
+		return errno(linux.EINVAL) // no control messages yet (SCM_RIGHTS)
 	}
 	u := uio{iov: uintptr(m.Iov), cnt: uintptr(m.Iovlen)}
 	if m.Iovlen == 0 {
 		u = uio{base: userMin}
 	}
+	if s.family == linux.AF_UNIX {
+		u.to, u.tolen = uintptr(m.Name), uintptr(m.Namelen)
+	}
 	var dst *netcall.Sockaddr
 	var to netcall.Sockaddr
-	if m.Name != 0 && s.typ == linux.SOCK_DGRAM {
+	if m.Name != 0 && s.typ == linux.SOCK_DGRAM && s.family != linux.AF_UNIX {
 		if e := readSockaddr(s, uintptr(m.Name), uintptr(m.Namelen), &to); e != 0 {
 			return errno(e)
 		}
@@ -816,7 +915,7 @@ func sysSendmsg(a sysArgs) uintptr {
 
 // sysRecvmsg implements Linux syscall recvmsg(2).
 func sysRecvmsg(a sysArgs) uintptr {
-	_, i, f, e := sockOf(a[0])
+	s, i, f, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
 	}
@@ -827,6 +926,22 @@ func sysRecvmsg(a sysArgs) uintptr {
 	u := uio{iov: uintptr(m.Iov), cnt: uintptr(m.Iovlen)}
 	if m.Iovlen == 0 {
 		u = uio{base: userMin}
+	}
+	if s.family == linux.AF_UNIX {
+		hdr := (*linux.Msghdr)(kptr(a[1]))
+		if m.Name != 0 {
+			u.to, u.tolen = uintptr(m.Name), a[1]+8 // msg_namelen
+		}
+		n, mf := sockRecv(i, f, &u, nil, a[2])
+		if int(n) < 0 {
+			return n
+		}
+		if m.Name == 0 {
+			hdr.Namelen = 0
+		}
+		hdr.Controllen = 0
+		hdr.Flags = int32(mf)
+		return n
 	}
 	var from netcall.Sockaddr
 	n, mf := sockRecv(i, f, &u, &from, a[2])
@@ -961,8 +1076,8 @@ func sysSetsockopt(a sysArgs) uintptr {
 			}
 		}
 	case linux.SOL_TCP:
-		if s.typ != linux.SOCK_STREAM {
-			return errno(linux.ENOPROTOOPT)
+		if s.typ != linux.SOCK_STREAM || s.family == linux.AF_UNIX {
+			return errno(linux.EOPNOTSUPP)
 		}
 		if name == linux.TCP_CONGESTION {
 			return 0
@@ -1111,12 +1226,18 @@ func sysGetsockopt(a sysArgs) uintptr {
 			v = 0
 		case linux.SO_RCVLOWAT, linux.SO_SNDLOWAT:
 			v = 1
+		case linux.SO_PEERCRED:
+			if s.family != linux.AF_UNIX {
+				return errno(linux.ENOPROTOOPT)
+			}
+			cred := [3]uint32{1, 0, 0} // pid 1, root
+			return getsockoptOut(p, lp, unsafe.Slice((*byte)(unsafe.Pointer(&cred[0])), 12), l)
 		default:
 			return errno(linux.ENOPROTOOPT)
 		}
 	case linux.SOL_TCP:
-		if s.typ != linux.SOCK_STREAM {
-			return errno(linux.ENOPROTOOPT)
+		if s.typ != linux.SOCK_STREAM || s.family == linux.AF_UNIX {
+			return errno(linux.EOPNOTSUPP)
 		}
 		switch name {
 		case linux.TCP_NODELAY:

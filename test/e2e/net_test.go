@@ -426,3 +426,14 @@ func TestHostileTraffic(t *testing.T) {
 	default:
 	}
 }
+
+// TestNetUnix: AF_UNIX sockets in one guest: stream over a path and an
+// abstract name (2 MiB echoed), EADDRINUSE, ENOENT, unixpacket message
+// boundaries, unixgram with the sender's address, socketpair.
+func TestNetUnix(t *testing.T) {
+	img := image(t, "../programs/nettest")
+	r := unigo(t, "run", timeoutFlag(), img, "--", "unix")
+	if r.status != 0 || !strings.Contains(r.stdout, "unix: OK") {
+		t.Errorf("nettest unix: want status 0 and OK\n%s", r.describe())
+	}
+}

@@ -6,6 +6,8 @@
 //	nettest loopback              TCP and UDP over 127.0.0.1 and ::1 in one program,
 //	                              plus the errors Linux gives (EADDRINUSE, ECONNREFUSED)
 //	nettest dial ADDR MIB         send MIB MiB to a tcpecho server and check the echo
+//	nettest unix                  AF_UNIX stream (path and abstract), unixpacket,
+//	                              unixgram and socketpair in one program
 //
 // Each prints "<mode>: OK" and exits 0 on success, or says what failed and
 // exits 1. It behaves the same as a Linux process (run it with go run).
@@ -45,6 +47,8 @@ func main() {
 		err = loopback()
 	case mode == "dial" && len(args) == 2:
 		err = dial(args[0], args[1])
+	case mode == "unix" && len(args) == 0:
+		err = unixSockets()
 	default:
 		fail("nettest: bad arguments %q", os.Args[1:])
 	}
@@ -269,4 +273,128 @@ func dial(addr, mib string) error {
 	}
 	defer c.Close()
 	return echoCheck(c, n<<20)
+}
+
+// unixSockets checks AF_UNIX sockets between goroutines of this program.
+func unixSockets() error {
+	dir, err := os.MkdirTemp("", "nettest")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for _, addr := range []string{dir + "/stream.sock", "@nettest-abstract"} {
+		l, err := net.Listen("unix", addr)
+		if err != nil {
+			return err
+		}
+		go func() {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			io.Copy(c, c)
+		}()
+		c, err := net.Dial("unix", addr)
+		if err != nil {
+			return err
+		}
+		if err := echoCheck(c, 2<<20); err != nil {
+			return fmt.Errorf("unix %s: %v", addr, err)
+		}
+		c.Close()
+		l.Close()
+	}
+	if st, err := os.Stat(dir + "/stream.sock"); err == nil && st.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("%s: mode %v, not a socket", dir+"/stream.sock", st.Mode())
+	}
+	// A name in use.
+	l, err := net.Listen("unix", "@nettest-busy")
+	if err != nil {
+		return err
+	}
+	if l2, err := net.Listen("unix", "@nettest-busy"); err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		if l2 != nil {
+			l2.Close()
+		}
+		return fmt.Errorf("second listener on @nettest-busy: %v; want EADDRINUSE", err)
+	}
+	l.Close()
+	if _, err := net.Dial("unix", dir+"/nobody"); !errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("dial to a missing path: %v; want ENOENT", err)
+	}
+	// Message boundaries: unixpacket and unixgram.
+	pl, err := net.Listen("unixpacket", dir+"/packet.sock")
+	if err != nil {
+		return err
+	}
+	defer pl.Close()
+	go func() {
+		c, err := pl.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 65536)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			c.Write(buf[:n])
+		}
+	}()
+	pc, err := net.Dial("unixpacket", dir+"/packet.sock")
+	if err != nil {
+		return err
+	}
+	defer pc.Close()
+	for i := 1; i < 50; i++ {
+		msg := bytes.Repeat([]byte{byte(i)}, i*97)
+		pc.Write(msg)
+		buf := make([]byte, 65536)
+		n, err := pc.Read(buf)
+		if err != nil || !bytes.Equal(buf[:n], msg) {
+			return fmt.Errorf("unixpacket message %d: %d bytes, %v; want %d", i, n, err, len(msg))
+		}
+	}
+	g1, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: dir + "/g1", Net: "unixgram"})
+	if err != nil {
+		return err
+	}
+	defer g1.Close()
+	g2, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: dir + "/g2", Net: "unixgram"})
+	if err != nil {
+		return err
+	}
+	defer g2.Close()
+	if _, err := g1.WriteToUnix([]byte("hello g2"), g2.LocalAddr().(*net.UnixAddr)); err != nil {
+		return err
+	}
+	buf := make([]byte, 100)
+	n, from, err := g2.ReadFromUnix(buf)
+	if err != nil || string(buf[:n]) != "hello g2" || from == nil || from.Name != dir+"/g1" {
+		return fmt.Errorf("unixgram: %q from %v, %v; want \"hello g2\" from %s", buf[:n], from, err, dir+"/g1")
+	}
+	// socketpair, through os.File and net.FileConn.
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return err
+	}
+	f0, f1 := os.NewFile(uintptr(fds[0]), "sp0"), os.NewFile(uintptr(fds[1]), "sp1")
+	c0, err := net.FileConn(f0)
+	if err != nil {
+		return err
+	}
+	c1, err := net.FileConn(f1)
+	if err != nil {
+		return err
+	}
+	f0.Close()
+	f1.Close()
+	go func() { io.Copy(c1, c1); c1.Close() }()
+	if err := echoCheck(c0, 1<<20); err != nil {
+		return fmt.Errorf("socketpair: %v", err)
+	}
+	return nil
 }
