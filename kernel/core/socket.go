@@ -675,10 +675,10 @@ func netPull(id uint32, b []byte, addr uintptr) uintptr {
 		return errno(linux.EBADF)
 	}
 	s := &socks[i]
-	if s.tx.used() == 0 {
-		return 0
-	}
 	if s.typ == linux.SOCK_DGRAM {
+		if s.tx.used() == 0 {
+			return errno(linux.EAGAIN) // 0 would be an empty datagram
+		}
 		if !userRange(addr, 28, true) {
 			return errno(linux.EFAULT)
 		}
@@ -688,6 +688,9 @@ func netPull(id uint32, b []byte, addr uintptr) uintptr {
 		}
 		sockChanged(i)
 		return uintptr(n)
+	}
+	if s.tx.used() == 0 {
+		return 0
 	}
 	n := s.tx.get(b)
 	sockChanged(i)

@@ -149,10 +149,14 @@ func unixBind(i int32, addr, alen uintptr) uintptr {
 	if s.uaddr != 0 {
 		return errno(linux.EINVAL)
 	}
-	a, e := readUnixAddr(addr, alen)
-	if e == linux.ENOENT && alen == 2 {
+	if alen == 2 {
+		// Only the family: an automatic abstract name.
+		if _, e := readUnixAddr(addr, alen); e != 0 {
+			return errno(e)
+		}
 		return errno(unixAutobind(i))
 	}
+	a, e := readUnixAddr(addr, alen)
 	if e != 0 {
 		return errno(e)
 	}
@@ -431,15 +435,8 @@ func unixSend(i int32, u *uio, to uintptr, tolen uintptr, flags uintptr, nb bool
 	}
 	deadline := timeoutDeadline(s.sndTimeo)
 	records := s.typ != linux.SOCK_STREAM
-	if records {
-		if u.total > sockBufSize-dgramHdr {
-			return errno(linux.EMSGSIZE)
-		}
-		if s.typ == linux.SOCK_DGRAM && s.uaddr == 0 {
-			if e := unixAutobind(i); e != 0 {
-				return errno(e)
-			}
-		}
+	if records && u.total > sockBufSize-dgramHdr {
+		return errno(linux.EMSGSIZE)
 	}
 	var done uintptr
 	k, off := uintptr(0), 0
@@ -513,7 +510,13 @@ func unixRecv(i int32, u *uio, fromAddr, fromLenp uintptr, flags uintptr, nb boo
 					if sender >= 0 && socks[sender].family != linux.AF_UNIX {
 						sender = -1
 					}
-					if e := writeUnixAddr(sender, fromAddr, fromLenp); e != 0 {
+					if sender < 0 || socks[sender].uaddr == 0 {
+						// An unnamed sender: no address at all, as on Linux.
+						if !userRange(fromLenp, 4, true) {
+							return errno(linux.EFAULT), 0
+						}
+						put32(fromLenp, 0)
+					} else if e := writeUnixAddr(sender, fromAddr, fromLenp); e != 0 {
 						return errno(e), 0
 					}
 				}

@@ -573,8 +573,8 @@ func (b *bridge) dgramIO(s *socket) {
 	for {
 		var to netcall.Sockaddr
 		r, e := call(netcall.OpPull, uintptr(s.id), bytesPtr(b.scratch), uintptr(len(b.scratch)), ptr(&to))
-		if e != 0 || r == 0 {
-			break
+		if e != 0 {
+			break // EAGAIN: no more datagrams
 		}
 		dst := fullAddr(&to)
 		var rd bytes.Reader

@@ -437,3 +437,101 @@ func TestNetUnix(t *testing.T) {
 		t.Errorf("nettest unix: want status 0 and OK\n%s", r.describe())
 	}
 }
+
+// TestStdlibNetInGuest boots the tests of the standard library's
+// networking packages. The tests of package net that are skipped, and why:
+//
+//   - TestInterfaces, TestInterfaceAddrs, TestInterfaceUnicastAddrs,
+//     TestInterfaceMulticastAddrs: net.Interfaces reads netlink route
+//     sockets (AF_NETLINK), which the kernel does not offer.
+//   - TestIPConnLocalName, TestIPConnRemoteName, TestIPConnSpecificMethods:
+//     raw IP sockets (SOCK_RAW) are not offered.
+//   - TestUnixConnReadMsgUnixSCMRightsCloseOnExec: passing descriptors
+//     (SCM_RIGHTS control messages) is not implemented yet.
+//   - TestSendfile*: they read ../testdata, outside the package directory
+//     that unigo test packs into the guest.
+//   - TestSplice: it re-runs the test binary as a subprocess (no exec).
+//   - TestTCPReadWriteAllocs, TestAllocs: they count the process's heap
+//     allocations, and the network stack runs in the program's own Go
+//     runtime, so its allocations are counted too (docs/adr/0004).
+func TestStdlibNetInGuest(t *testing.T) {
+	setup(t)
+	cases := []struct {
+		pkg  string
+		skip string // -test.skip pattern
+		mem  string
+	}{
+		{pkg: "net/url"},
+		{pkg: "net/textproto"},
+		{pkg: "net/http", mem: "512M"},
+		{pkg: "net", mem: "512M", skip: "^(" +
+			"TestInterfaces|TestInterfaceAddrs|TestInterfaceUnicastAddrs|TestInterfaceMulticastAddrs|" +
+			"TestIPConnLocalName|TestIPConnRemoteName|TestIPConnSpecificMethods|" +
+			"TestUnixConnReadMsgUnixSCMRightsCloseOnExec|" +
+			"TestSendfile.*|TestSplice|" +
+			"TestTCPReadWriteAllocs|TestAllocs" +
+			")$"},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.pkg, "/", "_"), func(t *testing.T) {
+			args := []string{"test", timeoutFlag()}
+			if c.mem != "" {
+				args = append(args, "-m", c.mem)
+			}
+			args = append(args, c.pkg, "--", "-test.short")
+			if c.skip != "" {
+				args = append(args, "-test.skip", c.skip)
+			}
+			r := unigo(t, args...)
+			if r.status != 0 || !strings.Contains(r.stdout, "ok  \t"+c.pkg) {
+				t.Errorf("unigo test %s failed:\n%s", c.pkg, r.describe())
+			}
+		})
+	}
+}
+
+// procCPU returns the user+system CPU time of process pid and of its
+// children (QEMU runs as unigo's child).
+func procCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	var total time.Duration
+	pids := []int{pid}
+	if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)); err == nil {
+		for _, f := range strings.Fields(string(data)) {
+			var c int
+			fmt.Sscan(f, &c)
+			pids = append(pids, c)
+		}
+	}
+	for _, p := range pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name (which may hold spaces).
+		f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
+		var ut, st int64
+		fmt.Sscan(f[11], &ut)
+		fmt.Sscan(f[12], &st)
+		total += time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100
+	}
+	return total
+}
+
+// TestIdleServerBurnsNoCPU: a network server waiting for clients leaves
+// the host CPU idle: receive is interrupt driven and the stack sleeps in
+// the netpoller (no polling). The bound is loose on purpose.
+func TestIdleServerBurnsNoCPU(t *testing.T) {
+	img := image(t, "../../examples/httpserver")
+	port := freePort(t)
+	g := startGuest(t, "run", timeoutFlag(), "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), img)
+	waitHTTP(t, g, fmt.Sprintf("http://127.0.0.1:%d/", port))
+	time.Sleep(time.Second) // let the connection and timers settle
+	cpu0, t0 := procCPU(t, g.cmd.Process.Pid), time.Now()
+	time.Sleep(5 * time.Second)
+	cpu, wall := procCPU(t, g.cmd.Process.Pid)-cpu0, time.Since(t0)
+	t.Logf("idle server: host CPU %v in %v (unigo + QEMU)", cpu, wall.Round(time.Millisecond))
+	if cpu > wall/4 {
+		t.Errorf("an idle server used %v of host CPU in %v: something polls\n%s", cpu, wall, g.describe())
+	}
+}

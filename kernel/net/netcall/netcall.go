@@ -42,8 +42,9 @@ const (
 	// one datagram from the address; returns len, or -EAGAIN (dropped).
 	OpPush = 6
 	// OpPull(id, buf, len, *Sockaddr): data the program sent. Stream: up
-	// to len bytes. Datagram: one datagram (truncated to len) and its
-	// destination. Returns the bytes copied; 0 when there is nothing.
+	// to len bytes; 0 when there is nothing. Datagram: one datagram
+	// (truncated to len) and its destination; -EAGAIN when there is none
+	// (0 is an empty datagram).
 	OpPull = 7
 	// OpState(id, state, errno, *Addrs): a socket's state changed (State*).
 	OpState = 8
