@@ -26,7 +26,7 @@ func (n *netFlags) register(fs *flag.FlagSet) {
 	fs.Var(&n.publish, "p", "publish a guest port on the host: `[HOSTADDR:]HOSTPORT:GUESTPORT[/udp]` (repeatable; user networking)")
 	fs.Var(&n.publish, "publish", "same as -p")
 	fs.StringVar(&n.mode, "net", "", "network: `user` (QEMU user networking, NAT; the default for programs that use package net), tap:NAME (a host tap device) or none")
-	fs.StringVar(&n.ip, "ip", "", "the guest's address with --net tap, `ADDR/PREFIX` (e.g. 10.0.0.2/24)")
+	fs.StringVar(&n.ip, "ip", "", "the guest's address: `ADDR/PREFIX` (e.g. 10.0.0.2/24, --net tap) or dhcp (the default with --net tap)")
 	fs.StringVar(&n.gw, "gw", "", "the guest's default gateway with --net tap (`ADDR`)")
 	fs.Var(&n.dns, "dns", "a name server `ADDR` for the guest's /etc/resolv.conf (repeatable)")
 	fs.StringVar(&n.mac, "mac", "", "the guest's Ethernet `address` (default: random 52:54:00:xx:xx:xx)")
@@ -78,10 +78,14 @@ func (n *netFlags) resolve(img string) (*qemu.Net, []string, error) {
 	var nd *qemu.Net
 	switch {
 	case mode == "user":
-		if n.ip != "" || n.gw != "" {
-			return nil, nil, fmt.Errorf("unigo: --ip and --gw apply to --net tap:NAME; user networking gives the guest %s via %s", qemu.UserGuestIP, qemu.UserGateway)
+		if (n.ip != "" && n.ip != "dhcp") || n.gw != "" {
+			return nil, nil, fmt.Errorf("unigo: --ip ADDR and --gw apply to --net tap:NAME; user networking gives the guest %s via %s (or --ip dhcp)", qemu.UserGuestIP, qemu.UserGateway)
 		}
 		nd = &qemu.Net{Mode: "user", MAC: mac, Forwards: fwd}
+		if n.ip == "dhcp" {
+			kargs = []string{"unigo.net.dhcp=1"}
+			break
+		}
 		kargs = []string{"unigo.net.ip=" + qemu.UserGuestIP, "unigo.net.gw=" + qemu.UserGateway}
 		if len(dns) == 0 {
 			dns = []netip.Addr{netip.MustParseAddr(qemu.UserDNS)}
@@ -97,8 +101,13 @@ func (n *netFlags) resolve(img string) (*qemu.Net, []string, error) {
 		if len(fwd) > 0 {
 			return nil, nil, fmt.Errorf("unigo: -p works with user networking only: with --net %s the guest is reachable at its --ip", mode)
 		}
-		if n.ip == "" {
-			return nil, nil, fmt.Errorf("unigo: --net %s needs --ip ADDR/PREFIX (e.g. --ip 10.0.0.2/24): there is no DHCP client yet", mode)
+		nd = &qemu.Net{Mode: "tap", Tap: tap, MAC: mac}
+		if n.ip == "" || n.ip == "dhcp" {
+			if n.gw != "" {
+				return nil, nil, fmt.Errorf("unigo: --gw %s needs --ip ADDR/PREFIX: with DHCP the server names the gateway", n.gw)
+			}
+			kargs = []string{"unigo.net.dhcp=1"}
+			break
 		}
 		p, err := checkIP(n.ip)
 		if err != nil {
@@ -117,7 +126,6 @@ func (n *netFlags) resolve(img string) (*qemu.Net, []string, error) {
 			}
 			kargs = append(kargs, "unigo.net.gw="+gw.String())
 		}
-		nd = &qemu.Net{Mode: "tap", Tap: tap, MAC: mac}
 	default:
 		return nil, nil, fmt.Errorf("unigo: --net %s: want user, tap:NAME or none", mode)
 	}

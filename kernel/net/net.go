@@ -14,6 +14,8 @@
 //	unigo.net.ip=10.0.2.15/24   address and prefix of eth0 (repeatable: IPv4 and IPv6)
 //	unigo.net.gw=10.0.2.2       default gateway
 //	unigo.net.dns=10.0.2.3      name server, written to /etc/resolv.conf (repeatable)
+//	unigo.net.dhcp=1            get the IPv4 address, gateway and name servers by DHCP
+//	                            (before main runs; up to 30 s)
 //	unigo.net.debug=1           log socket errors and state changes on stderr
 //
 // # Concurrency
@@ -32,6 +34,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/loopback"
@@ -66,6 +69,7 @@ type config struct {
 	addrs []netip.Prefix
 	gw    []netip.Addr
 	dns   []netip.Addr
+	dhcp  bool
 	debug bool
 }
 
@@ -106,6 +110,8 @@ func parseConfig(s string) (config, error) {
 				return c, fmt.Errorf("unigo.net.dns=%s: not an IP address", v)
 			}
 			c.dns = append(c.dns, a)
+		case "dhcp":
+			c.dhcp = v == "1"
 		case "debug":
 			c.debug = v == "1"
 		default:
@@ -160,8 +166,10 @@ func prefixMask(p netip.Prefix) []byte {
 // start brings the stack up and attaches it to the kernel.
 func start() error {
 	var info netcall.Info
-	if _, e := call(netcall.OpInfo, ptr(&info), 0, 0, 0); e != 0 {
-		return fmt.Errorf("not running on the unigo kernel (netcall: %v)", e)
+	if _, e := call(netcall.OpInfo, ptr(&info), 0, 0, 0); e == syscall.ENOSYS {
+		return nil // not on the unigo kernel (a hosted test binary)
+	} else if e != 0 {
+		return fmt.Errorf("netcall: %v", e)
 	}
 	cfg, err := parseConfig(string(info.Config[:info.ConfigLen]))
 	if err != nil {
@@ -238,6 +246,40 @@ func start() error {
 		}
 	}()
 	go b.run()
+	if cfg.dhcp && l != nil {
+		if err := configureDHCP(st, l, cfg.dns); err != nil {
+			return fmt.Errorf("dhcp: %v", err)
+		}
+	}
+	return nil
+}
+
+// configureDHCP gets a lease and configures eth0, the routes, the kernel's
+// address list and the resolver from it (name servers given on the
+// command line win).
+func configureDHCP(st *stack.Stack, l *link, dns []netip.Addr) error {
+	le, err := runDHCP(st, nicEth, []byte(l.mac), 30*time.Second)
+	if err != nil {
+		return err
+	}
+	if err := st.AddProtocolAddress(nicEth, protoAddr(le.addr), stack.AddressProperties{}); err != nil {
+		return fmt.Errorf("address %v: %v", le.addr, err)
+	}
+	st.AddRoute(tcpip.Route{Destination: subnet(le.addr), NIC: nicEth})
+	if le.router.IsValid() {
+		st.AddRoute(tcpip.Route{Destination: subnet(netip.MustParsePrefix("0.0.0.0/0")), Gateway: tcpip.AddrFromSlice(le.router.AsSlice()), NIC: nicEth})
+	}
+	sa := []netcall.Sockaddr{sockaddrOf(le.addr.Addr())}
+	if _, e := call(netcall.OpAddrs, ptr(&sa[0]), 1, 0, 0); e != 0 {
+		return fmt.Errorf("registering the address: %v", e)
+	}
+	if len(dns) == 0 {
+		dns = le.dns
+	}
+	if len(dns) > 0 {
+		writeResolvConf(dns)
+	}
+	debugf("dhcp: %v via %v from %v, name servers %v, lease %v", le.addr, le.router, le.server, le.dns, le.time)
 	return nil
 }
 
@@ -256,7 +298,7 @@ func writeResolvConf(dns []netip.Addr) {
 		return
 	}
 	var sb strings.Builder
-	sb.WriteString("# unigo: from the kernel command line\n")
+	sb.WriteString("# unigo: from the kernel command line or DHCP\n")
 	for _, a := range dns {
 		fmt.Fprintf(&sb, "nameserver %s\n", a)
 	}

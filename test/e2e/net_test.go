@@ -535,3 +535,25 @@ func TestIdleServerBurnsNoCPU(t *testing.T) {
 		t.Errorf("an idle server used %v of host CPU in %v: something polls\n%s", cpu, wall, g.describe())
 	}
 }
+
+// TestDHCP: with --ip dhcp the guest's stack gets its address, gateway
+// and name server from QEMU user networking's DHCP server before main
+// runs, then downloads from the host.
+func TestDHCP(t *testing.T) {
+	img := image(t, "../programs/nettest")
+	data := []byte(strings.Repeat("dhcp works\n", 1000))
+	sum := sha256.Sum256(data)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(data) })}
+	go srv.Serve(l)
+	defer srv.Close()
+	url := fmt.Sprintf("http://10.0.2.2:%d/", l.Addr().(*net.TCPAddr).Port)
+	r := unigo(t, "run", timeoutFlag(), "--ip", "dhcp", "--kernel-arg", "unigo.net.debug=1", img, "--", "get", url, fmt.Sprint(len(data)), fmt.Sprintf("%x", sum))
+	if r.status != 0 || !strings.Contains(r.stdout, "get: OK") ||
+		!strings.Contains(r.stdout, "dhcp: 10.0.2.15/24 via 10.0.2.2") || !strings.Contains(r.stdout, "name servers [10.0.2.3]") {
+		t.Errorf("guest with DHCP: want a 10.0.2.15/24 lease via 10.0.2.2 with DNS 10.0.2.3 and a download\n%s", r.describe())
+	}
+}
