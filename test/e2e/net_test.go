@@ -557,3 +557,40 @@ func TestDHCP(t *testing.T) {
 		t.Errorf("guest with DHCP: want a 10.0.2.15/24 lease via 10.0.2.2 with DNS 10.0.2.3 and a download\n%s", r.describe())
 	}
 }
+
+// TestNetBadInput: wrong network flags get a one-line error naming the
+// input and exit status 2, before any guest boots; a host port already in
+// use is QEMU's error, reported with its command line.
+func TestNetBadInput(t *testing.T) {
+	img := image(t, "../programs/nettest")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--net", "tap:lo", "--ip", "10.0.0.0/24"}, "--ip 10.0.0.0/24"},
+		{[]string{"--net", "tap:lo", "--ip", "10.0.0.2"}, "--ip 10.0.0.2: add the prefix length"},
+		{[]string{"--net", "tap:lo", "--ip", "10.0.0.2/24", "--gw", "192.168.1.1"}, "--gw 192.168.1.1"},
+		{[]string{"--net", "tap:unigo-nosuch0"}, "no network interface unigo-nosuch0"},
+		{[]string{"-p", "8080:0"}, "-p 8080:0"},
+		{[]string{"--net", "user", "--ip", "10.0.0.2/24"}, "--net tap"},
+		{[]string{"--net", "wifi"}, "--net wifi"},
+		{[]string{"--mac", "ff:ff:ff:ff:ff:ff"}, "--mac ff:ff:ff:ff:ff:ff"},
+	} {
+		r := unigo(t, append(append([]string{"run"}, tc.args...), img, "--", "loopback")...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.status != 2 || len(lines) != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("unigo run %s: want status 2 and one line with %q\n%s", strings.Join(tc.args, " "), tc.want, r.describe())
+		}
+	}
+	// A host port that is taken.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := l.Addr().(*net.TCPAddr).Port
+	r := unigo(t, "run", timeoutFlag(), "-p", fmt.Sprintf("127.0.0.1:%d:80", p), img, "--", "loopback")
+	if r.status != 125 || !strings.Contains(r.stderr, "QEMU failed") || !strings.Contains(r.stderr, fmt.Sprint(p)) {
+		t.Errorf("-p with a host port in use: want status 125 and QEMU's error naming port %d\n%s", p, r.describe())
+	}
+}
