@@ -451,9 +451,11 @@ func TestNetUnix(t *testing.T) {
 //   - TestSendfile*: they read ../testdata, outside the package directory
 //     that unigo test packs into the guest.
 //   - TestSplice: it re-runs the test binary as a subprocess (no exec).
-//   - TestTCPReadWriteAllocs, TestAllocs: they count the process's heap
-//     allocations, and the network stack runs in the program's own Go
-//     runtime, so its allocations are counted too (docs/adr/0004).
+//   - TestTCPReadWriteAllocs, TestAllocs, TestIPAppendTextNoAllocs: they
+//     count the process's heap allocations (testing.AllocsPerRun), and the
+//     network stack runs in the program's own Go runtime, so whatever it
+//     does meanwhile (timers of earlier tests' connections) is counted too
+//     (docs/adr/0004).
 func TestStdlibNetInGuest(t *testing.T) {
 	setup(t)
 	cases := []struct {
@@ -469,7 +471,7 @@ func TestStdlibNetInGuest(t *testing.T) {
 			"TestIPConnLocalName|TestIPConnRemoteName|TestIPConnSpecificMethods|" +
 			"TestUnixConnReadMsgUnixSCMRightsCloseOnExec|" +
 			"TestSendfile.*|TestSplice|" +
-			"TestTCPReadWriteAllocs|TestAllocs" +
+			"TestTCPReadWriteAllocs|TestAllocs|TestIPAppendTextNoAllocs" +
 			")$"},
 	}
 	for _, c := range cases {
@@ -592,5 +594,36 @@ func TestNetBadInput(t *testing.T) {
 	r := unigo(t, "run", timeoutFlag(), "-p", fmt.Sprintf("127.0.0.1:%d:80", p), img, "--", "loopback")
 	if r.status != 125 || !strings.Contains(r.stderr, "QEMU failed") || !strings.Contains(r.stderr, fmt.Sprint(p)) {
 		t.Errorf("-p with a host port in use: want status 125 and QEMU's error naming port %d\n%s", p, r.describe())
+	}
+}
+
+// TestHTTPLoad: examples/httpserver under wrk for 60 s (8 connections)
+// answers every request (no socket errors, no non-2xx answers) and is
+// still healthy afterwards. The throughput is logged, not asserted: the
+// numbers live in bench/ (go run ./bench/cmd/httpbench).
+func TestHTTPLoad(t *testing.T) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		t.Skip("wrk not installed: apt-get install wrk (scripts/test installs it)")
+	}
+	img := image(t, "../../examples/httpserver")
+	port := freePort(t)
+	g := startGuest(t, "run", timeoutFlag(), "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), img)
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	waitHTTP(t, g, url)
+	out, err := exec.Command("wrk", "-t1", "-c8", "-d60s", "--latency", url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	t.Logf("wrk:\n%s", out)
+	if !strings.Contains(string(out), "Requests/sec:") || strings.Contains(string(out), "Socket errors") || strings.Contains(string(out), "Non-2xx") {
+		t.Errorf("load run had errors:\n%s\n%s", out, g.describe())
+	}
+	if body := waitHTTP(t, g, url+"after"); !strings.Contains(body, "/after") {
+		t.Errorf("after the load: %q\n%s", body, g.describe())
+	}
+	select {
+	case <-g.done:
+		t.Errorf("guest exited (status %d)\n%s", g.status, g.describe())
+	default:
 	}
 }
