@@ -29,3 +29,13 @@ need_registry() {
 			echo "docker-registry could not be installed: TestOCIPushPull will skip" >&2
 	fi
 }
+
+# need_nettools installs what the networking e2e tests use: ip (network
+# namespaces, bridges, taps), ping and the wrk load generator.
+need_nettools() {
+	if ! command -v ip >/dev/null 2>&1 || ! command -v ping >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; then
+		echo "installing iproute2, iputils-ping and wrk (networking tests)"
+		as_root apt-get update
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y iproute2 iputils-ping wrk
+	fi
+}

@@ -267,3 +267,24 @@ func TestBuildRootfs(t *testing.T) {
 		t.Error("Build(--rootfs ./nope) wrote an image")
 	}
 }
+
+func TestNeutralizePragmas(t *testing.T) {
+	tests := []struct {
+		in, want string
+		changed  bool
+	}{
+		{"package p\n\n//go:inline\nfunc F() {}\n", "package p\n\n// go:inline\nfunc F() {}\n", true},
+		{"package p\n\t//go:checklocks mu\n", "package p\n\t// go:checklocks mu\n", true},
+		{"//go:build linux\n\npackage p\n//go:nosplit\n//go:linkname x y\n//go:cgo_import_dynamic a b\n", "", false},
+		{"package p // no directives\n", "", false},
+	}
+	for _, tt := range tests {
+		got, changed := neutralizePragmas([]byte(tt.in))
+		if changed != tt.changed || (changed && string(got) != tt.want) {
+			t.Errorf("neutralizePragmas(%q) = %q, %v; want %q, %v", tt.in, got, changed, tt.want, tt.changed)
+		}
+		if !changed && string(got) != tt.in {
+			t.Errorf("neutralizePragmas(%q) changed the text without saying so", tt.in)
+		}
+	}
+}

@@ -35,6 +35,13 @@ func (b *builder) prepareStd(ctx context.Context) error {
 		return err
 	}
 	goroot = strings.TrimSpace(goroot)
+	// Whether the test needs the network stack, decided against the real
+	// GOROOT (the shadow one depends on the answer).
+	b.args = []string{b.o.Target}
+	b.pkg.Deps = nil
+	if b.net, err = b.usesNet(ctx); err != nil {
+		return err
+	}
 
 	// The kernel's packages and non-std dependencies, as the kernel module
 	// sees them: core and the optional components (file-system and virtio
@@ -43,7 +50,12 @@ func (b *builder) prepareStd(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	args := []string{"list", "-deps", "-e", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}{{end}}", corePackage}
+	args := []string{"list", "-deps", "-e", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}{{end}}"}
+	if b.net {
+		args = append(args, "-tags="+NetTag, corePackage, netPackage)
+	} else {
+		args = append(args, corePackage)
+	}
 	for _, c := range cs {
 		args = append(args, kernelModule+"/"+c.dir)
 	}
@@ -103,7 +115,20 @@ func shadowGOROOT(goroot, dst string, deps string) error {
 			if _, err := os.Lstat(link); err == nil {
 				return fmt.Errorf("%s: the Go distribution already vendors %s", link, path)
 			}
-			if err := os.Symlink(filepath.Join(dir, e.Name()), link); err != nil {
+			src := filepath.Join(dir, e.Name())
+			if strings.HasSuffix(e.Name(), ".go") {
+				data, err := os.ReadFile(src)
+				if err != nil {
+					return err
+				}
+				if fixed, changed := neutralizePragmas(data); changed {
+					if err := os.WriteFile(link, fixed, 0o644); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if err := os.Symlink(src, link); err != nil {
 				return err
 			}
 		}
@@ -158,4 +183,42 @@ func realDir(root, rel string) error {
 		}
 	}
 	return nil
+}
+
+// compilerDirectives are the //go: comments cmd/compile knows. In the
+// standard library (where the kernel's dependencies are compiled for std
+// test binaries) it rejects any other, such as gVisor's //go:inline, an
+// annotation for gVisor's own checkers.
+var compilerDirectives = map[string]bool{
+	"build": true, "linkname": true, "noescape": true, "norace": true, "nosplit": true,
+	"noinline": true, "nocheckptr": true, "nointerface": true, "uintptrescapes": true,
+	"uintptrkeepalive": true, "registerparams": true, "notinheap": true, "embed": true,
+	"generate": true, "fix": true, "systemstack": true, "nowritebarrier": true,
+	"nowritebarrierrec": true, "yeswritebarrierrec": true, "cgo_unsafe_args": true,
+	"wasmimport": true, "wasmexport": true,
+}
+
+// neutralizePragmas turns //go: comments the compiler does not know into
+// plain comments ("// go:inline"); changed is false when there are none.
+func neutralizePragmas(src []byte) (out []byte, changed bool) {
+	lines := strings.SplitAfter(string(src), "\n")
+	for i, l := range lines {
+		t := strings.TrimLeft(l, " \t")
+		if !strings.HasPrefix(t, "//go:") {
+			continue
+		}
+		verb := strings.TrimPrefix(t, "//go:")
+		if j := strings.IndexAny(verb, " \t\r\n"); j >= 0 {
+			verb = verb[:j]
+		}
+		if compilerDirectives[verb] || strings.HasPrefix(verb, "cgo_") {
+			continue
+		}
+		lines[i] = l[:len(l)-len(t)] + "// go:" + strings.TrimPrefix(t, "//go:")
+		changed = true
+	}
+	if !changed {
+		return src, false
+	}
+	return []byte(strings.Join(lines, "")), true
 }

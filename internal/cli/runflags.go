@@ -61,6 +61,7 @@ type vmFlags struct {
 	volumes multiFlag
 	// volumeDisk holds the --volume-disk flags (volumedisks.go).
 	volumeDisk multiFlag
+	net        netFlags
 }
 
 const kernelDWARFUsage = "keep the kernel's DWARF debugging information (gdb); off by default to keep images small"
@@ -94,6 +95,7 @@ func (f *vmFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.cpu, "cpu", "", "QEMU CPU `model` (default host with KVM, max with TCG), e.g. qemu64 or max,-rdrand")
 	fs.StringVar(&f.rootfs, "rootfs", "", rootfsUsage+" (when building a package)")
 	fs.Var(&f.kargs, "kernel-arg", "extra kernel `parameter` key=value (repeatable), e.g. unigo.crash=boot")
+	f.net.register(fs)
 }
 
 // guestEnv resolves the -e flags.
@@ -141,7 +143,11 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 		return e.errorf(ExitUsage, "%v", err)
 	}
 	mounts = append(mounts, volMounts...)
-	kernelArgs := append(append([]string{"unigo.log=" + f.klog}, mounts...), f.kargs...)
+	netdev, netArgs, err := f.net.resolve(image)
+	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	kernelArgs := append(append(append([]string{"unigo.log=" + f.klog}, mounts...), netArgs...), f.kargs...)
 	line, err := cmdline.Encode(cmdline.Line{Argv0: argv0, Cwd: cwd, Kernel: kernelArgs, Env: guestEnv, Args: progArgs})
 	if err != nil {
 		return e.errorf(ExitUsage, "%v", err)
@@ -166,7 +172,7 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	cfg := qemu.Config{
 		Machine: f.machine, Accel: accel, MemoryMiB: int(f.mem), SMP: f.smp,
 		Kernel: image, Append: line, GDB: f.gdb, TraceFile: f.trace, ICount: f.icount, CPU: f.cpu,
-		Disk: f.disk, Volumes: drives, Shares: shares,
+		Disk: f.disk, Volumes: drives, Shares: shares, Net: netdev,
 	}
 	if f.disk != "" {
 		if st, err := os.Stat(f.disk); err != nil || !st.Mode().IsRegular() {

@@ -29,8 +29,9 @@ const (
 	kindPipeWrite
 	kindEventfd
 	kindEpoll
-	kindVFS // a file, directory or symlink of the file system (ino)
-	kindDev // a character device node (ino holds the node; its rdev says which)
+	kindVFS    // a file, directory or symlink of the file system (ino)
+	kindDev    // a character device node (ino holds the node; its rdev says which)
+	kindSocket // an Internet socket (obj indexes socks, socket.go)
 )
 
 // file is an open file description.
@@ -185,6 +186,8 @@ func releaseObject(kind fileKind, obj int32) {
 		pipeMaybeFree(p)
 	case kindEventfd:
 		eventfds[obj].used = false
+	case kindSocket:
+		sockClosed(obj)
 	case kindEpoll:
 		ep := &epolls[obj]
 		for it := ep.items; it >= 0; {
@@ -314,6 +317,8 @@ func readiness(i int32) uint32 {
 		if epollReady(f.obj) {
 			return linux.EPOLLIN
 		}
+	case kindSocket:
+		return sockReadiness(f.obj)
 	}
 	return 0
 }

@@ -162,6 +162,8 @@ func parseCmdline() {
 				kopts.selftestLinuxBoot = true
 			case string(tok) == "unigo.crash=boot":
 				kopts.crash = true
+			case hasPrefix(tok, "unigo.net."):
+				netParam(tok)
 			case hasPrefix(tok, "unigo.log="):
 				switch string(tok[len("unigo.log="):]) {
 				case "error":

@@ -53,6 +53,7 @@ func initPower() {
 		consIRQ = true
 	}
 	initVirtio(apic, id)
+	initNetDevice(apic, id)
 	switch {
 	case f.Found && !f.HWReduced && f.PM1aEvt != 0:
 		power.mode, power.pm1, power.irq = powerPM1, uint16(f.PM1aEvt), int(f.SCI)
@@ -86,6 +87,10 @@ func deviceInterrupt(gsi int) {
 		return
 	}
 	if virtioIRQ(gsi) {
+		lapicEOIWrite()
+		return
+	}
+	if netDeviceInterrupt(gsi) {
 		lapicEOIWrite()
 		return
 	}

@@ -23,6 +23,8 @@ func fileRead(f *file, b []byte) uintptr {
 		return pipeRead(&pipes[f.obj], b, nb)
 	case kindEventfd:
 		return eventfdRead(&eventfds[f.obj], b, nb)
+	case kindSocket:
+		return sockRead(f, b)
 	}
 	return errno(linux.EBADF)
 }
@@ -49,6 +51,8 @@ func fileWrite(f *file, b []byte) uintptr {
 		}
 	case kindEventfd:
 		return eventfdWrite(&eventfds[f.obj], b, nb)
+	case kindSocket:
+		return sockWrite(f, b)
 	}
 	return errno(linux.EBADF)
 }
@@ -157,6 +161,8 @@ func fillStat(f *file, addr uintptr) uintptr {
 		rdev = 4<<8 | 64 // ttyS0
 	case kindPipeRead, kindPipeWrite:
 		mode = linux.S_IFIFO | 0o600
+	case kindSocket:
+		mode = linux.S_IFSOCK | 0o777
 	default:
 		mode = 0o600 // anonymous inode
 	}
@@ -265,6 +271,8 @@ func sysIoctl(a sysArgs) uintptr {
 			if consoleHasInput() {
 				n = 1
 			}
+		case kindSocket:
+			n = sockFionread(f.obj)
 		default:
 			return errno(linux.ENOTTY)
 		}

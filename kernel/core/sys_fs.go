@@ -61,8 +61,8 @@ func releaseHeld() {
 	}
 }
 
-// userPath copies the NUL-terminated path at addr into buffer k.
-func userPath(addr uintptr, k int) ([]byte, linux.Errno) {
+// pathBuf returns the calling thread's path buffer k (PathMax bytes).
+func pathBuf(k int) ([]byte, linux.Errno) {
 	t := cur()
 	if t.paths == 0 {
 		pa, ok := allocPages(pathPages)
@@ -71,7 +71,15 @@ func userPath(addr uintptr, k int) ([]byte, linux.Errno) {
 		}
 		t.paths = directMapBase + pa
 	}
-	buf := unsafe.Slice((*byte)(kptr(t.paths+uintptr(k)*vfs.PathMax)), vfs.PathMax)
+	return unsafe.Slice((*byte)(kptr(t.paths+uintptr(k)*vfs.PathMax)), vfs.PathMax), 0
+}
+
+// userPath copies the NUL-terminated path at addr into buffer k.
+func userPath(addr uintptr, k int) ([]byte, linux.Errno) {
+	buf, e := pathBuf(k)
+	if e != 0 {
+		return nil, e
+	}
 	n, ok := userString(addr, buf)
 	if !ok {
 		if !userRange(addr, 1, false) {

@@ -4,6 +4,7 @@ import (
 	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/arch/amd64"
 	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/net/netcall"
 )
 
 // The system-call table is the compatibility document (gVisor style): one
@@ -38,6 +39,10 @@ func syscallTrap(tf *amd64.TrapFrame) {
 	nr := tf.RAX
 	if nr == linux.SYS_RT_SIGRETURN {
 		sysRtSigreturn(tf)
+		return
+	}
+	if nr == netcall.Sys {
+		tf.RAX = sysNetcall(sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9})
 		return
 	}
 	if nr >= uintptr(len(syscallTable)) || syscallTable[nr] == nil {
@@ -200,6 +205,7 @@ var syscallTable = [linux.NumSyscalls]sysHandler{
 	linux.SYS_MEMFD_CREATE:      sysMemfdCreate,
 	linux.SYS_SENDFILE:          sysSendfile,
 	linux.SYS_COPY_FILE_RANGE:   sysCopyFileRange,
+	linux.SYS_SPLICE:            sysSplice,
 	linux.SYS_FCNTL:             sysFcntl,
 	linux.SYS_IOCTL:             sysIoctl,
 	linux.SYS_DUP:               sysDup,
@@ -214,6 +220,22 @@ var syscallTable = [linux.NumSyscalls]sysHandler{
 	linux.SYS_EPOLL_CTL:         sysEpollCtl,
 	linux.SYS_EPOLL_PWAIT:       sysEpollPwait,
 	linux.SYS_EPOLL_WAIT:        sysEpollWait,
+	linux.SYS_SOCKET:            sysSocket,
+	linux.SYS_SOCKETPAIR:        sysSocketpair,
+	linux.SYS_BIND:              sysBind,
+	linux.SYS_LISTEN:            sysListen,
+	linux.SYS_ACCEPT4:           sysAccept4,
+	linux.SYS_ACCEPT:            sysAccept,
+	linux.SYS_CONNECT:           sysConnect,
+	linux.SYS_GETSOCKNAME:       sysGetsockname,
+	linux.SYS_GETPEERNAME:       sysGetpeername,
+	linux.SYS_SHUTDOWN:          sysShutdown,
+	linux.SYS_SENDTO:            sysSendto,
+	linux.SYS_RECVFROM:          sysRecvfrom,
+	linux.SYS_SENDMSG:           sysSendmsg,
+	linux.SYS_RECVMSG:           sysRecvmsg,
+	linux.SYS_SETSOCKOPT:        sysSetsockopt,
+	linux.SYS_GETSOCKOPT:        sysGetsockopt,
 }
 
 // syscallDocs gives each implemented syscall its support level and a note.
@@ -336,6 +358,7 @@ var syscallDocs = [linux.NumSyscalls]sysDoc{
 	linux.SYS_MEMFD_CREATE:      {Partial, "an unlinked ramfs file; no sealing"},
 	linux.SYS_SENDFILE:          {Supported, ""},
 	linux.SYS_COPY_FILE_RANGE:   {Supported, ""},
+	linux.SYS_SPLICE:            {Supported, "through the pipe's own buffer, no page moving"},
 	linux.SYS_FCNTL:             {Partial, "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC"},
 	linux.SYS_IOCTL:             {Partial, "TCGETS/TIOCGWINSZ on the console, FIONREAD, FIONBIO"},
 	linux.SYS_DUP:               {Supported, ""},
@@ -350,4 +373,20 @@ var syscallDocs = [linux.NumSyscalls]sysDoc{
 	linux.SYS_EPOLL_CTL:         {Supported, "level and edge triggered; EPERM on files that cannot be polled"},
 	linux.SYS_EPOLL_PWAIT:       {Supported, ""},
 	linux.SYS_EPOLL_WAIT:        {Supported, ""},
+	linux.SYS_SOCKET:            {Partial, "AF_INET, AF_INET6: TCP and UDP; AF_UNIX: stream, datagram, seqpacket (programs that import net); MPTCP, raw and other families EPROTONOSUPPORT/EAFNOSUPPORT"},
+	linux.SYS_SOCKETPAIR:        {Partial, "AF_UNIX"},
+	linux.SYS_BIND:              {Supported, "ports are allocated by the kernel: EADDRINUSE, EADDRNOTAVAIL at once"},
+	linux.SYS_LISTEN:            {Supported, ""},
+	linux.SYS_ACCEPT4:           {Supported, ""},
+	linux.SYS_ACCEPT:            {Supported, ""},
+	linux.SYS_CONNECT:           {Supported, "EINPROGRESS on non-blocking sockets; SO_ERROR reports the outcome"},
+	linux.SYS_GETSOCKNAME:       {Supported, ""},
+	linux.SYS_GETPEERNAME:       {Supported, ""},
+	linux.SYS_SHUTDOWN:          {Supported, ""},
+	linux.SYS_SENDTO:            {Supported, ""},
+	linux.SYS_RECVFROM:          {Supported, ""},
+	linux.SYS_SENDMSG:           {Partial, "no control messages (SCM_RIGHTS) yet"},
+	linux.SYS_RECVMSG:           {Partial, "no control messages (SCM_RIGHTS) yet"},
+	linux.SYS_SETSOCKOPT:        {Partial, "SO_REUSEADDR/REUSEPORT/KEEPALIVE/BROADCAST/RCVBUF/SNDBUF/LINGER/RCVTIMEO/SNDTIMEO, TCP_NODELAY/KEEPIDLE/KEEPINTVL/KEEPCNT, IPV6_V6ONLY, IP_TTL; a few more accepted without effect"},
+	linux.SYS_GETSOCKOPT:        {Partial, "the options setsockopt takes, plus SO_TYPE/ERROR/DOMAIN/PROTOCOL/ACCEPTCONN"},
 }

@@ -31,6 +31,9 @@ func handleTrap(tf *amd64.TrapFrame) {
 	case v >= vectorVirtioMSI && v < vectorVirtioMSI+maxVirtioDevs:
 		virtioIntr(int(v - vectorVirtioMSI))
 		lapicEOIWrite()
+	case v == vectorNetMSI:
+		netInterrupt()
+		lapicEOIWrite()
 	default:
 		lapicEOIWrite()
 	}

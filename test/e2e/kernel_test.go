@@ -55,8 +55,8 @@ func TestGuestABI(t *testing.T) {
 }
 
 // TestStdlibInGuest boots the tests of standard-library packages. Skipped
-// tests need what a unikernel does not have (exec) or later work brings
-// (sockets: networking).
+// tests need what a unikernel does not have (exec). The networking
+// packages are in TestStdlibNetInGuest (net_test.go).
 func TestStdlibInGuest(t *testing.T) {
 	setup(t)
 	cases := []struct {
@@ -69,14 +69,14 @@ func TestStdlibInGuest(t *testing.T) {
 		{pkg: "strings"},
 		{pkg: "strconv"},
 		{pkg: "container/heap"},
-		{pkg: "encoding/json", skip: "^TestHTTPDecoding$", why: "needs sockets (httptest)", mem: "512M"},
+		{pkg: "encoding/json", mem: "512M"},
 		{pkg: "sync", skip: "^(TestMutexMisuse|TestIssue76126)$",
 			why: "they re-run the test binary as a subprocess (no exec in a unikernel)", mem: "256M"},
 		// Packages that read files and testdata (the package directory is
 		// packed into the guest's root file system).
 		{pkg: "archive/tar", mem: "512M"}, // its tests peak at ~170 MB RSS as a Linux process
 		{pkg: "archive/zip", mem: "256M"},
-		{pkg: "compress/gzip", skip: "^Example_compressingReader$", why: "starts an HTTP server (sockets)", mem: "256M"},
+		{pkg: "compress/gzip", mem: "256M"},
 		{pkg: "image/png", mem: "256M"},
 		{pkg: "io/fs", mem: "256M"},
 		{pkg: "path/filepath", skip: "^TestBug3486$", why: "walks all of GOROOT; only the package directory is packed", mem: "256M"},
@@ -86,12 +86,10 @@ func TestStdlibInGuest(t *testing.T) {
 				"TestProcessAlreadyDone|TestFileChdirTestlog|TestPidfdLeak|TestStdPipe|TestReadNonblockingFd|" +
 				"TestProcessWithHandleLinux|TestKillFindProcess|TestGetppid|TestKillStartProcess|TestStatStdin|" +
 				"TestStartProcess|TestExecutable|" +
-				// Need sockets (the networking issue).
-				"TestLargeCopyViaNetwork|TestSpliceFile|TestGetPollFDAndNetwork|TestSendFile|" +
 				// Read host directories (/usr/bin) that the guest does not have.
 				"TestChdirAndGetwd|TestReaddirnamesOneAtATime" +
 				")$",
-			why: "exec, sockets, host directories (see the comments)"},
+			why: "exec, host directories (see the comments)"},
 	}
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.pkg, "/", "_"), func(t *testing.T) {

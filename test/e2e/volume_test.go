@@ -87,8 +87,8 @@ func checkVolumeFiles(t *testing.T, vol, dir string, n int) {
 	}
 }
 
-// startGuest runs unigo and returns once its console printed ready.
-func startGuest(t *testing.T, ready string, args ...string) (*exec.Cmd, *bytes.Buffer, *bufio.Reader) {
+// startGuestUntil runs unigo and returns once its console printed ready.
+func startGuestUntil(t *testing.T, ready string, args ...string) (*exec.Cmd, *bytes.Buffer, *bufio.Reader) {
 	t.Helper()
 	cmd := exec.Command(unigoBin, args...)
 	stdout, err := cmd.StdoutPipe()
@@ -158,7 +158,7 @@ func TestVolumeDurability(t *testing.T) {
 			// Boot 1: write and fsync, then the VM is killed hard.
 			args := []string{"run", timeoutFlag(), "--machine", machine, "--volume-disk", spec, img,
 				"--", "write", "/var/lib/app", strconv.Itoa(volumeFiles), "fsync", "hold"}
-			cmd, stderr, _ := startGuest(t, fmt.Sprintf("written %d", volumeFiles), args...)
+			cmd, stderr, _ := startGuestUntil(t, fmt.Sprintf("written %d", volumeFiles), args...)
 			q := qemuChild(t, cmd.Process.Pid)
 			syscall.Kill(q, syscall.SIGKILL)
 			cmd.Wait()
@@ -200,7 +200,7 @@ func TestVolumeCleanShutdown(t *testing.T) {
 	})
 	t.Run("power-button", func(t *testing.T) {
 		vol := filepath.Join(t.TempDir(), "data.img")
-		cmd, stderr, rest := startGuest(t, fmt.Sprintf("written %d", volumeFiles), "run", timeoutFlag(),
+		cmd, stderr, rest := startGuestUntil(t, fmt.Sprintf("written %d", volumeFiles), "run", timeoutFlag(),
 			"--volume-disk", vol+":/data", img, "--", "write", "/data", strconv.Itoa(volumeFiles), "nosync", "sleep")
 		cmd.Process.Signal(syscall.SIGTERM)
 		io.Copy(io.Discard, rest)

@@ -42,6 +42,7 @@ type Config struct {
 	Disk      string  // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
 	Volumes   []Drive // more virtio-blk disks (ext2 volumes), after Disk
 	Shares    []Share
+	Net       *Net // if set, a virtio-net device
 }
 
 // Drive is a disk image attached as virtio-blk. The guest kernel names the
@@ -167,6 +168,13 @@ func (c Config) Args() ([]string, error) {
 			dev = "virtio-9p-pci,fsdev=" + id + ",mount_tag=" + escapeOpt(sh.Tag) + ",disable-legacy=on"
 		}
 		args = append(args, "-fsdev", fsdev, "-device", dev)
+	}
+	if c.Net != nil {
+		na, err := c.netArgs()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, na...)
 	}
 	return args, nil
 }

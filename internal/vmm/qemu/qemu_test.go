@@ -164,3 +164,72 @@ func TestRunFakeQEMU(t *testing.T) {
 		t.Errorf("Run(cancelled) took %v", d)
 	}
 }
+
+func TestNetArgs(t *testing.T) {
+	tests := []struct {
+		name string
+		c    Config
+		want []string
+	}{
+		{"user microvm", Config{Net: &Net{Mode: "user", MAC: "52:54:00:00:00:01", Forwards: []Forward{{"tcp", "", 8080, 80}, {"udp", "127.0.0.1", 5353, 53}}}},
+			[]string{"-global", "virtio-mmio.force-legacy=false", "-netdev", "user,id=net0,hostfwd=tcp::8080-:80,hostfwd=udp:127.0.0.1:5353-:53",
+				"-device", "virtio-net-device,netdev=net0,mac=52:54:00:00:00:01"}},
+		{"user microvm with disk", Config{Disk: "d.img", Net: &Net{Mode: "user"}},
+			[]string{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"}},
+		{"tap q35", Config{Machine: "q35", Net: &Net{Mode: "tap", Tap: "tap0"}},
+			[]string{"-netdev", "tap,id=net0,ifname=tap0,script=no,downscript=no", "-device", "virtio-net-pci,netdev=net0,disable-legacy=on,romfile="}},
+	}
+	for _, tt := range tests {
+		got, err := tt.c.netArgs()
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: netArgs() = %q, %v;\nwant %q", tt.name, got, err, tt.want)
+		}
+	}
+	for _, n := range []Net{{Mode: "bridge"}, {Mode: "tap"}, {Mode: "tap", Tap: "a,b"}, {Mode: "tap", Tap: "t", Forwards: []Forward{{"tcp", "", 1, 1}}}} {
+		if got, err := (Config{Net: &n}).netArgs(); err == nil {
+			t.Errorf("netArgs(%+v) = %q; want an error", n, got)
+		}
+	}
+}
+
+func TestParseForward(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Forward
+	}{
+		{"8080:80", Forward{"tcp", "", 8080, 80}},
+		{"8080", Forward{"tcp", "", 8080, 8080}},
+		{"5353:53/udp", Forward{"udp", "", 5353, 53}},
+		{"127.0.0.1:8080:80/TCP", Forward{"tcp", "127.0.0.1", 8080, 80}},
+		{"[::1]:8080:80", Forward{"tcp", "::1", 8080, 80}},
+	}
+	for _, tt := range tests {
+		got, err := ParseForward(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseForward(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+		if back, err := ParseForward(got.String()); err != nil || back != got {
+			t.Errorf("ParseForward(%q.String() = %q) = %+v, %v", tt.in, got.String(), back, err)
+		}
+	}
+	for _, in := range []string{"", "x", "0:80", "8080:70000", "8080:80/sctp", "host:8080:80", "1:2:3:4", "8080:80/"} {
+		if got, err := ParseForward(in); err == nil {
+			t.Errorf("ParseForward(%q) = %+v; want an error", in, got)
+		} else if !strings.Contains(err.Error(), "-p "+in) {
+			t.Errorf("ParseForward(%q) error %q does not name the input", in, err)
+		}
+	}
+}
+
+func TestMAC(t *testing.T) {
+	for i := 0; i < 10; i++ {
+		if m := RandomMAC(); CheckMAC(m) != nil || !strings.HasPrefix(m, "52:54:00:") {
+			t.Errorf("RandomMAC() = %q", m)
+		}
+	}
+	for _, bad := range []string{"", "52:54:00", "01:00:5e:00:00:01", "zz:54:00:00:00:01"} {
+		if CheckMAC(bad) == nil {
+			t.Errorf("CheckMAC(%q) = nil; want an error", bad)
+		}
+	}
+}

@@ -384,3 +384,13 @@ const (
 	DEVPTS_SUPER_MAGIC = 0x1cd1
 	V9FS_MAGIC         = 0x01021997
 )
+
+// splice(2) flags.
+//
+// include/linux/splice.h
+const (
+	SPLICE_F_MOVE     = 0x01
+	SPLICE_F_NONBLOCK = 0x02
+	SPLICE_F_MORE     = 0x04
+	SPLICE_F_GIFT     = 0x08
+)

@@ -117,7 +117,8 @@ func (d Device) Ack() uint32 {
 	return s
 }
 
-// Config8 reads a byte of the device-specific configuration space.
+// Config8 reads a byte of the device-specific configuration space (byte
+// fields need byte accesses, §4.2.2.2).
 func (d Device) Config8(off uintptr) uint8 { return *(*uint8)(mm.Ptr(d.va + regConfig + off)) }
 
 // Config32 and Config64 read the device-specific configuration space.

@@ -28,6 +28,9 @@ const (
 // Used-ring flags: the device does not want notifications (§2.7.10).
 const usedNoNotify = 1
 
+// Available-ring flags: the driver does not want interrupts (§2.7.7).
+const availNoInterrupt = 1
+
 // Alignments (§2.7): descriptor table 16, available ring 2, used ring 4.
 const (
 	descSize  = 16
@@ -57,6 +60,7 @@ type Queue struct {
 	numFree  uint16
 	availIdx uint16 // next available-ring slot (driver's copy of avail.idx)
 	lastUsed uint16 // next used-ring slot to consume
+	flags    uint16 // available-ring flags (availNoInterrupt)
 }
 
 // Size returns the bytes of queue memory a queue of n entries needs
@@ -138,9 +142,34 @@ func (q *Queue) Add(bufs []Buf) (head uint16, ok bool) {
 	slot := (*uint16)(mm.Ptr(q.avail + availHead + uintptr(q.availIdx%q.size)*2))
 	*slot = head
 	q.availIdx++
-	word := (*uint32)(mm.Ptr(q.avail)) // flags (0) | idx<<16
-	atomic.StoreUint32(word, uint32(q.availIdx)<<16)
+	q.publish()
 	return head, true
+}
+
+// publish writes the available ring's flags and index in one store.
+func (q *Queue) publish() {
+	word := (*uint32)(mm.Ptr(q.avail)) // flags | idx<<16
+	atomic.StoreUint32(word, uint32(q.availIdx)<<16|uint32(q.flags))
+}
+
+// PeekHead returns the descriptor the next single-buffer Add will use as
+// its head, so that a driver keeping one buffer per descriptor can fill
+// that buffer first. ok is false when no descriptor is free.
+func (q *Queue) PeekHead() (head uint16, ok bool) {
+	return q.freeHead, q.numFree > 0
+}
+
+// SetInterrupts asks the device to interrupt (on) or not (off) when it
+// uses buffers of this queue. Off is a hint the device may ignore
+// (§2.7.7); a driver that turns interrupts back on must look at the used
+// ring once more afterwards, for buffers used in between.
+func (q *Queue) SetInterrupts(on bool) {
+	if on {
+		q.flags &^= availNoInterrupt
+	} else {
+		q.flags |= availNoInterrupt
+	}
+	q.publish()
 }
 
 // NeedNotify reports whether the device asked to be notified of new

@@ -180,3 +180,52 @@ func TestNoGoAllocs(t *testing.T) {
 		t.Errorf("Add/Next allocate %v times", n)
 	}
 }
+
+func TestInterruptSuppressionAndPeek(t *testing.T) {
+	q := newQueue(t, 4)
+	dev := &device{q: q}
+	availFlags := func() uint16 { return uint16(atomic.LoadUint32((*uint32)(mm.Ptr(q.avail)))) }
+	if availFlags() != 0 {
+		t.Fatalf("fresh queue avail flags = %#x; want 0", availFlags())
+	}
+	q.SetInterrupts(false)
+	if availFlags() != availNoInterrupt {
+		t.Errorf("after SetInterrupts(false) avail flags = %#x; want %#x", availFlags(), availNoInterrupt)
+	}
+	// Add must keep the flag while it publishes the index.
+	want, ok := q.PeekHead()
+	if !ok {
+		t.Fatal("PeekHead on an empty queue: none free")
+	}
+	head, _ := q.Add([]Buf{{PA: 0x2000, Len: 8}})
+	if head != want {
+		t.Errorf("Add used head %d; PeekHead said %d", head, want)
+	}
+	if availFlags() != availNoInterrupt {
+		t.Errorf("Add cleared the no-interrupt flag: %#x", availFlags())
+	}
+	if q.Pending() {
+		t.Error("Pending before the device used anything")
+	}
+	dev.chains(t)
+	if !q.Pending() {
+		t.Error("Pending is false with a used buffer waiting")
+	}
+	if got, _, _ := q.Next(); got != head {
+		t.Errorf("Next = %d; want %d", got, head)
+	}
+	// The freed head is the next one handed out.
+	if h, _ := q.PeekHead(); h != head {
+		t.Errorf("PeekHead after Next = %d; want the freed %d", h, head)
+	}
+	q.SetInterrupts(true)
+	if availFlags() != 0 {
+		t.Errorf("after SetInterrupts(true) avail flags = %#x; want 0", availFlags())
+	}
+	for i := 0; i < 4; i++ {
+		q.Add([]Buf{{PA: 0x2000, Len: 8}})
+	}
+	if _, ok := q.PeekHead(); ok {
+		t.Error("PeekHead on a full queue reports a free descriptor")
+	}
+}

@@ -1,0 +1,649 @@
+package startup
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"unigo.dev/unigo/internal/cmdline"
+	"unigo.dev/unigo/internal/vmm/qemu"
+)
+
+// The HTTP benchmark (issue 4): the same stock net/http server
+// (examples/httpserver) as a unigo unikernel and as the program of a
+// minimal Linux guest (Debian's cloud kernel, the server exec'd by
+// bench/programs/netinit as PID 1), on the same QEMU command line (q35,
+// TCG, virtio-net, user networking with a forwarded port), loaded by the
+// same wrk in the same run; then guest instructions per request under
+// -icount, and whether the unikernel serves under load in small guests.
+
+const httpServerPkg = "./examples/httpserver"
+
+// linuxNetModules are the Debian cloud kernel's modules for virtio-net
+// over PCI, in load order.
+var linuxNetModules = []string{
+	"kernel/drivers/virtio/virtio_ring.ko",
+	"kernel/drivers/virtio/virtio.ko",
+	"kernel/drivers/virtio/virtio_pci_legacy_dev.ko",
+	"kernel/drivers/virtio/virtio_pci_modern_dev.ko",
+	"kernel/drivers/virtio/virtio_pci.ko",
+	"kernel/net/core/failover.ko",
+	"kernel/drivers/net/net_failover.ko",
+	"kernel/drivers/net/virtio_net.ko",
+}
+
+type httpGuest struct {
+	Name    string
+	Args    []string // QEMU arguments
+	Load    *wrkResult
+	LoadErr error
+	// Guest instructions per request (-icount), from two runs of
+	// different request counts.
+	InsnsPerReq float64
+	InsnsErr    error
+}
+
+type wrkResult struct {
+	Requests   float64 // requests/s
+	Total      int     // requests completed
+	Latency    map[string]string
+	Errors     string // socket errors and non-2xx lines, "" when none
+	Raw        string
+	Duration   time.Duration
+	Conns, Thr int
+}
+
+type smallGuest struct {
+	MiB   int
+	Load  *wrkResult
+	Err   error
+	Alive bool
+}
+
+type httpReport struct {
+	Date        time.Time
+	Env         report // host facts (only the environment fields)
+	Machine     string
+	MemMiB      int
+	Guests      []*httpGuest
+	Small       []smallGuest
+	LinuxKernel linuxKernel
+	ReqCounts   [2]int
+}
+
+// RunHTTP runs the HTTP benchmark with command-line args (without the
+// program name), prints the report and writes it under the results
+// directory.
+func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("httpbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cacheDir   = fs.String("cache", "", "cache `dir` (default <repo>/bench/.cache)")
+		resultsDir = fs.String("results", "", "write the report into `dir` (default <repo>/bench/results; \"-\": do not write)")
+		kernelPath = fs.String("linux-kernel", "", "baseline Linux `vmlinuz` (default: Debian's "+kernelMeta+"); its modules come from the same package")
+		duration   = fs.Duration("d", 30*time.Second, "wrk `duration` of each load run")
+		conns      = fs.Int("c", 8, "wrk `connections`")
+		mem        = fs.Int("m", 256, "guest memory in `MiB` for the comparison")
+		machine    = fs.String("machine", "q35", "QEMU `machine` for both guests")
+		small      = fs.String("small", "32,16", "comma-separated guest memory `sizes` (MiB) the unikernel is loaded in")
+		reqs       = fs.String("requests", "200,1200", "the two request `counts` of the instruction runs")
+		skip       = fs.String("skip", "", "comma-separated parts to skip: linux-guest, icount, small")
+		verbose    = fs.Bool("v", false, "stream guest consoles to standard error")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	skipped := map[string]bool{}
+	for s := range strings.SplitSeq(*skip, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "":
+		case "linux-guest", "icount", "small":
+			skipped[s] = true
+		default:
+			return fmt.Errorf("-skip %q: unknown part %q (want linux-guest, icount, small)", *skip, s)
+		}
+	}
+	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem}
+	n1, err1 := fmt.Sscanf(*reqs, "%d,%d", &rep.ReqCounts[0], &rep.ReqCounts[1])
+	if err1 != nil || n1 != 2 || rep.ReqCounts[0] <= 0 || rep.ReqCounts[1] <= rep.ReqCounts[0] {
+		return fmt.Errorf("-requests %q: want two increasing counts like 200,1200", *reqs)
+	}
+	var smallSizes []int
+	for s := range strings.SplitSeq(*small, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-small %q: %q is not a size in MiB", *small, s)
+		}
+		smallSizes = append(smallSizes, n)
+	}
+
+	repo, err := findRepo()
+	if err != nil {
+		return err
+	}
+	r := &runner{repo: repo, verbose: *verbose, stderr: stderr}
+	if r.cache = *cacheDir; r.cache == "" {
+		r.cache = filepath.Join(repo, "bench", ".cache")
+	}
+	if r.cache, err = filepath.Abs(r.cache); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.cache, 0o755); err != nil {
+		return err
+	}
+	for _, t := range []string{"go", "wrk"} {
+		if err := needTool(t, "for the HTTP benchmark"); err != nil {
+			return err
+		}
+	}
+	if r.qemuPath, err = qemu.Lookup(""); err != nil {
+		return fmt.Errorf("QEMU not found: %v: install it (Debian: apt-get install qemu-system-x86) or set UNIGO_QEMU", err)
+	}
+	if !skipped["icount"] {
+		if err := r.buildPlugin(ctx); err != nil {
+			return fmt.Errorf("building the counting plugin: %v", err)
+		}
+	}
+	rep.Env.environment(ctx, r)
+
+	// The programs.
+	bin := filepath.Join(r.cache, "unigo")
+	if _, err := r.output(ctx, "", "go", "build", "-o", bin, "./cmd/unigo"); err != nil {
+		return fmt.Errorf("go build ./cmd/unigo: %v", err)
+	}
+	img := filepath.Join(r.cache, "httpserver.img")
+	if _, err := r.output(ctx, "", bin, "build", "-o", img, httpServerPkg); err != nil {
+		return fmt.Errorf("unigo build %s: %v", httpServerPkg, err)
+	}
+	linuxEnv := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}
+	linuxServer := filepath.Join(r.cache, "httpserver.linux")
+	netinit := filepath.Join(r.cache, "netinit.linux")
+	for _, b := range [][2]string{{linuxServer, httpServerPkg}, {netinit, "./bench/programs/netinit"}} {
+		if _, err := r.outputEnv(ctx, "", linuxEnv, "go", "build", "-o", b[0], b[1]); err != nil {
+			return fmt.Errorf("building %s for Linux: %v", b[1], err)
+		}
+	}
+
+	uni := &httpGuest{Name: "unigo"}
+	rep.Guests = append(rep.Guests, uni)
+	uniCfg := func(mib int, port int, icount bool) qemu.Config {
+		line, _ := cmdline.Encode(cmdline.Line{Argv0: "httpserver",
+			Kernel: []string{"unigo.net.ip=" + qemu.UserGuestIP, "unigo.net.gw=" + qemu.UserGateway}})
+		return qemu.Config{Machine: *machine, Accel: "tcg", MemoryMiB: mib, SMP: 1, Kernel: img, Append: line, ICount: icount,
+			Net: &qemu.Net{Mode: "user", Forwards: []qemu.Forward{{Proto: "tcp", HostAddr: "127.0.0.1", HostPort: port, GuestPort: 8080}}}}
+	}
+	var linux *httpGuest
+	var linuxCfg func(mib, port int, icount bool) (qemu.Config, []string)
+	if !skipped["linux-guest"] {
+		linux = &httpGuest{Name: "Linux guest"}
+		rep.Guests = append(rep.Guests, linux)
+		k := linuxKernel{Path: *kernelPath, Package: "given with -linux-kernel"}
+		if *kernelPath == "" {
+			if k, err = r.debianKernel(ctx, filepath.Join(r.cache, "kernel")); err != nil {
+				return err
+			}
+		}
+		rep.LinuxKernel = k
+		initrd := filepath.Join(r.cache, "initrd-httpserver.cpio")
+		if err := r.writeNetInitrd(ctx, initrd, k, netinit, linuxServer); err != nil {
+			linux.LoadErr = err
+			linux = nil
+		} else {
+			linuxCfg = func(mib, port int, icount bool) (qemu.Config, []string) {
+				return qemu.Config{Machine: *machine, Accel: "tcg", MemoryMiB: mib, SMP: 1, Kernel: k.Path,
+					Append: "console=ttyS0 quiet panic=-1", ICount: icount,
+					Net: &qemu.Net{Mode: "user", Forwards: []qemu.Forward{{Proto: "tcp", HostAddr: "127.0.0.1", HostPort: port, GuestPort: 8080}}}}, []string{"-initrd", initrd}
+			}
+		}
+	}
+
+	// Load, both guests in turn.
+	for _, g := range rep.Guests {
+		if g.LoadErr != nil {
+			continue
+		}
+		port, err := freeHostPort()
+		if err != nil {
+			return err
+		}
+		var cfg qemu.Config
+		var extra []string
+		if g == uni {
+			cfg = uniCfg(*mem, port, false)
+		} else {
+			cfg, extra = linuxCfg(*mem, port, false)
+		}
+		g.Load, g.Args, g.LoadErr = r.loadGuest(ctx, g.Name, cfg, extra, port, *duration, *conns)
+	}
+	// Instructions per request.
+	if !skipped["icount"] {
+		for _, g := range rep.Guests {
+			if g.LoadErr != nil {
+				continue
+			}
+			var counts [2]uint64
+			for k, n := range rep.ReqCounts {
+				port, err := freeHostPort()
+				if err != nil {
+					return err
+				}
+				var cfg qemu.Config
+				var extra []string
+				if g == uni {
+					cfg = uniCfg(*mem, port, true)
+				} else {
+					cfg, extra = linuxCfg(*mem, port, true)
+				}
+				counts[k], g.InsnsErr = r.countRequests(ctx, g.Name, cfg, extra, port, n)
+				if g.InsnsErr != nil {
+					break
+				}
+			}
+			if g.InsnsErr == nil {
+				g.InsnsPerReq = float64(int64(counts[1])-int64(counts[0])) / float64(rep.ReqCounts[1]-rep.ReqCounts[0])
+			}
+		}
+	}
+	// Small guests under load.
+	if !skipped["small"] {
+		for _, m := range smallSizes {
+			port, err := freeHostPort()
+			if err != nil {
+				return err
+			}
+			sg := smallGuest{MiB: m}
+			sg.Load, _, sg.Err = r.loadGuestCheck(ctx, fmt.Sprintf("unigo, %d MiB", m), uniCfg(m, port, false), nil, port, 10*time.Second, *conns, &sg.Alive)
+			rep.Small = append(rep.Small, sg)
+		}
+	}
+
+	text := rep.markdown()
+	fmt.Fprint(stdout, text)
+	if *resultsDir != "-" {
+		dir := *resultsDir
+		if dir == "" {
+			dir = filepath.Join(repo, "bench", "results")
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		out := filepath.Join(dir, "http-"+rep.Date.Format("2006-01-02")+".md")
+		if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+			return err
+		}
+		r.logf("report written to %s", out)
+	}
+	return nil
+}
+
+func freeHostPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// writeNetInitrd writes the Linux guest's initramfs: netinit as /init,
+// the server, and the virtio-net modules of kernel k's package.
+func (r *runner) writeNetInitrd(ctx context.Context, path string, k linuxKernel, netinit, server string) error {
+	mods, err := r.debianModules(ctx, k)
+	if err != nil {
+		return err
+	}
+	entries := []cpioEntry{
+		{Name: "dev", Mode: modeDir | 0o755},
+		{Name: "dev/console", Mode: modeChar | 0o600, Major: 5, Minor: 1},
+		{Name: "modules", Mode: modeDir | 0o755},
+	}
+	var order []string
+	for _, m := range mods {
+		data, err := os.ReadFile(m)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, cpioEntry{Name: "modules/" + filepath.Base(m), Mode: modeReg | 0o644, Data: data})
+		order = append(order, filepath.Base(m))
+	}
+	entries = append(entries, cpioEntry{Name: "modules/order", Mode: modeReg | 0o644, Data: []byte(strings.Join(order, "\n") + "\n")})
+	for _, f := range [][2]string{{"init", netinit}, {"httpserver", server}} {
+		data, err := os.ReadFile(f[1])
+		if err != nil {
+			return err
+		}
+		entries = append(entries, cpioEntry{Name: f[0], Mode: modeReg | 0o755, Data: data})
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	return writeCPIO(out, entries)
+}
+
+// debianModules returns the virtio-net modules from the Debian package
+// of kernel k, extracting them once into the cache.
+func (r *runner) debianModules(ctx context.Context, k linuxKernel) ([]string, error) {
+	pkg, _, _ := strings.Cut(k.Package, " ")
+	if !strings.HasPrefix(pkg, "linux-image-") {
+		return nil, fmt.Errorf("the Linux guest needs its virtio-net modules: use Debian's kernel (no -linux-kernel), not %q", k.Package)
+	}
+	dir := filepath.Join(r.cache, "modules-"+pkg)
+	paths := make([]string, len(linuxNetModules))
+	have := true
+	for i, m := range linuxNetModules {
+		paths[i] = filepath.Join(dir, filepath.Base(m))
+		if _, err := os.Stat(paths[i]); err != nil {
+			have = false
+		}
+	}
+	if have {
+		return paths, nil
+	}
+	for _, tool := range []string{"apt-get", "dpkg-deb"} {
+		if err := needTool(tool, "to fetch the Linux guest's virtio-net modules"); err != nil {
+			return nil, err
+		}
+	}
+	tmp, err := os.MkdirTemp(r.cache, "download-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := r.output(ctx, tmp, "apt-get", "download", pkg); err != nil {
+		return nil, fmt.Errorf("apt-get download %s: %v", pkg, err)
+	}
+	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
+	if len(debs) != 1 {
+		return nil, fmt.Errorf("apt-get download %s left %d .deb files", pkg, len(debs))
+	}
+	x := filepath.Join(tmp, "x")
+	if _, err := r.output(ctx, "", "dpkg-deb", "-x", debs[0], x); err != nil {
+		return nil, fmt.Errorf("dpkg-deb -x %s: %v", debs[0], err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for i, m := range linuxNetModules {
+		found, _ := filepath.Glob(filepath.Join(x, "lib", "modules", "*", m))
+		if len(found) != 1 {
+			return nil, fmt.Errorf("%s has no %s", pkg, m)
+		}
+		data, err := os.ReadFile(found[0])
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(paths[i], data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
+}
+
+// guestProc is a QEMU guest running in the background.
+type guestProc struct {
+	cmd     *exec.Cmd
+	console strings.Builder
+	done    chan error
+}
+
+func (r *runner) startGuest(name string, cfg qemu.Config, extra []string, plugin string) (*guestProc, []string, error) {
+	args, err := cfg.Args()
+	if err != nil {
+		return nil, nil, err
+	}
+	args = append(args, extra...)
+	if plugin != "" {
+		args = append(args, "-plugin", plugin)
+	}
+	r.logf("+ %s", shellJoin(append([]string{r.qemuPath}, args...)))
+	g := &guestProc{done: make(chan error, 1)}
+	g.cmd = exec.Command(r.qemuPath, args...)
+	var w io.Writer = &g.console
+	if r.verbose {
+		w = io.MultiWriter(w, r.stderr)
+	}
+	g.cmd.Stdout, g.cmd.Stderr = w, w
+	if err := g.cmd.Start(); err != nil {
+		return nil, args, err
+	}
+	go func() { g.done <- g.cmd.Wait() }()
+	return g, args, nil
+}
+
+// stop ends the guest (SIGTERM: QEMU exits cleanly, so the counting
+// plugin writes its total) and waits.
+func (g *guestProc) stop() {
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-g.done:
+	case <-time.After(30 * time.Second):
+		g.cmd.Process.Kill()
+		<-g.done
+	}
+}
+
+// waitReady polls the guest's server until it answers.
+func waitReady(ctx context.Context, g *guestProc, port int) error {
+	c := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		select {
+		case err := <-g.done:
+			g.done <- err
+			return fmt.Errorf("the guest stopped before serving (%v); console:\n%s", err, tail(g.console.String(), 15))
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("no answer within 5 minutes; console:\n%s", tail(g.console.String(), 15))
+}
+
+func (r *runner) loadGuest(ctx context.Context, name string, cfg qemu.Config, extra []string, port int, d time.Duration, conns int) (*wrkResult, []string, error) {
+	var alive bool
+	return r.loadGuestCheck(ctx, name, cfg, extra, port, d, conns, &alive)
+}
+
+// loadGuestCheck boots a guest, loads it with wrk and reports whether it
+// still answered afterwards.
+func (r *runner) loadGuestCheck(ctx context.Context, name string, cfg qemu.Config, extra []string, port int, d time.Duration, conns int, alive *bool) (*wrkResult, []string, error) {
+	g, args, err := r.startGuest(name, cfg, extra, "")
+	if err != nil {
+		return nil, args, err
+	}
+	defer g.stop()
+	if err := waitReady(ctx, g, port); err != nil {
+		return nil, args, fmt.Errorf("%s: %v", name, err)
+	}
+	r.logf("  %s: serving; wrk -t1 -c%d -d%v", name, conns, d)
+	res, err := runWrk(ctx, port, d, conns)
+	if err != nil {
+		return nil, args, fmt.Errorf("%s: %v", name, err)
+	}
+	*alive = waitReady(ctx, g, port) == nil
+	r.logf("  %s: %.0f requests/s", name, res.Requests)
+	return res, args, nil
+}
+
+var (
+	wrkReqs    = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkTotal   = regexp.MustCompile(`(\d+) requests in`)
+	wrkLatency = regexp.MustCompile(`(?m)^\s+(50|75|90|99)%\s+(\S+)$`)
+	wrkErrors  = regexp.MustCompile(`(?m)^\s+(Socket errors:.*|Non-2xx or 3xx responses:.*)$`)
+)
+
+func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResult, error) {
+	out, err := exec.CommandContext(ctx, "wrk", "-t1", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(d.Seconds())),
+		"--latency", fmt.Sprintf("http://127.0.0.1:%d/", port)).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	s := string(out)
+	res := &wrkResult{Raw: s, Latency: map[string]string{}, Duration: d, Conns: conns, Thr: 1}
+	m := wrkReqs.FindStringSubmatch(s)
+	if m == nil {
+		return nil, fmt.Errorf("wrk printed no Requests/sec:\n%s", s)
+	}
+	res.Requests, _ = strconv.ParseFloat(m[1], 64)
+	if m := wrkTotal.FindStringSubmatch(s); m != nil {
+		res.Total, _ = strconv.Atoi(m[1])
+	}
+	for _, m := range wrkLatency.FindAllStringSubmatch(s, -1) {
+		res.Latency[m[1]] = m[2]
+	}
+	var errs []string
+	for _, m := range wrkErrors.FindAllStringSubmatch(s, -1) {
+		errs = append(errs, strings.TrimSpace(m[1]))
+	}
+	res.Errors = strings.Join(errs, "; ")
+	return res, nil
+}
+
+// countRequests boots a guest under -icount with the counting plugin,
+// serves n requests on one keep-alive connection and returns the guest's
+// total instruction count at exit.
+func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n int) (uint64, error) {
+	f, err := os.CreateTemp(r.cache, "insns-*.txt")
+	if err != nil {
+		return 0, err
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	g, _, err := r.startGuest(name, cfg, extra, r.plugin+",outfile="+f.Name())
+	if err != nil {
+		return 0, err
+	}
+	if err := waitReady(ctx, g, port); err != nil {
+		g.stop()
+		return 0, fmt.Errorf("%s (icount): %v", name, err)
+	}
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	for i := 0; i < n; i++ {
+		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err != nil {
+			g.stop()
+			return 0, fmt.Errorf("%s (icount): request %d: %v", name, i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	g.stop()
+	b := &boot{Marks: map[uint64]uint64{}}
+	if err := b.readCounts(f.Name()); err != nil {
+		return 0, fmt.Errorf("%s (icount): %v", name, err)
+	}
+	r.logf("  %s: %d requests, %d guest instructions in all", name, n, b.Insns)
+	return b.Insns, nil
+}
+
+func (rep *httpReport) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# HTTP benchmark, %s\n\n", rep.Date.UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Host: %s; %s; %s. Command: `go run ./bench/cmd/httpbench`.\n\n", rep.Env.Host, rep.Env.Go, rep.Env.QEMU)
+	fmt.Fprintf(&b, "The same `examples/httpserver` (stock net/http, `GET /`: a 40-byte text answer) as a unigo unikernel and as the program of a Linux guest (%s, the server exec'd as PID 1 by `bench/programs/netinit`), on the same QEMU command line: %s, TCG, 1 vCPU, %d MiB, virtio-net, user networking with a forwarded port. Load: `wrk -t1 -c%d` from the host, one guest after the other in this run.\n\n",
+		rep.LinuxKernel.Package, rep.Machine, rep.MemMiB, conns(rep))
+	b.WriteString("| guest | requests/s | p50 | p75 | p90 | p99 | errors | guest instructions per request |\n|---|---:|---:|---:|---:|---:|---|---:|\n")
+	for _, g := range rep.Guests {
+		if g.LoadErr != nil {
+			fmt.Fprintf(&b, "| %s | failed: %s | | | | | | |\n", g.Name, oneLine(g.LoadErr.Error()))
+			continue
+		}
+		l := g.Load
+		errs := l.Errors
+		if errs == "" {
+			errs = "none"
+		}
+		insns := "not measured"
+		switch {
+		case g.InsnsErr != nil:
+			insns = "failed: " + oneLine(g.InsnsErr.Error())
+		case g.InsnsPerReq > 0:
+			insns = commas(strconv.FormatFloat(g.InsnsPerReq, 'f', 0, 64))
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s |\n", g.Name, l.Requests, l.Latency["50"], l.Latency["75"], l.Latency["90"], l.Latency["99"], errs, insns)
+	}
+	if len(rep.Guests) == 2 && rep.Guests[0].Load != nil && rep.Guests[1].Load != nil {
+		u, l := rep.Guests[0], rep.Guests[1]
+		fmt.Fprintf(&b, "\nunigo / Linux guest: %.2f× the requests/s (target ≥ 1×, goal 1.5×)", u.Load.Requests/l.Load.Requests)
+		if u.InsnsPerReq > 0 && l.InsnsPerReq > 0 {
+			fmt.Fprintf(&b, "; %.2f× the guest instructions per request (target < 1×)", u.InsnsPerReq/l.InsnsPerReq)
+		}
+		b.WriteString(".\n")
+	}
+	fmt.Fprintf(&b, "\nInstructions per request: two boots per guest under `-icount shift=0,sleep=off` with the counting plugin (bench/plugin), serving %d and then %d sequential requests on one keep-alive connection before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests.\n",
+		rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0])
+	if len(rep.Small) > 0 {
+		b.WriteString("\n## The unikernel under load in small guests\n\n| guest memory | requests/s (10 s) | errors | answers afterwards |\n|---:|---:|---|---|\n")
+		for _, s := range rep.Small {
+			if s.Err != nil {
+				fmt.Fprintf(&b, "| %d MiB | failed: %s | | |\n", s.MiB, oneLine(s.Err.Error()))
+				continue
+			}
+			errs := s.Load.Errors
+			if errs == "" {
+				errs = "none"
+			}
+			fmt.Fprintf(&b, "| %d MiB | %.0f | %s | %v |\n", s.MiB, s.Load.Requests, errs, s.Alive)
+		}
+		b.WriteString("\nTargets: serves under load in 32 MiB (goal 16 MiB).\n")
+	}
+	b.WriteString("\n## QEMU command lines\n\n")
+	for _, g := range rep.Guests {
+		if len(g.Args) > 0 {
+			fmt.Fprintf(&b, "%s:\n\n    qemu-system-x86_64 %s\n\n", g.Name, shellJoin(g.Args))
+		}
+	}
+	b.WriteString("## wrk output\n\n")
+	for _, g := range rep.Guests {
+		if g.Load != nil {
+			fmt.Fprintf(&b, "%s:\n\n%s\n", g.Name, indent(g.Load.Raw))
+		}
+	}
+	return b.String()
+}
+
+func conns(rep *httpReport) int {
+	for _, g := range rep.Guests {
+		if g.Load != nil {
+			return g.Load.Conns
+		}
+	}
+	return 0
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for line := range strings.SplitSeq(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("    " + line + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,277 @@
+//go:build unigo_net
+
+package core
+
+import (
+	"bytes"
+	"math/rand"
+	"testing"
+	"unsafe"
+
+	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/net/netcall"
+)
+
+// testRing returns a ring backed by Go memory (kept alive by the test).
+func testRing(t *testing.T) *ring {
+	mem := make([]byte, sockBufSize)
+	t.Cleanup(func() { _ = mem[0] })
+	return &ring{buf: uintptr(unsafe.Pointer(&mem[0]))}
+}
+
+func TestRingStream(t *testing.T) {
+	r := testRing(t)
+	rng := rand.New(rand.NewSource(1))
+	var want, got []byte
+	// Start near the 32-bit wrap of the counters.
+	r.r, r.w = ^uint32(0)-1000, ^uint32(0)-1000
+	for round := 0; round < 2000; round++ {
+		n := rng.Intn(20000)
+		if f := int(r.free()); n > f {
+			n = f
+		}
+		b := make([]byte, n)
+		rng.Read(b)
+		r.put(b)
+		want = append(want, b...)
+		if r.used() > 0 {
+			peek := make([]byte, 10)
+			k := r.peek(0, peek)
+			if !bytes.Equal(peek[:k], want[len(got):len(got)+k]) {
+				t.Fatalf("round %d: peek differs", round)
+			}
+		}
+		out := make([]byte, rng.Intn(30000))
+		got = append(got, out[:r.get(out)]...)
+	}
+	out := make([]byte, sockBufSize)
+	got = append(got, out[:r.get(out)]...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("stream through the ring differs: %d bytes in, %d out", len(want), len(got))
+	}
+}
+
+func TestRingDatagrams(t *testing.T) {
+	r := testRing(t)
+	var from netcall.Sockaddr
+	from[0], from[2], from[3] = linux.AF_INET, 0x12, 0x34
+	var sizes []int
+	for i := 0; r.free() > dgramHdr+1500; i++ {
+		b := bytes.Repeat([]byte{byte(i)}, i%1500)
+		r.putDgram(b, &from)
+		sizes = append(sizes, len(b))
+	}
+	for i, n := range sizes {
+		var a netcall.Sockaddr
+		if l, ok := r.peekDgram(&a); !ok || l != n || a != from {
+			t.Fatalf("datagram %d: peek = %d, %v, %v; want %d from %v", i, l, ok, a, n, from)
+		}
+		small := make([]byte, 7)
+		if i%2 == 0 {
+			if l := r.getDgram(small, &a, true); l != n {
+				t.Fatalf("datagram %d: peeking getDgram = %d; want %d", i, l, n)
+			}
+		}
+		if l := r.getDgram(small, &a, false); l != n || (n > 0 && small[0] != byte(i)) {
+			t.Fatalf("datagram %d: getDgram = %d (first byte %d); want %d", i, l, small[0], n)
+		}
+	}
+	if r.used() != 0 {
+		t.Errorf("%d bytes left after reading every datagram", r.used())
+	}
+	if l := r.getDgram(nil, &from, false); l != -1 {
+		t.Errorf("getDgram on an empty ring = %d; want -1", l)
+	}
+}
+
+func addr4(ip [4]byte, port uint16) netcall.Sockaddr {
+	var a netcall.Sockaddr
+	a[0] = linux.AF_INET
+	setPort(&a, port)
+	copy(a[4:], ip[:])
+	return a
+}
+
+func addr6(ip [16]byte, port uint16) netcall.Sockaddr {
+	var a netcall.Sockaddr
+	a[0] = linux.AF_INET6
+	setPort(&a, port)
+	copy(a[8:], ip[:])
+	return a
+}
+
+var (
+	any4  = [4]byte{}
+	lo4   = [4]byte{127, 0, 0, 1}
+	eth4  = [4]byte{10, 0, 2, 15}
+	any6  = [16]byte{}
+	lo6   = [16]byte{15: 1}
+	map4  = [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1} // ::ffff:127.0.0.1
+	reuse = uint16(netcall.FlagReuseAddr)
+)
+
+func resetSocks() {
+	for i := range socks {
+		socks[i] = sock{}
+	}
+	pendHead, pendTail = -1, -1
+	netstack.attached = false
+}
+
+// holder makes a socket holding addr's port.
+func holder(family uint16, typ uint8, addr netcall.Sockaddr, flags uint16, state uint8) int32 {
+	i := newSock(family, uint16(typ), 0)
+	s := &socks[i]
+	s.local, s.flags, s.state, s.port = addr, flags, state, true
+	return i
+}
+
+func TestPortConflict(t *testing.T) {
+	type sk struct {
+		family uint16
+		typ    uint8
+		addr   netcall.Sockaddr
+		flags  uint16
+		state  uint8
+	}
+	tcp4 := func(a netcall.Sockaddr, f uint16, st uint8) sk { return sk{linux.AF_INET, linux.SOCK_STREAM, a, f, st} }
+	tcp6 := func(a netcall.Sockaddr, f uint16, st uint8) sk {
+		return sk{linux.AF_INET6, linux.SOCK_STREAM, a, f, st}
+	}
+	udp4 := func(a netcall.Sockaddr, f uint16) sk { return sk{linux.AF_INET, linux.SOCK_DGRAM, a, f, sockOpen} }
+	v6only := uint16(netcall.FlagV6Only)
+	tests := []struct {
+		name     string
+		old, new sk
+		conflict bool
+	}{
+		{"same address", tcp4(addr4(lo4, 80), 0, sockOpen), tcp4(addr4(lo4, 80), 0, sockOpen), true},
+		{"other port", tcp4(addr4(lo4, 80), 0, sockOpen), tcp4(addr4(lo4, 81), 0, sockOpen), false},
+		{"other address", tcp4(addr4(lo4, 80), 0, sockOpen), tcp4(addr4(eth4, 80), 0, sockOpen), false},
+		{"wildcard covers", tcp4(addr4(any4, 80), 0, sockOpen), tcp4(addr4(eth4, 80), 0, sockOpen), true},
+		{"covered by wildcard", tcp4(addr4(eth4, 80), 0, sockOpen), tcp4(addr4(any4, 80), 0, sockOpen), true},
+		{"tcp and udp apart", tcp4(addr4(lo4, 80), 0, sockOpen), udp4(addr4(lo4, 80), 0), false},
+		{"both reuseaddr", tcp4(addr4(lo4, 80), reuse, sockOpen), tcp4(addr4(lo4, 80), reuse, sockOpen), false},
+		{"reuseaddr but listening", tcp4(addr4(lo4, 80), reuse, sockListening), tcp4(addr4(lo4, 80), reuse, sockOpen), true},
+		{"one reuseaddr", tcp4(addr4(lo4, 80), reuse, sockOpen), tcp4(addr4(lo4, 80), 0, sockOpen), true},
+		{"both reuseport", tcp4(addr4(lo4, 80), netcall.FlagReusePort, sockListening), tcp4(addr4(lo4, 80), netcall.FlagReusePort, sockOpen), false},
+		{"udp reuseaddr", udp4(addr4(any4, 53), reuse), udp4(addr4(any4, 53), reuse), false},
+		{"dual-stack v6 wildcard vs v4", tcp6(addr6(any6, 80), 0, sockListening), tcp4(addr4(lo4, 80), 0, sockOpen), true},
+		{"v6only wildcard vs v4", tcp6(addr6(any6, 80), v6only, sockListening), tcp4(addr4(lo4, 80), 0, sockOpen), false},
+		{"v6 loopback vs v4", tcp6(addr6(lo6, 80), 0, sockOpen), tcp4(addr4(lo4, 80), 0, sockOpen), false},
+		{"v4-mapped vs v4", tcp6(addr6(map4, 80), 0, sockOpen), tcp4(addr4(lo4, 80), 0, sockOpen), true},
+		{"v4 wildcard vs v6 loopback", tcp4(addr4(any4, 80), 0, sockOpen), tcp6(addr6(lo6, 80), 0, sockOpen), false},
+		{"v6 wildcards", tcp6(addr6(any6, 80), v6only, sockOpen), tcp6(addr6(lo6, 80), 0, sockOpen), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resetSocks()
+			holder(tt.old.family, tt.old.typ, tt.old.addr, tt.old.flags, tt.old.state)
+			i := newSock(tt.new.family, uint16(tt.new.typ), 0)
+			s := &socks[i]
+			s.local, s.flags, s.state = tt.new.addr, tt.new.flags, tt.new.state
+			if got := portConflict(i); got != tt.conflict {
+				t.Errorf("portConflict = %v; want %v", got, tt.conflict)
+			}
+			e := bindPort(i)
+			if (e == linux.EADDRINUSE) != tt.conflict || (e == 0) != s.port {
+				t.Errorf("bindPort = %v (holds port: %v); want conflict %v", e, s.port, tt.conflict)
+			}
+		})
+	}
+}
+
+func TestEphemeralPorts(t *testing.T) {
+	resetSocks()
+	nextPort = ephemeralLo
+	holder(linux.AF_INET, linux.SOCK_STREAM, addr4(any4, ephemeralLo+1), 0, sockListening)
+	seen := map[uint16]bool{}
+	for k := 0; k < 50; k++ {
+		i := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+		socks[i].local = addr4(lo4, 0)
+		if e := bindPort(i); e != 0 {
+			t.Fatalf("bindPort: %v", e)
+		}
+		p := saPort(&socks[i].local)
+		if p < ephemeralLo || p > ephemeralHi || seen[p] || p == ephemeralLo+1 {
+			t.Fatalf("ephemeral port %d: out of range, repeated or taken", p)
+		}
+		seen[p] = true
+	}
+}
+
+func TestSockIDs(t *testing.T) {
+	resetSocks()
+	i := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+	id := sockID(i)
+	if sockByID(id) != i {
+		t.Fatalf("sockByID(sockID(%d)) = %d", i, sockByID(id))
+	}
+	freeSock(i)
+	if sockByID(id) != -1 {
+		t.Error("a freed socket's id still resolves")
+	}
+	j := newSock(linux.AF_INET, linux.SOCK_DGRAM, 0)
+	if j != i || sockByID(id) != -1 || sockByID(sockID(j)) != j {
+		t.Errorf("slot %d reused as %d: stale id resolves %d, new id %d", i, j, sockByID(id), sockByID(sockID(j)))
+	}
+}
+
+func TestPendingQueue(t *testing.T) {
+	resetSocks()
+	a := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+	b := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+	c := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+	post(a, netcall.EvListen)
+	post(b, netcall.EvConnect)
+	post(a, netcall.EvOpts)
+	post(c, netcall.EvSend)
+	unqueue(b)
+	var order []int32
+	for i := pendHead; i >= 0; i = socks[i].pendNext {
+		order = append(order, i)
+	}
+	if len(order) != 2 || order[0] != a || order[1] != c || pendTail != c {
+		t.Fatalf("queue %v (tail %d); want [%d %d]", order, pendTail, a, c)
+	}
+	if socks[a].pend != netcall.EvListen|netcall.EvOpts || !socks[a].known {
+		t.Errorf("socket a: pend %#x known %v", socks[a].pend, socks[a].known)
+	}
+	unqueue(c)
+	if pendTail != a {
+		t.Errorf("tail after removing the last = %d; want %d", pendTail, a)
+	}
+}
+
+func TestSockReadiness(t *testing.T) {
+	resetSocks()
+	i := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+	s := &socks[i]
+	if ev := sockReadiness(i); ev != linux.EPOLLOUT|linux.EPOLLHUP {
+		t.Errorf("fresh stream socket: %#x; want OUT|HUP as Linux", ev)
+	}
+	s.state = sockConnecting
+	if ev := sockReadiness(i); ev != 0 {
+		t.Errorf("connecting: %#x; want nothing", ev)
+	}
+	s.state = sockConnected
+	if ev := sockReadiness(i); ev != linux.EPOLLOUT {
+		t.Errorf("connected, idle: %#x; want OUT", ev)
+	}
+	s.rxEOF = true
+	if ev := sockReadiness(i); ev != linux.EPOLLOUT|linux.EPOLLIN|linux.EPOLLRDHUP {
+		t.Errorf("peer closed: %#x; want IN|OUT|RDHUP", ev)
+	}
+	s.err, s.hup = linux.ECONNRESET, true
+	if ev := sockReadiness(i); ev&(linux.EPOLLERR|linux.EPOLLHUP) != linux.EPOLLERR|linux.EPOLLHUP {
+		t.Errorf("reset: %#x; want ERR|HUP", ev)
+	}
+	s.state, s.err = sockListening, 0
+	if ev := sockReadiness(i); ev != 0 {
+		t.Errorf("listening, empty queue: %#x", ev)
+	}
+	s.acceptLen = 1
+	if ev := sockReadiness(i); ev != linux.EPOLLIN {
+		t.Errorf("listening with a connection: %#x; want IN", ev)
+	}
+}
