@@ -100,9 +100,10 @@ func TestKraftfileVolumes(t *testing.T) {
 	if want := []string{"/proj/data:/data", "/abs:/in:ro"}; !slices.Equal(f.volumes, want) {
 		t.Errorf("volumes from the Kraftfile = %q; want %q", f.volumes, want)
 	}
-	f = vmFlags{volumes: multiFlag{"/x:/y"}}
+	// A -v for a guest path the Kraftfile also shares wins; the others add up.
+	f = vmFlags{volumes: multiFlag{"/x:/data"}}
 	applyKraftfile(kf, &f, &rest)
-	if want := []string{"/x:/y"}; !slices.Equal(f.volumes, want) {
-		t.Errorf("volumes with -v = %q; want only %q", f.volumes, want)
+	if want := []string{"/abs:/in:ro", "/x:/data"}; !slices.Equal(f.volumes, want) {
+		t.Errorf("volumes with -v = %q; want %q", f.volumes, want)
 	}
 }
