@@ -50,11 +50,11 @@ func runPs(e *env, args []string) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tID\tIMAGE\tSTATUS\tCREATED\tMEMORY\tVMM")
+	fmt.Fprintln(tw, "NAME\tID\tIMAGE\tSTATUS\tCREATED\tMEMORY\tVMM\tPORTS")
 	now := time.Now()
 	for _, m := range shown {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s ago\t%dM\t%s\n", m.Name, m.ID, shorten(m.Image, 32),
-			status(m, now), ago(now.Sub(m.Created)), m.MemoryMiB, m.VMM)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s ago\t%dM\t%s\t%s\n", m.Name, m.ID, shorten(m.Image, 32),
+			status(m, now), ago(now.Sub(m.Created)), m.MemoryMiB, m.VMM, strings.Join(m.Ports, ","))
 	}
 	tw.Flush()
 	return 0
