@@ -145,3 +145,21 @@ func (e *env) lookup(store *machine.Store, verb, ref string) (*machine.Machine, 
 	}
 	return m, true
 }
+
+// eachMachine opens the state directory dir and runs fn on each named
+// machine in turn (verb names the command in errors). It returns
+// ExitError if a name is unknown or fn reported a failure, else 0.
+func (e *env) eachMachine(dir, verb string, names []string, fn func(store *machine.Store, name string, m *machine.Machine) bool) int {
+	store, _, err := e.machines(dir)
+	if err != nil {
+		return e.errorf(ExitError, "%v", err)
+	}
+	status := 0
+	for _, n := range names {
+		m, ok := e.lookup(store, verb, n)
+		if !ok || !fn(store, n, m) {
+			status = ExitError
+		}
+	}
+	return status
+}
