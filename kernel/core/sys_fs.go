@@ -1,3 +1,5 @@
+//go:build !unigo_nofs
+
 package core
 
 import (
@@ -13,11 +15,6 @@ import (
 // program into two buffers of the calling thread (one syscall needs at most
 // two paths; calls on mounted file systems may sleep, so the buffers cannot
 // be shared between threads), allocated on first use.
-
-const pathPages = 2 * vfs.PathMax / 4096
-
-// maxHeld bounds the inode references one syscall holds through hold.
-const maxHeld = 6
 
 // hold keeps the reference i until the syscall returns (the dispatcher
 // calls releaseHeld), so handlers need no cleanup on every return path.
@@ -538,6 +535,52 @@ func positionedArgs(a sysArgs, pread bool) (*file, []byte, uintptr) {
 		return nil, nil, errno(linux.EFAULT)
 	}
 	return f, b, 0
+}
+
+// seekFile is lseek(2) on a file of the file system.
+func seekFile(f *file, off int64, whence uintptr) uintptr {
+	k := -1
+	if f.kind == kindDev {
+		if k = diskOfRdev(vfs.Rdev(f.ino)); k < 0 {
+			return 0
+		}
+	}
+	size := vfs.Size(f.ino)
+	if k >= 0 {
+		size = int64(disks[k].sectors * blkSector)
+	}
+	if f.buf != 0 {
+		size = int64(f.bufLen)
+	}
+	var n int64
+	switch whence {
+	case linux.SEEK_SET:
+		n = off
+	case linux.SEEK_CUR:
+		n = f.off + off
+	case linux.SEEK_END:
+		n = size + off
+	case linux.SEEK_DATA:
+		if off >= size {
+			return errno(linux.ENXIO)
+		}
+		n = off
+	case linux.SEEK_HOLE:
+		if off >= size {
+			return errno(linux.ENXIO)
+		}
+		n = size
+	default:
+		return errno(linux.EINVAL)
+	}
+	if n < 0 {
+		return errno(linux.EINVAL)
+	}
+	f.off = n
+	if f.kind == kindVFS && vfs.IsDir(f.ino) {
+		f.dirPos = int64(n)
+	}
+	return uintptr(n)
 }
 
 // sysPread64 implements Linux syscall pread64(2).
@@ -1171,13 +1214,6 @@ func sysFchdir(a sysArgs) uintptr {
 	}
 	setCwd(f.ino)
 	return 0
-}
-
-// sysUmask implements Linux syscall umask(2).
-func sysUmask(a sysArgs) uintptr {
-	old := umask
-	umask = uint32(a[0]) & 0o777
-	return uintptr(old)
 }
 
 // sysStatfs implements statfs(2) and (through fstatfs) fstatfs(2).
