@@ -61,74 +61,63 @@ func ret(n int, e linux.Errno) uintptr {
 	return uintptr(n)
 }
 
-// noPath answers a call that names a path: there is none.
-func noPath(sysArgs) uintptr { return errno(linux.ENOENT) }
+// fsHandler: no file-system call has a handler here (the documentation
+// table comes from the kernel with the file system).
+func fsHandler(int) sysHandler { return nil }
 
-// noFile answers a call on descriptor fd that needs a file of the file
-// system (a regular file or a directory): EBADF if fd is not open, else
-// wrong, the error Linux gives for a console, pipe, eventfd or epoll
-// descriptor.
-func noFile(fd uintptr, wrong linux.Errno) uintptr {
+// fsSyscall answers the file-system calls. A path names nothing (ENOENT);
+// a call on a descriptor gets EBADF if it is not open, otherwise the
+// error Linux gives for a console, pipe, eventfd or epoll descriptor.
+// Calls not listed (memfd_create, fstatfs, ...) are unsupported: ENOSYS,
+// logged once.
+func fsSyscall(nr uintptr, a sysArgs) (uintptr, bool) {
+	switch nr {
+	case linux.SYS_OPENAT, linux.SYS_OPEN, linux.SYS_CREAT, linux.SYS_NEWFSTATAT, linux.SYS_STAT,
+		linux.SYS_LSTAT, linux.SYS_STATX, linux.SYS_MKDIRAT, linux.SYS_MKDIR, linux.SYS_MKNODAT,
+		linux.SYS_UNLINKAT, linux.SYS_UNLINK, linux.SYS_RMDIR, linux.SYS_RENAMEAT2, linux.SYS_RENAMEAT,
+		linux.SYS_RENAME, linux.SYS_LINKAT, linux.SYS_LINK, linux.SYS_SYMLINKAT, linux.SYS_SYMLINK,
+		linux.SYS_READLINKAT, linux.SYS_READLINK, linux.SYS_FACCESSAT2, linux.SYS_FACCESSAT,
+		linux.SYS_ACCESS, linux.SYS_FCHMODAT, linux.SYS_FCHMODAT2, linux.SYS_CHMOD, linux.SYS_FCHOWNAT,
+		linux.SYS_CHOWN, linux.SYS_LCHOWN, linux.SYS_UTIMENSAT, linux.SYS_TRUNCATE, linux.SYS_CHDIR,
+		linux.SYS_STATFS,
+		linux.SYS_GETCWD: // no working directory: as Linux's answer for an unlinked one
+		return errno(linux.ENOENT), true
+	case linux.SYS_MOUNT:
+		return errno(linux.ENODEV), true // no file-system driver
+	case linux.SYS_SYNC:
+		return 0, true // nothing to write back
+	case linux.SYS_PREAD64, linux.SYS_PWRITE64, linux.SYS_FALLOCATE:
+		return onFile(a[0], linux.ESPIPE), true
+	case linux.SYS_GETDENTS64, linux.SYS_FCHDIR:
+		return onFile(a[0], linux.ENOTDIR), true
+	case linux.SYS_FTRUNCATE, linux.SYS_FSYNC, linux.SYS_FDATASYNC:
+		return onFile(a[0], linux.EINVAL), true
+	case linux.SYS_SYNCFS, linux.SYS_FLOCK:
+		return onFile(a[0], 0), true
+	case linux.SYS_FCHMOD, linux.SYS_FCHOWN:
+		return onFile(a[0], linux.EPERM), true
+	case linux.SYS_SENDFILE: // out_fd, in_fd: the input must be a file
+		if _, _, ok := fileOf(a[0]); !ok {
+			return errno(linux.EBADF), true
+		}
+		return onFile(a[1], linux.EINVAL), true
+	case linux.SYS_COPY_FILE_RANGE: // fd_in, off_in, fd_out: both must be files
+		if _, _, ok := fileOf(a[2]); !ok {
+			return errno(linux.EBADF), true
+		}
+		return onFile(a[0], linux.EINVAL), true
+	}
+	return 0, false
+}
+
+// onFile answers a call on descriptor fd that needs a file of the file
+// system: EBADF if fd is not open, else wrong (0: success).
+func onFile(fd uintptr, wrong linux.Errno) uintptr {
 	if _, _, ok := fileOf(fd); !ok {
 		return errno(linux.EBADF)
 	}
+	if wrong == 0 {
+		return 0
+	}
 	return errno(wrong)
 }
-
-// Path calls.
-func sysOpenat(a sysArgs) uintptr     { return noPath(a) }
-func sysOpen(a sysArgs) uintptr       { return noPath(a) }
-func sysCreat(a sysArgs) uintptr      { return noPath(a) }
-func sysNewfstatat(a sysArgs) uintptr { return noPath(a) }
-func sysStat(a sysArgs) uintptr       { return noPath(a) }
-func sysLstat(a sysArgs) uintptr      { return noPath(a) }
-func sysStatx(a sysArgs) uintptr      { return noPath(a) }
-func sysMkdirat(a sysArgs) uintptr    { return noPath(a) }
-func sysMkdir(a sysArgs) uintptr      { return noPath(a) }
-func sysMknodat(a sysArgs) uintptr    { return noPath(a) }
-func sysUnlinkat(a sysArgs) uintptr   { return noPath(a) }
-func sysUnlink(a sysArgs) uintptr     { return noPath(a) }
-func sysRmdir(a sysArgs) uintptr      { return noPath(a) }
-func sysRenameat2(a sysArgs) uintptr  { return noPath(a) }
-func sysRenameat(a sysArgs) uintptr   { return noPath(a) }
-func sysRename(a sysArgs) uintptr     { return noPath(a) }
-func sysLinkat(a sysArgs) uintptr     { return noPath(a) }
-func sysLink(a sysArgs) uintptr       { return noPath(a) }
-func sysSymlinkat(a sysArgs) uintptr  { return noPath(a) }
-func sysSymlink(a sysArgs) uintptr    { return noPath(a) }
-func sysReadlinkat(a sysArgs) uintptr { return noPath(a) }
-func sysReadlink(a sysArgs) uintptr   { return noPath(a) }
-func sysFaccessat2(a sysArgs) uintptr { return noPath(a) }
-func sysFaccessat(a sysArgs) uintptr  { return noPath(a) }
-func sysAccess(a sysArgs) uintptr     { return noPath(a) }
-func sysFchmodat(a sysArgs) uintptr   { return noPath(a) }
-func sysFchmodat2(a sysArgs) uintptr  { return noPath(a) }
-func sysChmod(a sysArgs) uintptr      { return noPath(a) }
-func sysFchownat(a sysArgs) uintptr   { return noPath(a) }
-func sysChown(a sysArgs) uintptr      { return noPath(a) }
-func sysLchown(a sysArgs) uintptr     { return noPath(a) }
-func sysUtimensat(a sysArgs) uintptr  { return noPath(a) }
-func sysTruncate(a sysArgs) uintptr   { return noPath(a) }
-func sysChdir(a sysArgs) uintptr      { return noPath(a) }
-func sysStatfs(a sysArgs) uintptr     { return noPath(a) }
-func sysGetcwd(a sysArgs) uintptr     { return noPath(a) }           // no working directory: as Linux's for an unlinked one
-func sysMount(sysArgs) uintptr        { return errno(linux.ENODEV) } // no file-system driver
-func sysMemfdCreate(sysArgs) uintptr  { return errno(linux.ENOSYS) }
-func sysSync(sysArgs) uintptr         { return 0 } // nothing to write back
-
-// Descriptor calls that need a file of the file system.
-func sysPread64(a sysArgs) uintptr       { return noFile(a[0], linux.ESPIPE) }
-func sysPwrite64(a sysArgs) uintptr      { return noFile(a[0], linux.ESPIPE) }
-func sysGetdents64(a sysArgs) uintptr    { return noFile(a[0], linux.ENOTDIR) }
-func sysFchdir(a sysArgs) uintptr        { return noFile(a[0], linux.ENOTDIR) }
-func sysFtruncate(a sysArgs) uintptr     { return noFile(a[0], linux.EINVAL) }
-func sysFallocate(a sysArgs) uintptr     { return noFile(a[0], linux.ESPIPE) }
-func sysFsync(a sysArgs) uintptr         { return noFile(a[0], linux.EINVAL) }
-func sysFdatasync(a sysArgs) uintptr     { return noFile(a[0], linux.EINVAL) }
-func sysSyncfs(a sysArgs) uintptr        { return noFile(a[0], 0) }
-func sysFstatfs(a sysArgs) uintptr       { return noFile(a[0], linux.ENOSYS) }
-func sysFlock(a sysArgs) uintptr         { return noFile(a[0], 0) }
-func sysFchmod(a sysArgs) uintptr        { return noFile(a[0], linux.EPERM) }
-func sysFchown(a sysArgs) uintptr        { return noFile(a[0], linux.EPERM) }
-func sysSendfile(a sysArgs) uintptr      { return noFile(a[1], linux.EINVAL) }
-func sysCopyFileRange(a sysArgs) uintptr { return noFile(a[0], linux.EINVAL) }

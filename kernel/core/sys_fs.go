@@ -16,6 +16,79 @@ import (
 // two paths; calls on mounted file systems may sleep, so the buffers cannot
 // be shared between threads), allocated on first use.
 
+// fsSyscallTable holds the file-system calls; syscallTrap looks here for
+// a number syscallTable has no handler for (fsSyscall). The kernel
+// without a file system answers these numbers in nofs.go instead.
+var fsSyscallTable = [linux.NumSyscalls]sysHandler{
+	linux.SYS_PREAD64:         sysPread64,
+	linux.SYS_PWRITE64:        sysPwrite64,
+	linux.SYS_OPENAT:          sysOpenat,
+	linux.SYS_OPEN:            sysOpen,
+	linux.SYS_CREAT:           sysCreat,
+	linux.SYS_NEWFSTATAT:      sysNewfstatat,
+	linux.SYS_STAT:            sysStat,
+	linux.SYS_LSTAT:           sysLstat,
+	linux.SYS_STATX:           sysStatx,
+	linux.SYS_GETDENTS64:      sysGetdents64,
+	linux.SYS_MKDIRAT:         sysMkdirat,
+	linux.SYS_MKDIR:           sysMkdir,
+	linux.SYS_MKNODAT:         sysMknodat,
+	linux.SYS_UNLINKAT:        sysUnlinkat,
+	linux.SYS_UNLINK:          sysUnlink,
+	linux.SYS_RMDIR:           sysRmdir,
+	linux.SYS_RENAMEAT2:       sysRenameat2,
+	linux.SYS_RENAMEAT:        sysRenameat,
+	linux.SYS_RENAME:          sysRename,
+	linux.SYS_LINKAT:          sysLinkat,
+	linux.SYS_LINK:            sysLink,
+	linux.SYS_SYMLINKAT:       sysSymlinkat,
+	linux.SYS_SYMLINK:         sysSymlink,
+	linux.SYS_READLINKAT:      sysReadlinkat,
+	linux.SYS_READLINK:        sysReadlink,
+	linux.SYS_FACCESSAT2:      sysFaccessat2,
+	linux.SYS_FACCESSAT:       sysFaccessat,
+	linux.SYS_ACCESS:          sysAccess,
+	linux.SYS_FCHMODAT:        sysFchmodat,
+	linux.SYS_FCHMODAT2:       sysFchmodat2,
+	linux.SYS_FCHMOD:          sysFchmod,
+	linux.SYS_CHMOD:           sysChmod,
+	linux.SYS_FCHOWNAT:        sysFchownat,
+	linux.SYS_FCHOWN:          sysFchown,
+	linux.SYS_CHOWN:           sysChown,
+	linux.SYS_LCHOWN:          sysLchown,
+	linux.SYS_UTIMENSAT:       sysUtimensat,
+	linux.SYS_FTRUNCATE:       sysFtruncate,
+	linux.SYS_TRUNCATE:        sysTruncate,
+	linux.SYS_FALLOCATE:       sysFallocate,
+	linux.SYS_FSYNC:           sysFsync,
+	linux.SYS_FDATASYNC:       sysFdatasync,
+	linux.SYS_SYNCFS:          sysSyncfs,
+	linux.SYS_SYNC:            sysSync,
+	linux.SYS_MOUNT:           sysMount,
+	linux.SYS_GETCWD:          sysGetcwd,
+	linux.SYS_CHDIR:           sysChdir,
+	linux.SYS_FCHDIR:          sysFchdir,
+	linux.SYS_STATFS:          sysStatfs,
+	linux.SYS_FSTATFS:         sysFstatfs,
+	linux.SYS_FLOCK:           sysFlock,
+	linux.SYS_MEMFD_CREATE:    sysMemfdCreate,
+	linux.SYS_SENDFILE:        sysSendfile,
+	linux.SYS_COPY_FILE_RANGE: sysCopyFileRange,
+}
+
+// fsHandler returns the handler of file-system call nr, nil if nr is
+// none (host side: SyscallTable and tests).
+func fsHandler(nr int) sysHandler { return fsSyscallTable[nr] }
+
+// fsSyscall runs the file-system call nr, if nr is one.
+func fsSyscall(nr uintptr, a sysArgs) (uintptr, bool) {
+	h := fsSyscallTable[nr]
+	if h == nil {
+		return 0, false
+	}
+	return h(a), true
+}
+
 // hold keeps the reference i until the syscall returns (the dispatcher
 // calls releaseHeld), so handlers need no cleanup on every return path.
 func hold(i vfs.Ino) vfs.Ino {
