@@ -61,7 +61,7 @@ func syscallTrap(tf *amd64.TrapFrame) {
 	tf.RAX = errno(linux.ENOSYS)
 	if nr < linux.NumSyscalls && enosysLogged[nr/64]&(1<<(nr%64)) == 0 {
 		enosysLogged[nr/64] |= 1 << (nr % 64)
-		klog.Warn("syscall").S("unsupported syscall ").S(linux.SyscallNames[nr]).S(" (").U(uint64(nr)).S("): ENOSYS").End()
+		klog.Warn("syscall").S("unsupported syscall ").S(linux.SyscallName(int(nr))).S(" (").U(uint64(nr)).S("): ENOSYS").End()
 	} else if nr >= linux.NumSyscalls {
 		klog.Warn("syscall").S("unknown syscall number ").U(uint64(nr)).S(": ENOSYS").End()
 	}
@@ -79,7 +79,8 @@ type SyscallInfo struct {
 // what cmd gensyscalls turns into docs/syscalls.md.
 func SyscallTable() []SyscallInfo {
 	var out []SyscallInfo
-	for nr, name := range linux.SyscallNames {
+	for nr := 0; nr < linux.NumSyscalls; nr++ {
+		name := linux.SyscallName(nr)
 		if name == "" {
 			continue
 		}

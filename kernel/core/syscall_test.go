@@ -21,14 +21,14 @@ func TestRuntimeSyscallsImplemented(t *testing.T) {
 	}
 	for _, nr := range need {
 		if !implemented(nr) {
-			t.Errorf("syscall %s (%d) has no handler", linux.SyscallNames[nr], nr)
+			t.Errorf("syscall %s (%d) has no handler", linux.SyscallName(nr), nr)
 		}
 	}
 }
 
 func TestTableConsistent(t *testing.T) {
 	for nr, fn := range syscallTable {
-		name := linux.SyscallNames[nr]
+		name := linux.SyscallName(nr)
 		e := syscallDocs[nr]
 		if fn != nil && fsHandler(nr) != nil {
 			t.Errorf("%s: handlers in both syscallTable and fsSyscallTable", name)
