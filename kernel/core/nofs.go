@@ -21,7 +21,9 @@ import (
 // runtime's probe of /sys/kernel/mm/transparent_hugepage fails as on a
 // Linux system without the file), and calls that need a file of the file
 // system get the error Linux gives for a descriptor of the wrong kind.
-// No disk, share or volume driver is linked.
+// No disk, share or volume driver is linked. unigo build never combines
+// this tag with unigo_net (AF_UNIX sockets are file-system nodes, and
+// programs that use package net name files anyway).
 
 const haveFS = false
 
