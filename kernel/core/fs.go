@@ -1,3 +1,5 @@
+//go:build !unigo_nofs
+
 package core
 
 import (
@@ -58,9 +60,12 @@ const (
 	dynFD = 1
 )
 
+// haveFS says that this kernel has the file system; nofs.go is the one
+// without (the unigo_nofs build tag).
+const haveFS = true
+
 var (
 	cwd        vfs.Ino
-	umask      uint32 = 0o022
 	consoleIno vfs.Ino
 	bootID     [16]byte
 	fsReady    bool
