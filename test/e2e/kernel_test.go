@@ -382,6 +382,7 @@ func TestFullFileSystem(t *testing.T) {
 // names files gets the whole file system.
 func TestNoFileSystem(t *testing.T) {
 	img := image(t, "../programs/nofiles")
+	nofsImg := img
 	if n := vfsSymbols(t, img); n != 0 {
 		t.Errorf("%s: %d symbols of kernel/vfs; want none (the program names no files)", img, n)
 	}
@@ -416,9 +417,18 @@ bye
 		warning string // on the console (stdout), before the program's output
 	}{
 		{"plain", nil, ""},
-		{"share", []string{"-v", t.TempDir() + ":/data"}, "this image has no file system"},
+		// A stripped image hides what it lacks from the host tool: the
+		// kernel warns about the share it cannot mount and runs the program.
+		{"stripped share", []string{"-v", t.TempDir() + ":/data"}, "this image has no file system"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			img := img
+			if strings.HasPrefix(tt.name, "stripped") {
+				img = filepath.Join(t.TempDir(), "stripped.img")
+				if out, err := exec.Command("strip", "-o", img, nofsImg).CombinedOutput(); err != nil {
+					t.Skipf("strip: %v %s", err, out)
+				}
+			}
 			args := append(append([]string{"run", timeoutFlag()}, tt.flags...), img, "--", "alice", "bob")
 			cmd := exec.Command(unigoBin, args...)
 			cmd.Stdin = strings.NewReader("first line\nsecond line\nquit\n")
@@ -437,6 +447,11 @@ bye
 				t.Errorf("unigo %s: %v\ngot:\n%s\nwant:\n%s\nstderr:\n%s", shellJoin(args), err, out, want, stderr.String())
 			}
 		})
+	}
+	// With its symbols, the host tool refuses the share before booting.
+	r := unigo(t, "run", timeoutFlag(), "-v", t.TempDir()+":/data", img)
+	if r.status != 2 || !strings.Contains(r.stderr, "-v needs the file-system driver p9, which is not in this image") {
+		t.Errorf("-v with an image without a file system: want status 2 and a clear error\n%s", r.describe())
 	}
 }
 
