@@ -105,6 +105,7 @@ func kernelMain(proto, info uintptr) {
 	klog.Stamp = func() uint64 { return uint64(nanotime()) }
 	futexInit()
 	initFS()
+	mapDemandZeroBSS()
 	initFiles()
 	initThreads()
 	startProgram()

@@ -94,8 +94,11 @@ func initFS() {
 		} else {
 			klog.Info("fs").S("rootfs: ").U(uint64(n)).S(" entries, ").U(uint64(s.memsz)).S(" bytes").End()
 		}
-		// The archive is now in ramfs: give its pages back.
-		start, end := mm.PageUp(s.vaddr), mm.PageDown(s.vaddr+s.memsz)
+		// The archive is now in ramfs: give its pages back, the last one
+		// whole (the image builder starts the archive on a page and puts
+		// nothing after it; its virtual range may be the program's
+		// demand-zero BSS, mapped after this, see mapDemandZeroBSS).
+		start, end := mm.PageUp(s.vaddr), mm.PageUp(s.vaddr+s.memsz)
 		if start < end {
 			vmas.Remove(start, end)
 			kpt.UnmapRange(start, end, nil)
