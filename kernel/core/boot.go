@@ -276,5 +276,7 @@ func crashOnPurpose() {
 func oom(what string, addr uintptr) {
 	klog.Error("mm").S("out of memory (").U(uint64(frames.TotalPages() * 4)).S(" KiB RAM): ").S(what).
 		S(" at ").X(uint64(addr)).S(": killing the program; give the guest more memory (-m)").End()
+	u := memUsage()
+	u.log(klog.Error("mm").S("memory use: ")).End()
 	exitProgram(128 + sigKILL)
 }

@@ -319,6 +319,10 @@ func generate(id uint32) (uintptr, uintptr, linux.Errno) {
 		total, free := uint64(frames.TotalPages()*4), uint64(frames.FreePages()*4)
 		t.S("MemTotal:       ").U(total, 8).S(" kB\nMemFree:        ").U(free, 8).S(" kB\nMemAvailable:   ").U(free, 8)
 		t.S(" kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n")
+		u := memUsage() // Linux's names for the same things (proc(5))
+		t.S("AnonPages:      ").U(u.program, 8).S(" kB\nSlab:           ").U(u.kernelObjects, 8)
+		t.S(" kB\nKernelStack:    ").U(u.threads, 8).S(" kB\nSocketRings:    ").U(u.sockets, 8)
+		t.S(" kB\nKernelOther:    ").U(u.other, 8).S(" kB\n")
 	case genCpuinfo:
 		var vendor [12]byte
 		_, b, c, d := amd64.Cpuid(0, 0)
