@@ -108,6 +108,7 @@ func kernelMain(proto, info uintptr) {
 	mapDemandZeroBSS()
 	initFiles()
 	initThreads()
+	defaultMemoryLimit()
 	startProgram()
 }
 
