@@ -6,12 +6,7 @@ package core
 func socketRingKiB() uint64 {
 	var n uint64
 	for i := range socks {
-		if socks[i].rx.buf != 0 {
-			n += sockBufPages * 4
-		}
-		if socks[i].tx.buf != 0 {
-			n += sockBufPages * 4
-		}
+		n += uint64(socks[i].rx.size>>10) + uint64(socks[i].tx.size>>10)
 	}
 	return n
 }

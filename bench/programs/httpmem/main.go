@@ -8,9 +8,11 @@ package main
 import (
 	"fmt"
 	"log"
+	"math"
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 )
 
 func main() {
@@ -32,6 +34,9 @@ func main() {
 			m.Sys/k, m.HeapInuse/k, m.HeapIdle/k, m.HeapReleased/k)
 		fmt.Fprintf(w, "GoStackInuse:   %8d kB\nGoOtherSys:     %8d kB\nGoNumGC:        %8d\nGoroutines:     %8d\n",
 			m.StackInuse/k, (m.MSpanSys+m.MCacheSys+m.BuckHashSys+m.GCSys+m.OtherSys)/k, m.NumGC, runtime.NumGoroutine())
+		if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+			fmt.Fprintf(w, "GoMemLimit:     %8d kB\n", l/k)
+		}
 	})
 	log.Fatal(http.ListenAndServe(":8080", mux))
 }

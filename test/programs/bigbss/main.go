@@ -3,12 +3,15 @@
 // demand-zero (ADR 0011), so that the image boots in less memory than its
 // BSS spans and pays only for the pages it touches. It writes to the first
 // N MiB of the array (its argument), checks that what it wrote is still
-// there and that untouched pages read as zeros, and prints the result.
+// there and that untouched pages read as zeros, and prints the result and
+// the Go runtime's memory limit.
 package main
 
 import (
 	"fmt"
+	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 )
 
@@ -42,4 +45,11 @@ func main() {
 		}
 	}
 	fmt.Printf("bigbss: %d MiB array, %d MiB touched, contents right\n", len(big)>>20, n)
+	// The runtime's memory limit: the kernel's default from free RAM, or
+	// the environment's GOMEMLIMIT.
+	if l := debug.SetMemoryLimit(-1); l == math.MaxInt64 {
+		fmt.Println("bigbss: memory limit none")
+	} else {
+		fmt.Printf("bigbss: memory limit %d KiB\n", l>>10)
+	}
 }
