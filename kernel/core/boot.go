@@ -7,7 +7,9 @@
 // The architecture entry (package arch/amd64) calls kernelMain on the boot
 // stack, before the Go runtime exists. kernelMain brings up the console, the
 // CPU tables, memory (page tables with W^X, the buddy allocator, the VMA
-// tree), time, randomness and the thread table, builds a Linux initial stack
+// tree), time, randomness, the file system, the demand-zero part of the
+// program's BSS (mem.go) and the thread table, adds a default GOMEMLIMIT
+// (memlimit.go), builds a Linux initial stack
 // (argc, argv, envp, auxv) for the program's main thread and switches to it at
 // the runtime's own entry point, _rt0_amd64_linux. From then on the kernel
 // runs only in traps: system calls, interrupts and exceptions (see trap.go and
