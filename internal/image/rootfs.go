@@ -22,7 +22,7 @@
 // the writable segment (demand-zero, see package
 // [unigo.dev/unigo/internal/pvh]), the archive's addresses are inside the
 // program's BSS range: the kernel unpacks the archive and unmaps it before it
-// maps that range demand-zero, so the archive takes no RAM of its own
+// maps that range demand-zero, and returns the archive's frames as before
 // (docs/adr/0011-demand-zero-bss.md).
 //
 // An image has at most one such segment. The new entry goes right after the
