@@ -220,6 +220,13 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unigo: patching the PVH note: %w", err)
 	}
+	trim, err := pvh.TrimBSS(out)
+	if err != nil {
+		return nil, fmt.Errorf("unigo: making the large BSS objects demand-zero: %w", err)
+	}
+	if trim.Bytes() > 0 {
+		slog.Debug("demand-zero BSS", "from", fmt.Sprintf("%#x", trim.Cut), "to", fmt.Sprintf("%#x", trim.End), "first", trim.First)
+	}
 	res := &Result{Image: out, ImportPath: b.pkg.ImportPath, Name: b.pkg.Name, Entry: entry, Dir: b.pkg.Dir, Net: b.net}
 	if b.stdDir != "" {
 		res.Dir = b.stdDir
