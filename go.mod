@@ -13,7 +13,9 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/mod v0.42.0
 	golang.org/x/sys v0.47.0
+	google.golang.org/grpc v1.59.0
 	google.golang.org/protobuf v1.35.2
+	k8s.io/cri-api v0.27.1
 	unigo.dev/unigo/kernel v0.0.0-00010101000000-000000000000
 )
 
@@ -43,10 +45,11 @@ require (
 	github.com/sirupsen/logrus v1.9.4 // indirect
 	github.com/stretchr/testify v1.11.1 // indirect
 	go.opencensus.io v0.24.0 // indirect
+	golang.org/x/net v0.55.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/text v0.37.0 // indirect
 	google.golang.org/genproto v0.0.0-20231211222908-989df2bf70f3 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20240401170217-c3f982113cda // indirect
-	google.golang.org/grpc v1.59.0 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
 )
 

@@ -64,6 +64,7 @@ func needContainerd(t *testing.T) {
 // containerd is a containerd daemon started by a test.
 type containerd struct {
 	t      *testing.T
+	netns  string // if set, the daemon runs in this network namespace (a path)
 	dir    string
 	sock   string
 	config string
@@ -74,6 +75,8 @@ type containerd struct {
 // containerdConfig is the daemon's configuration; %[1]s is its directory.
 // The CRI plugin gets the runtime handler unigo, a bridge CNI network and
 // a sandbox image the tests import (there is no registry access here).
+// The native snapshotter works on any file system (overlayfs does not
+// stack on every CI machine's).
 const containerdConfig = `version = 2
 root = "%[1]s/root"
 state = "%[1]s/state"
@@ -83,6 +86,8 @@ state = "%[1]s/state"
   level = "debug"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "localhost/unigo-test/pause:1"
+  # CI machines may not let processes lower their OOM score (-998 for pods).
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "native"
     default_runtime_name = "runc"
@@ -99,11 +104,18 @@ state = "%[1]s/state"
 // every task left) at the end.
 func startContainerd(t *testing.T) *containerd {
 	t.Helper()
+	return startContainerdIn(t, "")
+}
+
+// startContainerdIn starts a containerd in the network namespace at netns
+// ("" for the test's own), so that CNI's bridge is made there.
+func startContainerdIn(t *testing.T, netns string) *containerd {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "ctd-") // short: socket paths are limited
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &containerd{t: t, dir: dir, sock: filepath.Join(dir, "c.sock"), config: filepath.Join(dir, "config.toml")}
+	c := &containerd{t: t, dir: dir, netns: netns, sock: filepath.Join(dir, "c.sock"), config: filepath.Join(dir, "config.toml")}
 	mustWrite(t, c.config, fmt.Sprintf(containerdConfig, dir))
 	t.Cleanup(c.teardown)
 	c.start()
@@ -119,6 +131,9 @@ func (c *containerd) start() {
 	}
 	c.log = log
 	c.cmd = exec.Command("containerd", "--config", c.config)
+	if c.netns != "" {
+		c.cmd = exec.Command("nsenter", "--net="+c.netns, "containerd", "--config", c.config)
+	}
 	c.cmd.Env = append(os.Environ(), "PATH="+shimDir+":"+os.Getenv("PATH"))
 	c.cmd.Stdout, c.cmd.Stderr = log, log
 	if err := c.cmd.Start(); err != nil {
@@ -174,7 +189,10 @@ func (c *containerd) teardown() {
 	}
 	c.stop()
 	if c.t.Failed() {
-		c.t.Logf("containerd log (%s):\n%s", c.dir, c.logTail())
+		if b, err := os.ReadFile(filepath.Join(c.dir, "containerd.log")); err == nil {
+			os.WriteFile(filepath.Join(os.TempDir(), "unigo-e2e-containerd.log"), b, 0o600)
+		}
+		c.t.Logf("containerd log (all of it in %s):\n%s", filepath.Join(os.TempDir(), "unigo-e2e-containerd.log"), c.logTail())
 	}
 	// Whatever is still mounted under the daemon's directories.
 	if b, err := os.ReadFile("/proc/self/mounts"); err == nil {
