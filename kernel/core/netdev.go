@@ -20,7 +20,7 @@ import (
 
 const (
 	virtioIDNet  = 1
-	vectorNetMSI = 81 // the network device's MSI-X vector on PCI
+	vectorNetMSI = 80 // the network device's MSI-X vector on PCI (72..79 disks, 81.. optional drivers)
 )
 
 var (
