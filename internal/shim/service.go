@@ -142,10 +142,10 @@ func (s *service) get(id string) (*task, error) {
 // Create prepares the guest: root file system, image, network, I/O.
 func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *taskapi.CreateTaskResponse, retErr error) {
 	s.mu.Lock()
-	busy := s.t != nil
+	busy := s.t
 	s.mu.Unlock()
-	if busy {
-		return nil, errdefs.ToGRPCf(errdefs.ErrAlreadyExists, "this shim already runs task %s", s.t.id)
+	if busy != nil {
+		return nil, errdefs.ToGRPCf(errdefs.ErrAlreadyExists, "this shim already runs task %s", busy.id)
 	}
 	spec, err := readSpec(r.Bundle)
 	if err != nil {
@@ -431,7 +431,19 @@ func (s *service) Kill(ctx context.Context, r *taskapi.KillRequest) (*emptypb.Em
 		syscall.Kill(-pid, syscall.SIGKILL)
 		return &emptypb.Empty{}, nil
 	}
-	if err := qemu.Powerdown(filepath.Join(t.state.Work, "qmp.sock")); err != nil {
+	// QEMU creates its QMP socket a moment after it starts: a kill right
+	// after Start waits for it.
+	sock := filepath.Join(t.state.Work, "qmp.sock")
+	err = qemu.Powerdown(sock)
+	for deadline := time.Now().Add(5 * time.Second); err != nil && time.Now().Before(deadline); {
+		select {
+		case <-t.exited:
+			return &emptypb.Empty{}, nil
+		case <-time.After(50 * time.Millisecond):
+		}
+		err = qemu.Powerdown(sock)
+	}
+	if err != nil {
 		return nil, errdefs.ToGRPCf(errdefs.ErrUnavailable, "signal %d: pressing the guest's power button: %v", r.Signal, err)
 	}
 	return &emptypb.Empty{}, nil

@@ -211,7 +211,8 @@ func TestCRI(t *testing.T) {
 		Pid int `json:"pid"`
 	}
 	json.Unmarshal([]byte(cst.Info["info"]), &info)
-	if !isQEMU(info.Pid) {
+	// QEMU starts under nsenter (which execs it): wait out the exec.
+	if !waitFor(5*time.Second, func() bool { return isQEMU(info.Pid) }) {
 		t.Errorf("the container's pid %d is not QEMU", info.Pid)
 	}
 

@@ -457,8 +457,9 @@ func isQEMU(pid int) bool {
 }
 
 // TestShimFaults: QEMU killed under the shim ends the task with a non-zero
-// status and the shim does not hang; a restarted containerd finds the
-// running task and can still stop it.
+// status and the shim does not hang; a killed shim takes its QEMU, mount
+// and files with it (containerd runs its delete command); a restarted
+// containerd finds the running task and can still stop it.
 func TestShimFaults(t *testing.T) {
 	needContainerd(t)
 	c := startContainerd(t)
@@ -513,6 +514,31 @@ func TestShimFaults(t *testing.T) {
 		c.ctr("container", "delete", "vk")
 		if !waitFor(10*time.Second, func() bool { return len(shimProcesses("vk")) == 0 }) {
 			t.Errorf("the shim of vk still runs: %v", shimProcesses("vk"))
+		}
+	})
+	t.Run("shim killed", func(t *testing.T) {
+		workBefore := shimWorkDirs()
+		pid, _ := start(t, "sk")
+		shims := shimProcesses("sk")
+		if len(shims) != 1 {
+			t.Fatalf("shim processes for sk: %v; want one", shims)
+		}
+		syscall.Kill(shims[0], syscall.SIGKILL)
+		// containerd runs the shim's delete command, which kills QEMU
+		// and removes what the shim made.
+		if !waitFor(30*time.Second, func() bool { return !isQEMU(pid) }) {
+			t.Fatalf("QEMU %d still runs 30 s after its shim was killed", pid)
+		}
+		if _, s := c.taskState("default", "sk"); s == "RUNNING" {
+			t.Errorf("task sk is still RUNNING after its shim and QEMU are gone")
+		}
+		c.ctr("task", "delete", "sk")
+		c.ctr("container", "delete", "sk")
+		if m := mountsOf("sk"); len(m) > 0 {
+			t.Errorf("after the shim was killed, still mounted: %v", m)
+		}
+		if left := newEntries(workBefore, shimWorkDirs()); len(left) > 0 {
+			t.Errorf("after the shim was killed, its scratch directories remain: %v", left)
 		}
 	})
 	t.Run("containerd restarted", func(t *testing.T) {
