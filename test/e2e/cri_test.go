@@ -121,9 +121,11 @@ func httpGetIn(netns, url string) (string, error) {
 
 // TestCRI: through the CRI API, a pod sandbox with the runtime handler
 // unigo (its pause container runs through runc) and the httpserver image
-// as a unikernel container that takes the pod's IP; an HTTP client in
-// another network namespace reaches it there; its log is at the CRI log
-// path; stopping and removing the pod leaves no QEMU, shim or mount.
+// as a unikernel container that takes the pod's IP on a tap in the pod's
+// namespace; an HTTP client in another network namespace reaches it
+// there; its log is at the CRI log path; StopContainer shuts it down
+// gracefully (exit 0), RemoveContainer removes the tap; stopping and
+// removing the pod leaves no QEMU, shim or mount.
 func TestCRI(t *testing.T) {
 	needContainerd(t)
 	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
@@ -182,11 +184,28 @@ func TestCRI(t *testing.T) {
 			rs.RemovePodSandbox(context.Background(), &cri.RemovePodSandboxRequest{PodSandboxId: podID})
 		}
 	}()
-	pst, err := rs.PodSandboxStatus(ctx, &cri.PodSandboxStatusRequest{PodSandboxId: podID})
+	pst, err := rs.PodSandboxStatus(ctx, &cri.PodSandboxStatusRequest{PodSandboxId: podID, Verbose: true})
 	if err != nil || pst.Status.Network == nil || pst.Status.Network.Ip == "" {
 		t.Fatalf("PodSandboxStatus: %+v, %v; want the pod's IP", pst, err)
 	}
 	podIP := pst.Status.Network.Ip
+	var podInfo struct {
+		RuntimeSpec struct {
+			Linux struct {
+				Namespaces []struct{ Type, Path string }
+			}
+		}
+	}
+	json.Unmarshal([]byte(pst.Info["info"]), &podInfo)
+	podNS := ""
+	for _, n := range podInfo.RuntimeSpec.Linux.Namespaces {
+		if n.Type == "network" {
+			podNS = n.Path
+		}
+	}
+	if podNS == "" {
+		t.Fatalf("PodSandboxStatus: no network namespace path in %s", pst.Info["info"])
+	}
 
 	cc, err := rs.CreateContainer(ctx, &cri.CreateContainerRequest{
 		PodSandboxId: podID,
@@ -234,6 +253,33 @@ func TestCRI(t *testing.T) {
 	}) {
 		b, _ := os.ReadFile(logPath)
 		t.Errorf("the CRI log %s lacks the guest's output:\n%s", logPath, b)
+	}
+
+	// The guest's tap sits in the pod's namespace while it runs.
+	tap := "tap" + cc.ContainerId[:11]
+	if out, err := exec.Command("nsenter", "--net="+podNS, "ip", "link", "show", tap).CombinedOutput(); err != nil {
+		t.Errorf("no tap %s in the pod's namespace %s: %v\n%s", tap, podNS, err, out)
+	}
+	// StopContainer sends SIGTERM (the power button): the server shuts
+	// down and exits 0. RemoveContainer removes the tap; the pod stays.
+	if _, err := rs.StopContainer(ctx, &cri.StopContainerRequest{ContainerId: cc.ContainerId, Timeout: 60}); err != nil {
+		t.Fatalf("StopContainer: %v", err)
+	}
+	cst, err = rs.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: cc.ContainerId})
+	if err != nil || cst.Status.State != cri.ContainerState_CONTAINER_EXITED || cst.Status.ExitCode != 0 {
+		t.Errorf("ContainerStatus after StopContainer: %+v, %v; want exited with 0", cst, err)
+	}
+	if b, _ := os.ReadFile(logPath); !strings.Contains(string(b), "httpserver: shut down") {
+		t.Errorf("the server did not shut down gracefully on SIGTERM; its log:\n%s", b)
+	}
+	if _, err := rs.RemoveContainer(ctx, &cri.RemoveContainerRequest{ContainerId: cc.ContainerId}); err != nil {
+		t.Fatalf("RemoveContainer: %v", err)
+	}
+	if out, err := exec.Command("nsenter", "--net="+podNS, "ip", "-o", "link").CombinedOutput(); err != nil || strings.Contains(string(out), tap) {
+		t.Errorf("after RemoveContainer, the pod's namespace still has %s (or cannot be read: %v):\n%s", tap, err, out)
+	}
+	if !waitFor(15*time.Second, func() bool { return !isQEMU(info.Pid) && len(shimProcesses(cc.ContainerId)) == 0 }) {
+		t.Errorf("after RemoveContainer: QEMU %d alive %v, shims %v", info.Pid, isQEMU(info.Pid), shimProcesses(cc.ContainerId))
 	}
 
 	if _, err := rs.StopPodSandbox(ctx, &cri.StopPodSandboxRequest{PodSandboxId: podID}); err != nil {
