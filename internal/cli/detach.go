@@ -119,8 +119,11 @@ func (d *detached) start(e *env, f *vmFlags, proc *qemu.Process, env []string, a
 	if err := d.store.Update(m.ID, func(r *machine.Machine) error {
 		r.Digest = m.Digest
 		r.Args, r.Env = append([]string{}, args...), append([]string{}, env...)
-		if r.Ports == nil {
-			r.Ports = []string{}
+		r.Ports = []string{}
+		for _, p := range f.net.publish {
+			if fw, err := qemu.ParseForward(p); err == nil {
+				r.Ports = append(r.Ports, fw.String())
+			}
 		}
 		r.MemoryMiB, r.CPUs = int(f.mem), f.smp
 		r.VMM = "qemu/" + f.machine

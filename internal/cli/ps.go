@@ -50,11 +50,11 @@ func runPs(e *env, args []string) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tID\tIMAGE\tSTATUS\tCREATED\tMEMORY\tVMM")
+	fmt.Fprintln(tw, "NAME\tID\tIMAGE\tSTATUS\tCREATED\tMEMORY\tVMM\tPORTS")
 	now := time.Now()
 	for _, m := range shown {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s ago\t%dM\t%s\n", m.Name, m.ID, shorten(m.Image, 32),
-			status(m, now), ago(now.Sub(m.Created)), m.MemoryMiB, m.VMM)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s ago\t%dM\t%s\t%s\n", m.Name, m.ID, shorten(m.Image, 32),
+			status(m, now), ago(now.Sub(m.Created)), m.MemoryMiB, m.VMM, strings.Join(m.Ports, ","))
 	}
 	tw.Flush()
 	return 0
@@ -144,4 +144,22 @@ func (e *env) lookup(store *machine.Store, verb, ref string) (*machine.Machine, 
 		return nil, false
 	}
 	return m, true
+}
+
+// eachMachine opens the state directory dir and runs fn on each named
+// machine in turn (verb names the command in errors). It returns
+// ExitError if a name is unknown or fn reported a failure, else 0.
+func (e *env) eachMachine(dir, verb string, names []string, fn func(store *machine.Store, name string, m *machine.Machine) bool) int {
+	store, _, err := e.machines(dir)
+	if err != nil {
+		return e.errorf(ExitError, "%v", err)
+	}
+	status := 0
+	for _, n := range names {
+		m, ok := e.lookup(store, verb, n)
+		if !ok || !fn(store, n, m) {
+			status = ExitError
+		}
+	}
+	return status
 }

@@ -20,21 +20,11 @@ func runRm(e *env, args []string) int {
 	if !ok {
 		return status
 	}
-	store, _, err := e.machines(*dir)
-	if err != nil {
-		return e.errorf(ExitError, "%v", err)
-	}
-	status = 0
-	for _, n := range names {
-		m, ok := e.lookup(store, "rm", n)
-		if !ok {
-			status = ExitError
-			continue
-		}
+	return e.eachMachine(*dir, "rm", names, func(store *machine.Store, n string, m *machine.Machine) bool {
 		busy := m.State == machine.Running || (m.State == machine.Created && m.Supervisor.Alive())
 		if busy && !*force {
-			status = e.errorf(ExitError, "unigo: rm %s: the machine is %s: stop it first ('unigo stop %s') or use 'unigo rm -f %s'", n, m.State, n, n)
-			continue
+			e.errorf(ExitError, "unigo: rm %s: the machine is %s: stop it first ('unigo stop %s') or use 'unigo rm -f %s'", n, m.State, n, n)
+			return false
 		}
 		killVMM(m)
 		// The supervisor exits once it has recorded the end; make sure.
@@ -43,10 +33,10 @@ func runRm(e *env, args []string) int {
 			waitGone(m.Supervisor, 5*time.Second)
 		}
 		if err := store.Remove(m.ID); err != nil {
-			status = e.errorf(ExitError, "unigo: rm %s: %v", n, err)
-			continue
+			e.errorf(ExitError, "unigo: rm %s: %v", n, err)
+			return false
 		}
 		fmt.Fprintln(e.stdout, m.Name)
-	}
-	return status
+		return true
+	})
 }

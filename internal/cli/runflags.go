@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"unigo.dev/unigo/internal/cmdline"
+	"unigo.dev/unigo/internal/image"
 	"unigo.dev/unigo/internal/pvh"
 	"unigo.dev/unigo/internal/vmm/qemu"
 )
@@ -135,6 +137,9 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 	}
 	shares, mounts, err := f.shares()
 	if err != nil {
+		return e.errorf(ExitUsage, "%v", err)
+	}
+	if err := needDrivers(image, len(shares) > 0, len(f.volumeDisk) > 0); err != nil {
 		return e.errorf(ExitUsage, "%v", err)
 	}
 	drives, volMounts, err := f.volumeDisks(f.dryRun, e.stderr)
@@ -274,3 +279,27 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 // exitBootConfig is the guest's exit status when the kernel stops the boot
 // over bad configuration, such as a volume that does not mount.
 const exitBootConfig = 111
+// needDrivers refuses, before anything is created or booted, an image
+// that lacks the file-system driver that -v (9P) or --volume-disk (ext2)
+// needs: unigo build links the drivers only into programs that can name
+// files. A stripped image cannot tell and boots (the kernel then reports
+// the missing driver).
+func needDrivers(img string, shares, volumes bool) error {
+	for _, c := range []struct {
+		want      bool
+		pkg, flag string
+	}{{shares, image.P9Package, "-v"}, {volumes, image.Ext2Package, "--volume-disk"}} {
+		if !c.want {
+			continue
+		}
+		has, known, err := image.HasPackage(img, c.pkg)
+		if err != nil {
+			return fmt.Errorf("unigo: %s: %v", filepath.Base(img), err)
+		}
+		if known && !has {
+			return fmt.Errorf("unigo: %s: %s needs the file-system driver %s, which is not in this image: the program never opens files, so unigo build left the file system drivers out (open a file in the program, or drop %s)",
+				filepath.Base(img), c.flag, path.Base(c.pkg), c.flag)
+		}
+	}
+	return nil
+}

@@ -23,17 +23,7 @@ func runStop(e *env, args []string) int {
 	if !ok {
 		return status
 	}
-	store, _, err := e.machines(*dir)
-	if err != nil {
-		return e.errorf(ExitError, "%v", err)
-	}
-	status = 0
-	for _, n := range names {
-		m, ok := e.lookup(store, "stop", n)
-		if !ok {
-			status = ExitError
-			continue
-		}
+	return e.eachMachine(*dir, "stop", names, func(store *machine.Store, n string, m *machine.Machine) bool {
 		if m.State == machine.Running {
 			if err := qemu.Powerdown(store.Path(m.ID, "qmp.sock")); err != nil {
 				fmt.Fprintf(e.stderr, "unigo: stop %s: the power button did not work (%v): killing the guest\n", n, err)
@@ -44,8 +34,8 @@ func runStop(e *env, args []string) int {
 		}
 		waitRecorded(store, m)
 		fmt.Fprintln(e.stdout, m.Name)
-	}
-	return status
+		return true
+	})
 }
 
 // waitGone waits up to d for p to exit.

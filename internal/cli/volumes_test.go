@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -70,6 +71,19 @@ func TestVolumeDryRun(t *testing.T) {
 	}
 	img := fakeImage(t)
 	data := t.TempDir()
+	// The fake program opens no files, so its image has no 9P driver: -v
+	// is refused before anything boots.
+	status, _, stderr := run(t, "run", "--dry-run", "--accel", "tcg", "-v", data+":/data:ro", img)
+	if status != ExitUsage || !strings.Contains(stderr, "-v needs the file-system driver p9, which is not in this image") {
+		t.Errorf("-v with an image without the 9P driver: status %d, %q; want %d and a clear message", status, stderr, ExitUsage)
+	}
+	// A stripped image cannot tell and is let through (the kernel
+	// reports a missing driver at boot).
+	stripped := filepath.Join(t.TempDir(), "stripped.img")
+	if out, err := exec.Command("strip", "-o", stripped, img).CombinedOutput(); err != nil {
+		t.Skipf("strip: %v %s", err, out)
+	}
+	img = stripped
 	status, stdout, stderr := run(t, "run", "--dry-run", "--accel", "tcg", "-v", data+":/data:ro", img)
 	if status != 0 {
 		t.Fatalf("dry run = %d: %s", status, stderr)
@@ -100,9 +114,10 @@ func TestKraftfileVolumes(t *testing.T) {
 	if want := []string{"/proj/data:/data", "/abs:/in:ro"}; !slices.Equal(f.volumes, want) {
 		t.Errorf("volumes from the Kraftfile = %q; want %q", f.volumes, want)
 	}
-	f = vmFlags{volumes: multiFlag{"/x:/y"}}
+	// A -v for a guest path the Kraftfile also shares wins; the others add up.
+	f = vmFlags{volumes: multiFlag{"/x:/data"}}
 	applyKraftfile(kf, &f, &rest)
-	if want := []string{"/x:/y"}; !slices.Equal(f.volumes, want) {
-		t.Errorf("volumes with -v = %q; want only %q", f.volumes, want)
+	if want := []string{"/abs:/in:ro", "/x:/data"}; !slices.Equal(f.volumes, want) {
+		t.Errorf("volumes with -v = %q; want %q", f.volumes, want)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +28,7 @@ type machineRecord struct {
 	ExitCode *int     `json:"exit_code"`
 	Reason   string   `json:"reason"`
 	Args     []string `json:"args"`
+	Ports    []string `json:"ports"`
 	Command  []string `json:"command"`
 	Process  struct {
 		PID       int    `json:"pid"`
@@ -227,17 +230,19 @@ func TestMachineVMMKilled(t *testing.T) {
 				t.Fatalf("kill QEMU pid %d: %v", rec.Process.PID, err)
 			}
 			killed := time.Now()
-			var ps []machineRecord
-			for time.Since(killed) < time.Second {
-				ps = psJSON(t, dir, true)
-				if len(ps) == 1 && ps[0].State == "exited" {
-					break
-				}
+			// Once the kernel has delivered the SIGKILL (the process is a
+			// zombie or gone), the very next ps must tell: ps checks the
+			// process itself, it has no polling interval or heartbeat to
+			// wait for. This is acceptance 2's "within a second" without a
+			// timed assertion; the time it took is logged.
+			if !waitFor(10*time.Second, func() bool { return procDead(rec.Process.PID) }) {
+				t.Fatalf("QEMU pid %d still running 10 s after SIGKILL", rec.Process.PID)
 			}
+			ps := psJSON(t, dir, true)
 			if len(ps) != 1 || ps[0].State != "exited" {
-				t.Fatalf("ps -a one second after SIGKILL of QEMU: %+v; want victim exited", ps)
+				t.Fatalf("first ps -a after QEMU died of SIGKILL: %+v; want victim exited", ps)
 			}
-			t.Logf("ps showed exited %v after the SIGKILL: %s", time.Since(killed), ps[0].Reason)
+			t.Logf("ps showed exited %v after the SIGKILL (including the ps run): %s", time.Since(killed), ps[0].Reason)
 			if !killSupervisor {
 				// The supervisor saw it die and records how.
 				waitFor(5*time.Second, func() bool { return inspect(t, dir, "victim").ExitCode != nil })
@@ -444,5 +449,71 @@ func TestMachineRelativeDisk(t *testing.T) {
 	if rec.ExitCode == nil || *rec.ExitCode != 0 {
 		r := inState(t, dir, "logs", "d")
 		t.Errorf("disk program under run -d: exit %v (%s)\nlogs:\n%s\nqemu command: %s", rec.ExitCode, rec.Reason, r.stdout, strings.Join(rec.Command, " "))
+	}
+}
+
+// procDead reports whether process pid is gone or a zombie.
+func procDead(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// The state follows the parenthesised command name.
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X'
+}
+
+// TestMachineDetachedWebServer: the issue's own example — run -d --name
+// web -p HOST:8080 examples/httpserver; the server answers through the
+// published port while the command that started it is long gone; ps and
+// inspect show the port; stop shuts the server down gracefully; rm leaves
+// nothing behind.
+func TestMachineDetachedWebServer(t *testing.T) {
+	img := image(t, "../../examples/httpserver")
+	dir := stateDir(t)
+	port := freePort(t)
+	if r := inState(t, dir, "run", "-d", "--name", "web", "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), img); r.status != 0 {
+		t.Fatalf("run -d:\n%s", r.describe())
+	}
+	rec := inspect(t, dir, "web")
+	want := fmt.Sprintf("127.0.0.1:%d:8080/tcp", port)
+	if !slices.Equal(rec.Ports, []string{want}) {
+		t.Errorf("inspect web: ports %q; want [%s]", rec.Ports, want)
+	}
+	if r := inState(t, dir, "ps"); !strings.Contains(r.stdout, want) {
+		t.Errorf("ps does not show the published port %s:\n%s", want, r.describe())
+	}
+	c := &http.Client{Timeout: 20 * time.Second}
+	var body string
+	ok := waitFor(guestTimeout, func() bool {
+		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		body = string(b)
+		return err == nil && resp.StatusCode == 200
+	})
+	if !ok {
+		t.Fatalf("the detached server never answered on port %d\nlogs:\n%s", port, inState(t, dir, "logs", "web").stdout)
+	}
+	if !strings.Contains(body, "Hello from unigo") {
+		t.Errorf("GET /: %q", body)
+	}
+	if r := inState(t, dir, "stop", "web"); r.status != 0 {
+		t.Fatalf("stop web:\n%s", r.describe())
+	}
+	if r := inspect(t, dir, "web"); r.ExitCode == nil || *r.ExitCode != 0 {
+		t.Errorf("after stop: exit code %v (%s); want 0 (graceful shutdown)", r.ExitCode, r.Reason)
+	}
+	if logs := inState(t, dir, "logs", "web").stdout; !strings.Contains(logs, "httpserver: shut down") {
+		t.Errorf("logs after stop do not show the graceful shutdown:\n%s", logs)
+	}
+	if r := inState(t, dir, "rm", "web"); r.status != 0 {
+		t.Fatalf("rm web:\n%s", r.describe())
+	}
+	if got := files(t, dir); !slices.Equal(got, []string{"machines/", "machines/lock"}) {
+		t.Errorf("state directory after rm: %q", got)
 	}
 }
