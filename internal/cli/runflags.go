@@ -279,6 +279,7 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 // exitBootConfig is the guest's exit status when the kernel stops the boot
 // over bad configuration, such as a volume that does not mount.
 const exitBootConfig = 111
+
 // needDrivers refuses, before anything is created or booted, an image
 // that lacks the file-system driver that -v (9P) or --volume-disk (ext2)
 // needs: unigo build links the drivers only into programs that can name
