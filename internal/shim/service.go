@@ -200,7 +200,12 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Append, err = g.kernelLine(netArgs); err != nil {
+	shareList, mountArgs, skipped, err := shares(spec, img)
+	if err != nil {
+		return nil, errdefs.ToGRPCf(errdefs.ErrInvalidArgument, "%s: %v", r.ID, err)
+	}
+	cfg.Shares = shareList
+	if cfg.Append, err = g.kernelLine(append(mountArgs, netArgs...)); err != nil {
 		return nil, errdefs.ToGRPCf(errdefs.ErrInvalidArgument, "%s: %v", r.ID, err)
 	}
 	if t.qemuArgs, err = cfg.Args(); err != nil {
@@ -218,6 +223,9 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	}
 	if err := t.openIO(ctx); err != nil {
 		return nil, err
+	}
+	for _, m := range skipped {
+		fmt.Fprintf(t.errOut, "unigo: the mount %s is not visible in the guest\n", m)
 	}
 	if err := t.save(); err != nil {
 		return nil, err

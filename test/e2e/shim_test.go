@@ -238,13 +238,17 @@ func (c *containerd) importImage(ns, tarPath string) {
 	}
 }
 
-// unigoImageTar packs pkg with unigo pkg -t ref and returns the store as a
-// tar that ctr images import reads (docs/oci.md).
-func unigoImageTar(t *testing.T, ref, pkg string, extra ...string) string {
+// unigoImageTar packs pkg with unigo pkg -t ref (with the program
+// arguments progArgs) and returns the store as a tar that ctr images
+// import reads (docs/oci.md).
+func unigoImageTar(t *testing.T, ref, pkg string, progArgs ...string) string {
 	t.Helper()
 	state := t.TempDir()
-	args := append([]string{"pkg", "--state-dir", state, "-t", ref}, extra...)
-	if r := unigo(t, append(args, pkg)...); r.status != 0 {
+	args := []string{"pkg", "--state-dir", state, "-t", ref, pkg}
+	if len(progArgs) > 0 {
+		args = append(append(args, "--"), progArgs...)
+	}
+	if r := unigo(t, args...); r.status != 0 {
 		t.Fatalf("unigo pkg:\n%s", r.describe())
 	}
 	out := filepath.Join(t.TempDir(), "image.tar")
@@ -377,6 +381,17 @@ func TestShimCtr(t *testing.T) {
 		r := c.ctr(append(run, "--rm", "localhost/unigo-test/plain-exit7:1", "plain")...)
 		if r.status != 7 || !strings.Contains(r.stdout, "exiting with status 7") {
 			t.Errorf("a plain image under %s: want runc to run it (status 7, its output):\n%s", shimRuntime, ctrDescribe(r))
+		}
+	})
+	t.Run("bind mount", func(t *testing.T) {
+		// A host directory mounted into the container is a 9P share in
+		// the guest (as Kubernetes volumes, config maps and secrets are).
+		dir := t.TempDir()
+		mustWrite(t, filepath.Join(dir, "hello.txt"), "from the host\n")
+		c.importImage("default", unigoImageTar(t, "localhost/unigo-test/readfile:1", "../programs/readfile", "/data/hello.txt"))
+		r := c.ctr(append(run, "--rm", "--mount", "type=bind,src="+dir+",dst=/data,options=rbind:ro", "localhost/unigo-test/readfile:1", "rf")...)
+		if r.status != 0 || !strings.Contains(r.stdout, "/data/hello.txt: from the host") {
+			t.Errorf("want the guest to read the bind-mounted host file:\n%s", ctrDescribe(r))
 		}
 	})
 	t.Run("kill and delete", func(t *testing.T) {
