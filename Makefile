@@ -5,12 +5,21 @@ QEMU ?= qemu-system-x86_64
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT := out
 
-.PHONY: all unigo examples qemu test vet unit kernel-test e2e clean
+.PHONY: all unigo shim install-shim examples qemu test vet unit kernel-test e2e clean
 
 all: unigo
 
 unigo:
 	$(GO) build -o $(OUT)/unigo ./cmd/unigo
+
+# The containerd runtime v2 shim (docs/kubernetes.md); install-shim copies
+# it next to containerd (BINDIR, default /usr/local/bin).
+BINDIR ?= /usr/local/bin
+shim:
+	$(GO) build -o $(OUT)/containerd-shim-unigo-v1 ./cmd/containerd-shim-unigo-v1
+
+install-shim: shim
+	$(SUDO) install -m 0755 $(OUT)/containerd-shim-unigo-v1 $(BINDIR)/
 
 # Installs QEMU when missing, builds examples/hello and boots it.
 examples:

@@ -39,3 +39,15 @@ need_nettools() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y iproute2 iputils-ping wrk
 	fi
 }
+
+# need_containerd installs what the containerd shim e2e tests use: containerd
+# (with ctr and containerd-shim-runc-v2), runc, and the CNI plugins (bridge,
+# host-local) for the CRI test's pod network; the tests skip without them.
+need_containerd() {
+	if ! command -v containerd >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || [ ! -x /usr/lib/cni/bridge ]; then
+		echo "installing containerd, runc and containernetworking-plugins (containerd shim tests)"
+		as_root apt-get update
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends containerd runc containernetworking-plugins ||
+			echo "containerd could not be installed: the containerd shim tests will skip" >&2
+	fi
+}

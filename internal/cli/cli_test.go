@@ -173,25 +173,6 @@ func TestRunFakeKernel(t *testing.T) {
 	}
 }
 
-func TestFullStatus(t *testing.T) {
-	tests := []struct {
-		status int
-		lines  []string
-		want   int
-	}{
-		{7, []string{"hello"}, 7},
-		{11, []string{"[    1.0] E exit: status 139"}, 139},
-		{11, []string{"[    1.0] E exit: status 139", "later output"}, 139},
-		{12, []string{"[    1.0] E exit: status 139"}, 12}, // does not match the low bits
-		{11, []string{"exit: status 11"}, 11},              // only statuses above 127 are recovered
-	}
-	for _, tt := range tests {
-		if got := fullStatus(tt.status, tt.lines); got != tt.want {
-			t.Errorf("fullStatus(%d, %q) = %d; want %d", tt.status, tt.lines, got, tt.want)
-		}
-	}
-}
-
 // TestMalformedKraftfile: build, run and pkg refuse a malformed Kraftfile
 // with one line naming the file, line and key, before building anything.
 func TestMalformedKraftfile(t *testing.T) {

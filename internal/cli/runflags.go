@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -260,7 +259,7 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 		tail.dump(e.stderr)
 		return ExitError
 	}
-	out.Status = fullStatus(out.Status, tail.Lines())
+	out.Status = qemu.FullStatus(out.Status, tail.Lines())
 	if out.Status == exitBootConfig {
 		e.errorf(out.Status, "unigo: guest %s did not start: the kernel refused its configuration (a volume or share that does not mount); kernel messages:", filepath.Base(image))
 		tail.dump(e.stderr)
@@ -280,23 +279,6 @@ func (e *env) boot(f *vmFlags, image, argv0, cwd string, progArgs []string) int 
 // exitBootConfig is the guest's exit status when the kernel stops the boot
 // over bad configuration, such as a volume that does not mount.
 const exitBootConfig = 111
-
-// fullStatus recovers an exit status above 127, which QEMU's isa-debug-exit
-// cannot carry (its exit code is status<<1|1, truncated to 8 bits): the
-// kernel then prints "exit: status N" as its last console line.
-func fullStatus(status int, lines []string) int {
-	for i := len(lines) - 1; i >= 0 && i >= len(lines)-3; i-- {
-		_, after, ok := strings.Cut(lines[i], "exit: status ")
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(after))
-		if err == nil && n >= 128 && n <= 255 && n&127 == status {
-			return n
-		}
-	}
-	return status
-}
 
 // needDrivers refuses, before anything is created or booted, an image
 // that lacks the file-system driver that -v (9P) or --volume-disk (ext2)

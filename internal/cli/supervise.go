@@ -163,7 +163,7 @@ func outcome(ps *os.ProcessState, qemuStderr, consoleLog string) (*int, string) 
 	out := qemu.Decode(ps.ExitCode(), qemuStderr)
 	switch out.Kind {
 	case qemu.GuestExited:
-		status := fullStatus(out.Status, lastLines(consoleLog, 3))
+		status := qemu.FullStatus(out.Status, lastLines(consoleLog, 3))
 		return &status, fmt.Sprintf("the guest exited with status %d", status)
 	case qemu.NoStatus:
 		return nil, "the guest stopped without an exit status (reset or triple fault)"

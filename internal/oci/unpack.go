@@ -61,13 +61,23 @@ func (s *Store) Unpack(img *Image, dst, tmp string) error {
 		return fmt.Errorf("rootfs layer %s: %w", short(rl.Digest), err)
 	}
 	ex.fixTimes()
+	return PackRootfs(dst, root, tmp, "the image's rootfs layer")
+}
+
+// PackRootfs packs the directory root (less the paths in exclude) into the
+// image dst as its root file system segment (package
+// [unigo.dev/unigo/internal/image]); name says how messages call root and
+// tmp is a scratch directory. Both unigo run REF and the containerd shim
+// (which finds the image unpacked by a snapshotter) boot images made so.
+func PackRootfs(dst, root, tmp, name string, exclude ...string) error {
 	cp, err := os.Create(filepath.Join(tmp, "rootfs.cpio"))
 	if err != nil {
 		return err
 	}
+	defer os.Remove(cp.Name())
 	defer cp.Close()
 	w := bufio.NewWriter(cp)
-	if _, err := rootfs.Pack(w, []rootfs.Source{{Dir: root, Name: "the image's rootfs layer"}}, io.Discard); err != nil {
+	if _, err := rootfs.Pack(w, []rootfs.Source{{Dir: root, Name: name, Exclude: exclude}}, io.Discard); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {

@@ -233,3 +233,22 @@ func TestMAC(t *testing.T) {
 		}
 	}
 }
+
+func TestFullStatus(t *testing.T) {
+	tests := []struct {
+		status int
+		lines  []string
+		want   int
+	}{
+		{7, []string{"hello"}, 7},
+		{11, []string{"[    1.0] E exit: status 139"}, 139},
+		{11, []string{"[    1.0] E exit: status 139", "later output"}, 139},
+		{12, []string{"[    1.0] E exit: status 139"}, 12}, // does not match the low bits
+		{11, []string{"exit: status 11"}, 11},              // only statuses above 127 are recovered
+	}
+	for _, tt := range tests {
+		if got := FullStatus(tt.status, tt.lines); got != tt.want {
+			t.Errorf("FullStatus(%d, %q) = %d; want %d", tt.status, tt.lines, got, tt.want)
+		}
+	}
+}

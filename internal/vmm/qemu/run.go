@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -204,4 +205,21 @@ func Lookup(explicit string) (string, error) {
 		name = "qemu-system-x86_64"
 	}
 	return exec.LookPath(name)
+}
+
+// FullStatus recovers an exit status above 127, which QEMU's isa-debug-exit
+// cannot carry (its exit code is status<<1|1, truncated to 8 bits): the
+// kernel then prints "exit: status N" as its last console line.
+func FullStatus(status int, lines []string) int {
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-3; i-- {
+		_, after, ok := strings.Cut(lines[i], "exit: status ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(after))
+		if err == nil && n >= 128 && n <= 255 && n&127 == status {
+			return n
+		}
+	}
+	return status
 }
