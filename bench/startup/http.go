@@ -292,23 +292,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	text := rep.markdown()
-	fmt.Fprint(stdout, text)
-	if *resultsDir != "-" {
-		dir := *resultsDir
-		if dir == "" {
-			dir = filepath.Join(repo, "bench", "results")
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		out := filepath.Join(dir, "http-"+rep.Date.Format("2006-01-02")+".md")
-		if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
-			return err
-		}
-		r.logf("report written to %s", out)
-	}
-	return nil
+	return r.report(stdout, *resultsDir, repo, "http-"+rep.Date.Format("2006-01-02")+".md", rep.markdown())
 }
 
 func freeHostPort() (int, error) {

@@ -171,22 +171,27 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	text := rep.markdown()
+	return r.report(stdout, *resultsDir, repo, "startup-"+rep.Date.Format("2006-01-02")+".md", rep.markdown())
+}
+
+// report prints a benchmark's markdown report and, unless dir is "-",
+// writes it as name under dir (default: the repository's bench/results).
+func (r *runner) report(stdout io.Writer, dir, repo, name, text string) error {
 	fmt.Fprint(stdout, text)
-	if *resultsDir != "-" {
-		dir := *resultsDir
-		if dir == "" {
-			dir = filepath.Join(repo, "bench", "results")
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		out := filepath.Join(dir, "startup-"+rep.Date.Format("2006-01-02")+".md")
-		if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
-			return err
-		}
-		r.logf("report written to %s", out)
+	if dir == "-" {
+		return nil
 	}
+	if dir == "" {
+		dir = filepath.Join(repo, "bench", "results")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	out := filepath.Join(dir, name)
+	if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+		return err
+	}
+	r.logf("report written to %s", out)
 	return nil
 }
 
