@@ -473,8 +473,9 @@ func isQEMU(pid int) bool {
 
 // TestShimFaults: QEMU killed under the shim ends the task with a non-zero
 // status and the shim does not hang; a killed shim takes its QEMU, mount
-// and files with it (containerd runs its delete command); a restarted
-// containerd finds the running task and can still stop it.
+// and files with it (containerd runs its delete command); a guest that
+// ends while containerd is down is STOPPED after the restart; a restarted
+// containerd finds a running task and can still stop it.
 func TestShimFaults(t *testing.T) {
 	needContainerd(t)
 	c := startContainerd(t)
@@ -554,6 +555,24 @@ func TestShimFaults(t *testing.T) {
 		}
 		if left := newEntries(workBefore, shimWorkDirs()); len(left) > 0 {
 			t.Errorf("after the shim was killed, its scratch directories remain: %v", left)
+		}
+	})
+	t.Run("guest ends while containerd is down", func(t *testing.T) {
+		pid, _ := start(t, "dn")
+		c.stop()
+		syscall.Kill(pid, syscall.SIGKILL)
+		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) }) {
+			t.Fatalf("QEMU %d still runs after SIGKILL", pid)
+		}
+		c.start()
+		if !c.waitTask("default", "dn", "STOPPED", 30*time.Second) {
+			p, s := c.taskState("default", "dn")
+			t.Fatalf("after a restart, a task whose guest ended meanwhile is pid %d %q; want STOPPED", p, s)
+		}
+		c.ctr("task", "delete", "dn")
+		c.ctr("container", "delete", "dn")
+		if !waitFor(10*time.Second, func() bool { return len(shimProcesses("dn")) == 0 }) {
+			t.Errorf("the shim of dn still runs: %v", shimProcesses("dn"))
 		}
 	})
 	t.Run("containerd restarted", func(t *testing.T) {
