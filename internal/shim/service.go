@@ -86,6 +86,7 @@ type task struct {
 	exited                 chan struct{} // closed once the status is known
 	consoleDone            chan struct{}
 	startedAt, createdTime time.Time
+	notes                  []string // for the container's log
 }
 
 // stateFile is what the shim records in the bundle (unigo-shim.json) so
@@ -225,7 +226,11 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 		return nil, err
 	}
 	for _, m := range skipped {
-		fmt.Fprintf(t.errOut, "unigo: the mount %s is not visible in the guest\n", m)
+		t.notes = append(t.notes, "the mount "+m+" is not visible in the guest")
+	}
+	// What the user should know goes to the container's stderr (its log).
+	for _, n := range t.notes {
+		fmt.Fprintf(t.errOut, "unigo: %s\n", n)
 	}
 	if err := t.save(); err != nil {
 		return nil, err
@@ -240,16 +245,20 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	return &taskapi.CreateTaskResponse{}, nil
 }
 
-// network picks the guest's network: a pod's (or any given) namespace gets
-// a tap with the namespace's address; otherwise a program with the network
-// stack gets QEMU's user networking (outbound NAT) and others none.
+// network picks the guest's network. A program without the network stack
+// gets none; in a pod's (or any given) namespace the guest gets a tap with
+// the namespace's address, unless another unikernel of the pod has it;
+// otherwise QEMU's user networking (outbound NAT).
 func (t *task) network(spec *specs.Spec, g *guest, img string, cfg *qemu.Config) ([]string, error) {
-	ns, hasNS := netNSPath(spec)
+	if has, err := hasNetStack(img); err != nil || !has {
+		return nil, err // a program without sockets needs no NIC
+	}
+	ns, _ := netNSPath(spec)
 	if ns != "" {
 		p, err := setupPodNet(ns, t.id)
 		switch {
 		case err == errPodNetTaken:
-			fmt.Fprintf(os.Stderr, "unigo shim: %s: %v: the guest has no network\n", t.id, err)
+			t.notes = append(t.notes, err.Error()+": this guest has no network")
 			return nil, nil
 		case err != nil:
 			return nil, errdefs.ToGRPCf(errdefs.ErrFailedPrecondition, "%s: pod network: %v", t.id, err)
@@ -257,10 +266,6 @@ func (t *task) network(spec *specs.Spec, g *guest, img string, cfg *qemu.Config)
 		t.state.Net = p
 		cfg.Net = &qemu.Net{Mode: "tap", Tap: p.Tap, MAC: p.MAC}
 		return p.kernelArgs(g.dns), nil
-	}
-	_ = hasNS
-	if has, err := hasNetStack(img); err != nil || !has {
-		return nil, err
 	}
 	cfg.Net = &qemu.Net{Mode: "user", MAC: qemu.RandomMAC()}
 	return []string{"unigo.net.ip=" + qemu.UserGuestIP, "unigo.net.gw=" + qemu.UserGateway, "unigo.net.dns=" + qemu.UserDNS}, nil

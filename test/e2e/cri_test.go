@@ -246,6 +246,40 @@ func TestCRI(t *testing.T) {
 	if !strings.Contains(body, "Hello from unigo! You asked for /cri") {
 		t.Errorf("GET %s = %q; want the httpserver's greeting", url, body)
 	}
+	// A second unikernel in the pod boots without a network (the first
+	// one keeps the pod's IP) and says so in its log.
+	cc2, err := rs.CreateContainer(ctx, &cri.CreateContainerRequest{
+		PodSandboxId: podID,
+		Config: &cri.ContainerConfig{
+			Metadata: &cri.ContainerMetadata{Name: "second"},
+			Image:    &cri.ImageSpec{Image: "localhost/unigo-test/httpserver:1"},
+			Args:     []string{"-addr", ":8081"},
+			LogPath:  "second.log",
+		},
+		SandboxConfig: sandboxConfig,
+	})
+	if err != nil {
+		t.Fatalf("CreateContainer (second): %v", err)
+	}
+	if _, err := rs.StartContainer(ctx, &cri.StartContainerRequest{ContainerId: cc2.ContainerId}); err != nil {
+		t.Fatalf("StartContainer (second): %v", err)
+	}
+	if !waitFor(guestTimeout, func() bool {
+		b, _ := os.ReadFile(filepath.Join(logDir, "second.log"))
+		return strings.Contains(string(b), "this guest has no network") && strings.Contains(string(b), "listening on :8081")
+	}) {
+		b, _ := os.ReadFile(filepath.Join(logDir, "second.log"))
+		t.Errorf("the second unikernel's log does not say it has no network (or it did not start):\n%s", b)
+	}
+	if body, err := httpGetIn(ns, url); err != nil || !strings.Contains(body, "/cri") {
+		t.Errorf("GET %s with a second unikernel in the pod: %q, %v", url, body, err)
+	}
+	defer func() {
+		if !waitFor(15*time.Second, func() bool { return len(shimProcesses(cc2.ContainerId)) == 0 }) {
+			t.Errorf("after RemovePodSandbox, the second container's shim runs: %v", shimProcesses(cc2.ContainerId))
+		}
+	}()
+
 	logPath := filepath.Join(logDir, "httpserver.log")
 	if !waitFor(10*time.Second, func() bool {
 		b, _ := os.ReadFile(logPath)
