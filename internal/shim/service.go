@@ -87,6 +87,8 @@ type task struct {
 	consoleDone            chan struct{}
 	startedAt, createdTime time.Time
 	notes                  []string // for the container's log
+	cgroup                 string   // the container's cgroup path, "" for none
+	resources              *specs.LinuxResources
 }
 
 // stateFile is what the shim records in the bundle (unigo-shim.json) so
@@ -95,6 +97,7 @@ type stateFile struct {
 	Work   string       `json:"work"`             // the shim's scratch directory (QMP socket, image)
 	Rootfs string       `json:"rootfs,omitempty"` // the mounted root file system
 	Net    *podNet      `json:"net,omitempty"`
+	Cgroup string       `json:"cgroup,omitempty"` // the container's cgroup, holding QEMU
 	QEMU   machine.Proc `json:"qemu"`
 }
 
@@ -200,6 +203,12 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	netArgs, err := t.network(spec, g, img, &cfg)
 	if err != nil {
 		return nil, err
+	}
+	if t.cgroup, err = cgroupPath(spec); err != nil {
+		t.notes = append(t.notes, err.Error()+": QEMU stays in the shim's cgroup")
+	}
+	if spec.Linux != nil {
+		t.resources = spec.Linux.Resources
 	}
 	shareList, mountArgs, skipped, err := shares(spec, img)
 	if err != nil {
@@ -359,6 +368,13 @@ func (s *service) Start(ctx context.Context, r *taskapi.StartRequest) (*taskapi.
 	pw.Close()
 	t.cmd, t.pid, t.status, t.startedAt = cmd, cmd.Process.Pid, tasktypes.Status_RUNNING, time.Now()
 	t.state.QEMU, _ = machine.ProcOf(t.pid)
+	if t.cgroup != "" {
+		if err := joinCgroup(t.cgroup, t.resources, t.pid); err != nil {
+			fmt.Fprintf(t.errOut, "unigo: QEMU stays outside the container's cgroup %s: %v\n", t.cgroup, err)
+		} else {
+			t.state.Cgroup = t.cgroup
+		}
+	}
 	if err := t.save(); err != nil {
 		log.G(ctx).WithError(err).Warn("saving the shim state")
 	}
@@ -536,6 +552,9 @@ func (st *stateFile) clean(ctx context.Context) {
 	}
 	if st.Net != nil {
 		st.Net.teardown()
+	}
+	if st.Cgroup != "" {
+		removeCgroup(st.Cgroup)
 	}
 	if st.Rootfs != "" {
 		if err := mount.UnmountAll(st.Rootfs, 0); err != nil {

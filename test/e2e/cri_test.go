@@ -234,6 +234,10 @@ func TestCRI(t *testing.T) {
 	if !waitFor(5*time.Second, func() bool { return isQEMU(info.Pid) }) {
 		t.Errorf("the container's pid %d is not QEMU", info.Pid)
 	}
+	if cg := "/k8s.io/" + cc.ContainerId; !inCgroup(info.Pid, cg) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", info.Pid))
+		t.Errorf("QEMU is not in the container's cgroup %s:\n%s", cg, b)
+	}
 
 	url := "http://" + podIP + ":8080/cri"
 	var body string
@@ -314,6 +318,9 @@ func TestCRI(t *testing.T) {
 	}
 	if !waitFor(15*time.Second, func() bool { return !isQEMU(info.Pid) && len(shimProcesses(cc.ContainerId)) == 0 }) {
 		t.Errorf("after RemoveContainer: QEMU %d alive %v, shims %v", info.Pid, isQEMU(info.Pid), shimProcesses(cc.ContainerId))
+	}
+	if d := cgroupDirsOf("/k8s.io/" + cc.ContainerId); len(d) > 0 {
+		t.Errorf("after RemoveContainer, the container's cgroup remains: %v", d)
 	}
 
 	if _, err := rs.StopPodSandbox(ctx, &cri.StopPodSandboxRequest{PodSandboxId: podID}); err != nil {

@@ -412,6 +412,10 @@ func TestShimCtr(t *testing.T) {
 		if len(shims) != 1 {
 			t.Fatalf("shim processes for st: %v; want one", shims)
 		}
+		if !inCgroup(pid, "/default/st") {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+			t.Errorf("QEMU is not in the container's cgroup /default/st:\n%s", b)
+		}
 		if r := c.ctr("task", "kill", "st"); r.status != 0 {
 			t.Fatalf("task kill:\n%s", ctrDescribe(r))
 		}
@@ -428,6 +432,9 @@ func TestShimCtr(t *testing.T) {
 		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses("st")) == 0 }) {
 			t.Errorf("after delete: QEMU %d alive %v, shims %v", pid, isQEMU(pid), shimProcesses("st"))
 		}
+		if d := cgroupDirsOf("/default/st"); len(d) > 0 {
+			t.Errorf("after delete, the container's cgroup remains: %v", d)
+		}
 		if m := mountsOf("st"); len(m) > 0 {
 			t.Errorf("after delete, still mounted: %v", m)
 		}
@@ -435,6 +442,27 @@ func TestShimCtr(t *testing.T) {
 			t.Errorf("after delete, the shim's scratch directories remain: %v", left)
 		}
 	})
+}
+
+// inCgroup reports whether pid is in the cgroup path (in any hierarchy).
+func inCgroup(pid int, path string) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.HasSuffix(line, ":"+path) {
+			return true
+		}
+	}
+	return false
+}
+
+// cgroupDirsOf lists the directories of the cgroup path that exist.
+func cgroupDirsOf(path string) []string {
+	var out []string
+	for _, pat := range []string{"/sys/fs/cgroup" + path, "/sys/fs/cgroup/*" + path} {
+		d, _ := filepath.Glob(pat)
+		out = append(out, d...)
+	}
+	return out
 }
 
 // shimWorkDirs lists the shims' scratch directories.
