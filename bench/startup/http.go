@@ -29,7 +29,10 @@ import (
 // same wrk in the same run; then guest instructions per request under
 // -icount, and whether the unikernel serves under load in small guests.
 
-const httpServerPkg = "./examples/httpserver"
+const (
+	httpServerPkg = "./examples/httpserver"
+	httpMemPkg    = "./bench/programs/httpmem"
+)
 
 // linuxNetModules are the Debian cloud kernel's modules for virtio-net
 // over PCI, in load order.
@@ -70,6 +73,11 @@ type smallGuest struct {
 	Load  *wrkResult
 	Err   error
 	Alive bool
+	// Mem is bench/programs/httpmem's /mem (KiB by field) fetched in the
+	// middle of the same load in a guest of the same size; MemErr says why
+	// it is missing.
+	Mem    map[string]int
+	MemErr error
 }
 
 type httpReport struct {
@@ -173,6 +181,12 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := r.output(ctx, "", bin, "build", "-o", img, httpServerPkg); err != nil {
 		return fmt.Errorf("unigo build %s: %v", httpServerPkg, err)
 	}
+	memImg := filepath.Join(r.cache, "httpmem.img")
+	if !skipped["small"] {
+		if _, err := r.output(ctx, "", bin, "build", "-o", memImg, httpMemPkg); err != nil {
+			return fmt.Errorf("unigo build %s: %v", httpMemPkg, err)
+		}
+	}
 	linuxEnv := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}
 	linuxServer := filepath.Join(r.cache, "httpserver.linux")
 	netinit := filepath.Join(r.cache, "netinit.linux")
@@ -271,6 +285,9 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			sg := smallGuest{MiB: m}
 			sg.Load, _, sg.Err = r.loadGuestCheck(ctx, fmt.Sprintf("unigo, %d MiB", m), uniCfg(m, port, false), nil, port, 10*time.Second, *conns, &sg.Alive)
+			cfg := uniCfg(m, port, false)
+			cfg.Kernel = memImg
+			sg.Mem, sg.MemErr = r.memoryUnderLoad(ctx, fmt.Sprintf("httpmem, %d MiB", m), cfg, port, 10*time.Second, *conns)
 			rep.Small = append(rep.Small, sg)
 		}
 	}
@@ -494,6 +511,47 @@ func (r *runner) loadGuestCheck(ctx context.Context, name string, cfg qemu.Confi
 	return res, args, nil
 }
 
+// memoryUnderLoad boots bench/programs/httpmem, loads it with wrk for d
+// and fetches its /mem report halfway through.
+func (r *runner) memoryUnderLoad(ctx context.Context, name string, cfg qemu.Config, port int, d time.Duration, conns int) (map[string]int, error) {
+	g, _, err := r.startGuest(name, cfg, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	defer g.stop()
+	if err := waitReady(ctx, g, port); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	wrkDone := make(chan error, 1)
+	go func() { _, err := runWrk(ctx, port, d, conns); wrkDone <- err }()
+	select {
+	case <-time.After(d / 2):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	c := &http.Client{Timeout: 20 * time.Second}
+	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/mem", port))
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if werr := <-wrkDone; err == nil && werr != nil {
+		err = werr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: /mem under load: %v", name, err)
+	}
+	mem := map[string]int{}
+	for _, m := range memLine.FindAllStringSubmatch(string(body), -1) {
+		mem[m[1]], _ = strconv.Atoi(m[2])
+	}
+	r.logf("  %s: %d KiB free under load", name, mem["MemFree"])
+	return mem, nil
+}
+
+var memLine = regexp.MustCompile(`(?m)^(\w+):\s+(\d+)`)
+
 var (
 	wrkReqs    = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 	wrkTotal   = regexp.MustCompile(`(\d+) requests in`)
@@ -615,6 +673,17 @@ func (rep *httpReport) markdown() string {
 			fmt.Fprintf(&b, "| %d MiB | %.0f | %s | %v |\n", s.MiB, s.Load.Requests, errs, s.Alive)
 		}
 		b.WriteString("\nTargets: serves under load in 32 MiB (goal 16 MiB).\n")
+		b.WriteString("\nWhere the memory is, halfway through the same load of `bench/programs/httpmem` (the same server plus a `/mem` route) in a guest of the same size, in KiB: the kernel's `/proc/meminfo` and the Go runtime's `MemStats`.\n\n")
+		b.WriteString("| guest memory | RAM for the kernel's allocator | free | program pages | socket rings | kernel stacks | kernel objects | other kernel | Go heap in use | GOMEMLIMIT | GCs |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, s := range rep.Small {
+			if s.MemErr != nil || s.Mem == nil {
+				fmt.Fprintf(&b, "| %d MiB | failed: %s |||||||||\n", s.MiB, oneLine(fmt.Sprint(s.MemErr)))
+				continue
+			}
+			m := s.Mem
+			fmt.Fprintf(&b, "| %d MiB | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n", s.MiB, m["MemTotal"], m["MemFree"], m["AnonPages"],
+				m["SocketRings"], m["KernelStack"], m["Slab"], m["KernelOther"], m["GoHeapInuse"], m["GoMemLimit"], m["GoNumGC"])
+		}
 	}
 	b.WriteString("\n## QEMU command lines\n\n")
 	for _, g := range rep.Guests {

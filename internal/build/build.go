@@ -48,6 +48,10 @@ const (
 	// code (socket system calls, the virtio-net driver) into
 	// unigo.dev/unigo/kernel/core; it goes with netPackage.
 	NetTag = "unigo_net"
+	// NoFSTag is the build tag that compiles unigo.dev/unigo/kernel/core
+	// without its file system (no VFS, ramfs, /dev, /proc, mounts or
+	// disks), for programs that cannot name files (ADR 0010).
+	NoFSTag = "unigo_nofs"
 	// EntrySymbol is the kernel's ELF entry (passed to the linker with -E).
 	EntrySymbol = kernelModule + "/arch/amd64.entry64"
 
@@ -216,6 +220,13 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unigo: patching the PVH note: %w", err)
 	}
+	trim, err := pvh.TrimBSS(out)
+	if err != nil {
+		return nil, fmt.Errorf("unigo: making the large BSS objects demand-zero: %w", err)
+	}
+	if trim.Bytes() > 0 {
+		slog.Debug("demand-zero BSS", "from", fmt.Sprintf("%#x", trim.Cut), "to", fmt.Sprintf("%#x", trim.End), "first", trim.First)
+	}
 	res := &Result{Image: out, ImportPath: b.pkg.ImportPath, Name: b.pkg.Name, Entry: entry, Dir: b.pkg.Dir, Net: b.net}
 	if b.stdDir != "" {
 		res.Dir = b.stdDir
@@ -295,6 +306,7 @@ type builder struct {
 	pkg            pkgInfo
 	stdDir         string // a std package's directory in the real GOROOT
 	net            bool   // link the network stack (the package depends on net)
+	noFS           bool   // the kernel without its file system (NoFSTag)
 }
 
 // prepareModule sets up a build in module mode: the user's module (or a
@@ -490,13 +502,19 @@ func (b *builder) flags() []string {
 		f = append(f, "-overlay="+b.writeOverlay())
 	}
 	tags := b.o.Tags
-	if b.net {
-		// The kernel's half of networking (socket syscalls, the network
-		// device) is compiled in only with this tag.
+	add := func(tag string) {
 		if tags != "" {
 			tags += ","
 		}
-		tags += NetTag
+		tags += tag
+	}
+	if b.net {
+		// The kernel's half of networking (socket syscalls, the network
+		// device) is compiled in only with this tag.
+		add(NetTag)
+	}
+	if b.noFS {
+		add(NoFSTag)
 	}
 	if tags != "" {
 		f = append(f, "-tags="+tags)

@@ -32,13 +32,39 @@ type component struct {
 }
 
 // opensFiles are symbols whose presence in a linked program means it can
-// name files (open, stat, create, remove them), so it gets the
-// file-system drivers; without any of them it cannot reach a volume or a
-// share, and the drivers are left out.
-var opensFiles = []string{
-	"syscall.openat", "syscall.Open", "syscall.fstatat", "syscall.Mkdirat",
-	"syscall.unlinkat", "golang.org/x/sys/unix.openat", "golang.org/x/sys/unix.Openat",
-}
+// name files (open, stat, create, remove, mount them, or change
+// directory), so it gets the file system and its drivers; without any of
+// them it cannot reach a file, and its kernel has no file system (ADR
+// 0010). The syscall package's list is every function of it that takes a
+// path (TestOpensFilesCoversSyscall checks it against the Go release);
+// the functions that make the system call are not inlined (each calls
+// BytePtrFromString and Syscall), so their symbols are there when they
+// are used.
+var opensFiles = func() []string {
+	var out []string
+	for _, n := range []string{
+		"Access", "Acct", "Chdir", "Chmod", "Chown", "Chroot", "Creat", "Faccessat",
+		"Fchmodat", "Fchownat", "Fstatat", "Futimesat", "Getcwd", "Getwd", "Getxattr",
+		"InotifyAddWatch", "Lchown", "Link", "Listxattr", "Lstat", "Mkdir", "Mkdirat",
+		"Mkfifo", "Mknod", "Mknodat", "Mount", "Open", "Openat", "Readlink",
+		"Removexattr", "Rename", "Renameat", "Rmdir", "Setxattr", "Stat", "Statfs",
+		"Symlink", "Truncate", "Unlink", "Unlinkat", "Unmount", "Utime", "Utimes",
+		"UtimesNano", "faccessat", "faccessat2", "fchmodat", "fchmodat2", "fstatat", "futimesat", "linkat",
+		"mount", "openat", "readlinkat", "symlinkat", "unlinkat", "utimensat", "utimes",
+		"writeIDMappings",
+	} {
+		out = append(out, "syscall."+n)
+	}
+	for _, n := range []string{
+		"openat", "Openat", "Openat2", "fstatat", "Fstatat", "Statx", "Mkdirat", "Unlinkat",
+		"Renameat", "Renameat2", "Linkat", "Symlinkat", "readlinkat", "Readlinkat",
+		"Faccessat", "Faccessat2", "Fchmodat", "Fchownat", "Mknodat", "Mount", "Chdir",
+		"Chroot", "Getcwd", "Truncate", "Statfs", "utimensat", "MemfdCreate", "PivotRoot",
+	} {
+		out = append(out, "golang.org/x/sys/unix."+n)
+	}
+	return out
+}()
 
 // availableComponents lists the optional packages the kernel source has
 // and what they export.
@@ -100,34 +126,41 @@ func componentsFile(cs []component) []byte {
 	return []byte(b.String())
 }
 
-// withComponents builds the program with every available driver, then,
-// if the linked program cannot name files, again without them.
+// withComponents builds the program with the whole file system and every
+// available driver, then, if the linked program cannot name files, again
+// with a kernel that has no file system at all (NoFSTag, ADR 0010): no
+// drivers, no VFS, /dev or /proc. Programs with a root file system in the
+// image, or with networking (whose AF_UNIX sockets live in the file
+// system, and which opens /etc files anyway), keep the file system.
 func (b *builder) withComponents(ctx context.Context) error {
 	drivers, err := availableComponents(b.o.KernelDir)
 	if err != nil {
 		return err
 	}
-	if len(drivers) == 0 {
-		return b.goBuild(ctx)
-	}
 	target := filepath.Join(b.o.KernelDir, "core", "components.go")
 	if b.componentsPath != "" {
 		target = b.componentsPath // standard-library tests: the shadow GOROOT's vendored core
 	}
-	gen := filepath.Join(b.tmp, "components.go")
-	if err := os.WriteFile(gen, componentsFile(drivers), 0o644); err != nil {
-		return err
+	if len(drivers) > 0 {
+		gen := filepath.Join(b.tmp, "components.go")
+		if err := os.WriteFile(gen, componentsFile(drivers), 0o644); err != nil {
+			return err
+		}
+		b.overlay[target] = gen
 	}
-	b.overlay[target] = gen
 	if err := b.goBuild(ctx); err != nil {
 		return err
+	}
+	if b.net || b.o.Rootfs != "" || b.o.PackPackage {
+		return nil
 	}
 	uses, err := hasAnySymbol(b.out, opensFiles)
 	if err != nil || uses {
 		return err
 	}
-	slog.Debug("the program names no files: building without file-system drivers")
+	slog.Debug("the program names no files: building the kernel without its file system")
 	delete(b.overlay, target)
+	b.noFS = true
 	return b.goBuild(ctx)
 }
 

@@ -18,6 +18,13 @@
 //	p_filesz = p_memsz = the archive's size
 //	p_align  0x1000
 //
+// When `unigo build` has left the large objects at the end of the BSS out of
+// the writable segment (demand-zero, see package
+// [unigo.dev/unigo/internal/pvh]), the archive's addresses are inside the
+// program's BSS range: the kernel unpacks the archive and unmaps it before it
+// maps that range demand-zero, and returns the archive's frames as before
+// (docs/adr/0011-demand-zero-bss.md).
+//
 // An image has at most one such segment. The new entry goes right after the
 // existing program header table, which must stay inside the loaded segment
 // that maps the ELF header (the kernel and the Go runtime read the table

@@ -1,3 +1,5 @@
+//go:build !unigo_nofs
+
 package core
 
 import (
@@ -33,9 +35,6 @@ import (
 // buffer (program memory is not in the direct map).
 
 const (
-	virtioMMIOBase    = 0xFEB00000
-	virtioMMIOSlots   = 8
-	virtioMMIOIRQ     = 16 // GSI of slot 0 (microvm with ACPI, one I/O APIC)
 	virtioIDBlock     = 2
 	virtioFVersion1   = 1 << 32
 	virtioBlkFSizeMax = 1 << 1
@@ -53,7 +52,6 @@ const (
 	devVdMajor        = 254
 	waitKeyBlk        = directMapBase - 4096*5 // + disk index
 	blkStatusPending  = 0xFF
-	maxDisks          = 8
 )
 
 // virtioTransport is what a virtio device needs of its transport; mmio and
@@ -66,8 +64,6 @@ var (
 	blkMMIO [maxDisks]mmio.Device
 	blkPCI  [maxDisks]pci.Device
 )
-
-const vectorBlkMSI = 72 // disk k's MSI-X vector on PCI is vectorBlkMSI+k (72..79; 48..71 are I/O APIC lines)
 
 type disk struct {
 	present  bool

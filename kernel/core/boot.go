@@ -7,7 +7,9 @@
 // The architecture entry (package arch/amd64) calls kernelMain on the boot
 // stack, before the Go runtime exists. kernelMain brings up the console, the
 // CPU tables, memory (page tables with W^X, the buddy allocator, the VMA
-// tree), time, randomness and the thread table, builds a Linux initial stack
+// tree), time, randomness, the file system, the demand-zero part of the
+// program's BSS (mem.go) and the thread table, adds a default GOMEMLIMIT
+// (memlimit.go), builds a Linux initial stack
 // (argc, argv, envp, auxv) for the program's main thread and switches to it at
 // the runtime's own entry point, _rt0_amd64_linux. From then on the kernel
 // runs only in traps: system calls, interrupts and exceptions (see trap.go and
@@ -105,8 +107,10 @@ func kernelMain(proto, info uintptr) {
 	klog.Stamp = func() uint64 { return uint64(nanotime()) }
 	futexInit()
 	initFS()
+	mapDemandZeroBSS()
 	initFiles()
 	initThreads()
+	defaultMemoryLimit()
 	startProgram()
 }
 
@@ -275,5 +279,7 @@ func crashOnPurpose() {
 func oom(what string, addr uintptr) {
 	klog.Error("mm").S("out of memory (").U(uint64(frames.TotalPages() * 4)).S(" KiB RAM): ").S(what).
 		S(" at ").X(uint64(addr)).S(": killing the program; give the guest more memory (-m)").End()
+	u := memUsage()
+	u.log(klog.Error("mm").S("memory use: ")).End()
 	exitProgram(128 + sigKILL)
 }

@@ -7,3 +7,9 @@
 
 TEXT unigo_kernel_main(SB),NOSPLIT|NOFRAME,$0
 	JMP ·kernelMain(SB)
+
+// func bssEnd() uintptr
+TEXT ·bssEnd(SB),NOSPLIT|NOFRAME,$0-8
+	MOVQ $runtime·end(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET

@@ -112,8 +112,10 @@ const (
 func initFiles() {
 	for i := 0; i < 3; i++ {
 		f := newFile(kindConsole, 0, uint32(linux.O_RDWR))
-		files[f].ino = consoleIno
-		vfs.Ref(consoleIno)
+		if haveFS {
+			files[f].ino = consoleIno // /dev/console
+			vfs.Ref(consoleIno)
+		}
 		fds[i].file = f + 1
 	}
 }
@@ -157,10 +159,10 @@ func releaseFile(i int32) {
 		pipes[f.obj].writers--
 	}
 	releaseObject(f.kind, f.obj)
-	if f.ino != 0 {
+	if haveFS && f.ino != 0 {
 		vfs.Unref(f.ino)
 	}
-	if f.buf != 0 {
+	if haveFS && f.buf != 0 {
 		kmem.Free(f.buf, f.bufLen)
 	}
 	// Drop epoll registrations of this file.
@@ -204,7 +206,7 @@ func pipeMaybeFree(p *pipe) {
 		if p.buf != 0 {
 			freePages(p.buf-directMapBase, pipeSize/4096)
 		}
-		if p.fifo != 0 {
+		if haveFS && p.fifo != 0 {
 			vfs.SetAux(p.fifo, 0)
 		}
 		*p = pipe{}

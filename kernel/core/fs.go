@@ -1,3 +1,5 @@
+//go:build !unigo_nofs
+
 package core
 
 import (
@@ -17,9 +19,6 @@ import (
 // rootfs archive (a cpio "newc" PT_LOAD segment flagged pfRootfs), then
 // /dev (device nodes), /proc (generated files), /tmp and the /etc files a
 // Go program expects, where the archive did not provide them.
-
-// pfRootfs marks the image's rootfs segment (an OS-specific p_flags bit).
-const pfRootfs = 0x00100000
 
 // Character devices (major, minor) as Linux numbers them.
 const (
@@ -58,9 +57,12 @@ const (
 	dynFD = 1
 )
 
+// haveFS says that this kernel has the file system; nofs.go is the one
+// without (the unigo_nofs build tag).
+const haveFS = true
+
 var (
 	cwd        vfs.Ino
-	umask      uint32 = 0o022
 	consoleIno vfs.Ino
 	bootID     [16]byte
 	fsReady    bool
@@ -94,8 +96,11 @@ func initFS() {
 		} else {
 			klog.Info("fs").S("rootfs: ").U(uint64(n)).S(" entries, ").U(uint64(s.memsz)).S(" bytes").End()
 		}
-		// The archive is now in ramfs: give its pages back.
-		start, end := mm.PageUp(s.vaddr), mm.PageDown(s.vaddr+s.memsz)
+		// The archive is now in ramfs: give its pages back, the last one
+		// whole (the image builder starts the archive on a page and puts
+		// nothing after it; its virtual range may be the program's
+		// demand-zero BSS, mapped after this, see mapDemandZeroBSS).
+		start, end := mm.PageUp(s.vaddr), mm.PageUp(s.vaddr+s.memsz)
 		if start < end {
 			vmas.Remove(start, end)
 			kpt.UnmapRange(start, end, nil)
@@ -316,6 +321,10 @@ func generate(id uint32) (uintptr, uintptr, linux.Errno) {
 		total, free := uint64(frames.TotalPages()*4), uint64(frames.FreePages()*4)
 		t.S("MemTotal:       ").U(total, 8).S(" kB\nMemFree:        ").U(free, 8).S(" kB\nMemAvailable:   ").U(free, 8)
 		t.S(" kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n")
+		u := memUsage() // Linux's names for the same things (proc(5))
+		t.S("AnonPages:      ").U(u.program, 8).S(" kB\nSlab:           ").U(u.kernelObjects, 8)
+		t.S(" kB\nKernelStack:    ").U(u.threads, 8).S(" kB\nSocketRings:    ").U(u.sockets, 8)
+		t.S(" kB\nKernelOther:    ").U(u.other, 8).S(" kB\n")
 	case genCpuinfo:
 		var vendor [12]byte
 		_, b, c, d := amd64.Cpuid(0, 0)

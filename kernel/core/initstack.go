@@ -28,8 +28,9 @@ import (
 //	                  check the crash report (like Linux's sysrq-trigger c)
 
 const (
-	maxArgs = 256
-	maxEnv  = 256
+	maxArgs   = 256
+	maxEnv    = 256
+	maxMounts = 8
 )
 
 // kernelOptions is the decoded command line.

@@ -265,3 +265,47 @@ func freePages(pa, n uintptr) {
 
 // kptr converts a direct-map address into a typed pointer target.
 func kptr(va uintptr) unsafe.Pointer { return mm.Ptr(va) }
+
+// bssEnd returns the address of the linker's runtime.end: the end of the
+// program's BSS, whatever the image's program headers say.
+func bssEnd() uintptr
+
+// pfRootfs marks the image's rootfs segment (an OS-specific p_flags bit,
+// fs.go unpacks it).
+const pfRootfs = 0x00100000
+
+// mapDemandZeroBSS maps the part of the program's BSS that the image does
+// not load as anonymous demand-zero memory: the host tool shortens the
+// writable segment's p_memsz to leave the large zero-initialised objects at
+// the end of .noptrbss out of guest RAM (internal/pvh/bss.go, ADR 0011), and
+// their pages get frames when first touched, like an mmap'd region. It runs
+// after the root file system archive, which the image builder places right
+// after the loaded segments (in the same virtual range), has been unpacked
+// and unmapped, and before the Go runtime starts. The physical range the BSS
+// would have taken is ordinary free RAM for the buddy allocator.
+func mapDemandZeroBSS() {
+	end := mm.PageUp(bssEnd())
+	var segs [8]elfSegment
+	nseg := imageSegments(&segs)
+	loaded := uintptr(0)
+	for i := 0; i < nseg; i++ {
+		s := segs[i]
+		if s.flags&pfRootfs == 0 && s.flags&2 != 0 && s.vaddr < end {
+			loaded = max(loaded, mm.PageUp(s.vaddr+s.memsz))
+		}
+	}
+	if loaded == 0 || loaded >= end {
+		return // the whole BSS is loaded
+	}
+	if err := vmas.Insert(vma.Area{Start: loaded, End: end, Prot: vma.ProtRead | vma.ProtWrite,
+		Flags: vma.Anonymous | imageFlags}); err != vma.OK {
+		fatal("mm: the demand-zero BSS overlaps another mapping")
+	}
+	for a := loaded; a < end; a += mm.PageSize {
+		if _, _, present := kpt.Lookup(a); present {
+			fatal("mm: a page of the demand-zero BSS is still mapped")
+		}
+	}
+	klog.Info("mm").S("demand-zero BSS ").X(uint64(loaded)).S("-").X(uint64(end)).S(" (").
+		U(uint64((end - loaded) >> 10)).S(" KiB not loaded)").End()
+}

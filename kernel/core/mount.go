@@ -1,3 +1,5 @@
+//go:build !unigo_nofs
+
 package core
 
 import (
@@ -11,8 +13,6 @@ import (
 // mount(2) and umount2(2), and the unmount-all teardown hook.
 
 const (
-	maxMounts = 8
-
 	// exitBootConfig is the exit status of a boot stopped by bad
 	// configuration (a volume that does not mount).
 	exitBootConfig = 111

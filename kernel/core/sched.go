@@ -37,6 +37,13 @@ const (
 	wakeSignal  = 2
 )
 
+// A thread's file-system state (sys_fs.go): two path buffers, the inode
+// references and scratch buffers a syscall holds until it returns.
+const (
+	pathPages = 2 * vfs.PathMax / 4096
+	maxHeld   = 6 // inode references one syscall holds through hold
+)
+
 // Thread is a kernel thread: one program thread (a Go runtime M) or the idle
 // loop.
 type Thread struct {

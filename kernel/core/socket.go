@@ -21,7 +21,7 @@ import (
 
 const (
 	maxSocks     = 1024
-	sockBufPages = 16 // 64 KiB per ring
+	sockBufPages = 16 // 64 KiB per ring at the most
 	sockBufSize  = sockBufPages * 4096
 	maxDgram     = 65507
 	dgramHdr     = 32 // per datagram in a ring: length (4) + address (28)
@@ -41,39 +41,94 @@ const (
 	sockOrphan     // closed by the program; the stack still flushes it
 )
 
-// ring is a byte ring in kernel memory, allocated on first use.
+// ring is a byte ring in kernel memory, allocated on first use. It starts
+// at sockBufMin bytes and doubles, up to sockBufSize, when it is found at
+// least half full or too small for a datagram: an idle or chatty
+// connection holds a page per direction, a bulk transfer gets the full
+// size after a few writes. When memory is short a ring stays as it is: the
+// writer sees less room and waits, rather than the program being killed.
 type ring struct {
 	buf  uintptr // direct-map address, 0 until allocated
+	size uint32  // bytes at buf, a power of two
 	r, w uint32  // free-running read and write counts
 }
 
+const sockBufMin = 4096
+
 func (r *ring) used() uint32 { return r.w - r.r }
-func (r *ring) free() uint32 { return sockBufSize - r.used() }
+
+// free returns the room for more bytes, growing a ring that is at least
+// half full if it can (an unallocated ring reports what alloc gives).
+func (r *ring) free() uint32 {
+	if r.buf == 0 {
+		return sockBufMin
+	}
+	if r.used() >= r.size/2 && r.size < sockBufSize {
+		r.grow()
+	}
+	return r.size - r.used()
+}
+
+// fits reports whether n more bytes fit, growing the ring for them if it
+// can. Preconditions: the ring is allocated.
+func (r *ring) fits(n uint32) bool {
+	for r.size-r.used() < n && r.size < sockBufSize && r.grow() {
+	}
+	return r.size-r.used() >= n
+}
+
+// ringPages allocates and frees ring memory (direct-map addresses, n
+// bytes); a variable so that hosted tests can back rings with Go memory.
+var ringPages = struct {
+	alloc func(n uint32) (uintptr, bool)
+	free  func(va uintptr, n uint32)
+}{allocRingPages, freeRingPages}
+
+func allocRingPages(n uint32) (uintptr, bool) {
+	pa, ok := allocPages(uintptr(n / 4096))
+	return directMapBase + pa, ok
+}
+
+func freeRingPages(va uintptr, n uint32) { freePages(va-directMapBase, uintptr(n/4096)) }
+
+// grow doubles the ring, keeping its contents.
+func (r *ring) grow() bool {
+	n := r.size * 2
+	nb, ok := ringPages.alloc(n)
+	if !ok {
+		return false
+	}
+	used := r.used()
+	r.peek(0, unsafe.Slice((*byte)(kptr(nb)), used))
+	ringPages.free(r.buf, r.size)
+	r.buf, r.size, r.r, r.w = nb, n, 0, used
+	return true
+}
 
 func (r *ring) alloc() bool {
 	if r.buf != 0 {
 		return true
 	}
-	pa, ok := allocPages(sockBufPages)
+	va, ok := ringPages.alloc(sockBufMin)
 	if !ok {
 		return false
 	}
-	r.buf = directMapBase + pa
+	r.buf, r.size = va, sockBufMin
 	return true
 }
 
 func (r *ring) release() {
 	if r.buf != 0 {
-		freePages(r.buf-directMapBase, sockBufPages)
+		ringPages.free(r.buf, r.size)
 	}
 	*r = ring{}
 }
 
-// put appends b; the caller checked free() and alloc().
+// put appends b; the caller checked free() (or fits) and alloc().
 func (r *ring) put(b []byte) {
 	for len(b) > 0 {
-		off := r.w % sockBufSize
-		n := copy(unsafe.Slice((*byte)(kptr(r.buf+uintptr(off))), sockBufSize-off), b)
+		off := r.w % r.size
+		n := copy(unsafe.Slice((*byte)(kptr(r.buf+uintptr(off))), r.size-off), b)
 		b = b[n:]
 		r.w += uint32(n)
 	}
@@ -89,8 +144,8 @@ func (r *ring) peek(skip uint32, b []byte) int {
 	done := 0
 	pos := r.r + skip
 	for done < len(b) {
-		off := pos % sockBufSize
-		n := copy(b[done:], unsafe.Slice((*byte)(kptr(r.buf+uintptr(off))), sockBufSize-off))
+		off := pos % r.size
+		n := copy(b[done:], unsafe.Slice((*byte)(kptr(r.buf+uintptr(off))), r.size-off))
 		done += n
 		pos += uint32(n)
 	}
@@ -651,7 +706,7 @@ func netPush(id uint32, b []byte, addr uintptr) uintptr {
 		if !userRange(addr, 28, false) {
 			return errno(linux.EFAULT)
 		}
-		if uint32(len(b))+dgramHdr > s.rx.free() {
+		if !s.rx.fits(uint32(len(b)) + dgramHdr) {
 			return errno(linux.EAGAIN) // dropped, as on Linux with a full buffer
 		}
 		s.rx.putDgram(b, (*netcall.Sockaddr)(kptr(addr)))

@@ -12,11 +12,100 @@ import (
 	"unigo.dev/unigo/kernel/net/netcall"
 )
 
-// testRing returns a ring backed by Go memory (kept alive by the test).
+// testRing returns a full-size ring backed by Go memory (kept alive by the
+// test).
 func testRing(t *testing.T) *ring {
 	mem := make([]byte, sockBufSize)
 	t.Cleanup(func() { _ = mem[0] })
-	return &ring{buf: uintptr(unsafe.Pointer(&mem[0]))}
+	return &ring{buf: uintptr(unsafe.Pointer(&mem[0])), size: sockBufSize}
+}
+
+// goRingPages backs rings with Go memory for the test, failing allocations
+// once budget bytes are in use; it reports the bytes in use.
+func goRingPages(t *testing.T, budget uint32) *uint32 {
+	var inUse uint32
+	live := map[uintptr][]byte{}
+	saved := ringPages
+	ringPages.alloc = func(n uint32) (uintptr, bool) {
+		if inUse+n > budget {
+			return 0, false
+		}
+		b := make([]byte, n)
+		va := uintptr(unsafe.Pointer(&b[0]))
+		live[va] = b
+		inUse += n
+		return va, true
+	}
+	ringPages.free = func(va uintptr, n uint32) {
+		if b, ok := live[va]; !ok || uint32(len(b)) != n {
+			t.Fatalf("ring freed %#x (%d bytes), which it did not allocate with that size", va, n)
+		}
+		delete(live, va)
+		inUse -= n
+	}
+	t.Cleanup(func() { ringPages = saved })
+	return &inUse
+}
+
+// TestRingGrows streams through a ring that starts small: it grows to the
+// full size under a bulk writer, keeps the byte order across every growth,
+// and stays small (but correct) when memory is short.
+func TestRingGrows(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		budget   uint32
+		wantSize uint32
+	}{
+		{"memory enough", 1 << 20, sockBufSize},
+		{"memory short", 3 * sockBufMin, 2 * sockBufMin}, // 4 KiB + 8 KiB live during the first growth
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inUse := goRingPages(t, tc.budget)
+			var r ring
+			if !r.alloc() || r.size != sockBufMin {
+				t.Fatalf("alloc: size %d; want %d", r.size, sockBufMin)
+			}
+			rng := rand.New(rand.NewSource(2))
+			var want, got []byte
+			for round := 0; round < 300; round++ {
+				n := min(rng.Intn(9000), int(r.free()))
+				b := make([]byte, n)
+				rng.Read(b)
+				r.put(b)
+				want = append(want, b...)
+				if round%3 == 0 { // a slow reader
+					out := make([]byte, rng.Intn(6000))
+					got = append(got, out[:r.get(out)]...)
+				}
+			}
+			if r.size != tc.wantSize {
+				t.Errorf("ring size after a bulk stream = %d; want %d", r.size, tc.wantSize)
+			}
+			out := make([]byte, sockBufSize)
+			got = append(got, out[:r.get(out)]...)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("stream through a growing ring differs: %d bytes in, %d out", len(want), len(got))
+			}
+			r.release()
+			if *inUse != 0 {
+				t.Errorf("%d bytes still allocated after release", *inUse)
+			}
+		})
+	}
+}
+
+// TestRingFitsDatagram grows an empty small ring for one large datagram.
+func TestRingFitsDatagram(t *testing.T) {
+	goRingPages(t, 1<<20)
+	var r ring
+	r.alloc()
+	if r.fits(sockBufSize + 1) {
+		t.Errorf("fits(%d) = true; want false (beyond the largest ring)", sockBufSize+1)
+	}
+	if !r.fits(sockBufSize) || r.size != sockBufSize {
+		t.Errorf("fits(%d) with size %d; want true at size %d", sockBufSize, r.size, sockBufSize)
+	}
+	r.release()
 }
 
 func TestRingStream(t *testing.T) {

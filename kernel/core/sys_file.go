@@ -307,49 +307,7 @@ func sysLseek(a sysArgs) uintptr {
 	if !positioned(f) {
 		return errno(linux.ESPIPE)
 	}
-	k := -1
-	if f.kind == kindDev {
-		if k = diskOfRdev(vfs.Rdev(f.ino)); k < 0 {
-			return 0
-		}
-	}
-	off, whence := int64(a[1]), a[2]
-	size := vfs.Size(f.ino)
-	if k >= 0 {
-		size = int64(disks[k].sectors * blkSector)
-	}
-	if f.buf != 0 {
-		size = int64(f.bufLen)
-	}
-	var n int64
-	switch whence {
-	case linux.SEEK_SET:
-		n = off
-	case linux.SEEK_CUR:
-		n = f.off + off
-	case linux.SEEK_END:
-		n = size + off
-	case linux.SEEK_DATA:
-		if off >= size {
-			return errno(linux.ENXIO)
-		}
-		n = off
-	case linux.SEEK_HOLE:
-		if off >= size {
-			return errno(linux.ENXIO)
-		}
-		n = size
-	default:
-		return errno(linux.EINVAL)
-	}
-	if n < 0 {
-		return errno(linux.EINVAL)
-	}
-	f.off = n
-	if f.kind == kindVFS && vfs.IsDir(f.ino) {
-		f.dirPos = int64(n)
-	}
-	return uintptr(n)
+	return seekFile(f, int64(a[1]), a[2])
 }
 
 // sysDup implements Linux syscall dup(2).
@@ -694,3 +652,13 @@ func sysEpollPwait(a sysArgs) uintptr {
 
 // sysEpollWait implements Linux syscall epoll_wait(2).
 func sysEpollWait(a sysArgs) uintptr { return epollWait(a[0], a[1], a[2], int(int32(a[3]))) }
+
+// umask is the file-mode creation mask.
+var umask uint32 = 0o022
+
+// sysUmask implements Linux syscall umask(2).
+func sysUmask(a sysArgs) uintptr {
+	old := umask
+	umask = uint32(a[0]) & 0o777
+	return uintptr(old)
+}

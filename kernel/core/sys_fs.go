@@ -1,3 +1,5 @@
+//go:build !unigo_nofs
+
 package core
 
 import (
@@ -14,10 +16,78 @@ import (
 // two paths; calls on mounted file systems may sleep, so the buffers cannot
 // be shared between threads), allocated on first use.
 
-const pathPages = 2 * vfs.PathMax / 4096
+// fsSyscallTable holds the file-system calls; syscallTrap looks here for
+// a number syscallTable has no handler for (fsSyscall). The kernel
+// without a file system answers these numbers in nofs.go instead.
+var fsSyscallTable = [linux.NumSyscalls]sysHandler{
+	linux.SYS_PREAD64:         sysPread64,
+	linux.SYS_PWRITE64:        sysPwrite64,
+	linux.SYS_OPENAT:          sysOpenat,
+	linux.SYS_OPEN:            sysOpen,
+	linux.SYS_CREAT:           sysCreat,
+	linux.SYS_NEWFSTATAT:      sysNewfstatat,
+	linux.SYS_STAT:            sysStat,
+	linux.SYS_LSTAT:           sysLstat,
+	linux.SYS_STATX:           sysStatx,
+	linux.SYS_GETDENTS64:      sysGetdents64,
+	linux.SYS_MKDIRAT:         sysMkdirat,
+	linux.SYS_MKDIR:           sysMkdir,
+	linux.SYS_MKNODAT:         sysMknodat,
+	linux.SYS_UNLINKAT:        sysUnlinkat,
+	linux.SYS_UNLINK:          sysUnlink,
+	linux.SYS_RMDIR:           sysRmdir,
+	linux.SYS_RENAMEAT2:       sysRenameat2,
+	linux.SYS_RENAMEAT:        sysRenameat,
+	linux.SYS_RENAME:          sysRename,
+	linux.SYS_LINKAT:          sysLinkat,
+	linux.SYS_LINK:            sysLink,
+	linux.SYS_SYMLINKAT:       sysSymlinkat,
+	linux.SYS_SYMLINK:         sysSymlink,
+	linux.SYS_READLINKAT:      sysReadlinkat,
+	linux.SYS_READLINK:        sysReadlink,
+	linux.SYS_FACCESSAT2:      sysFaccessat2,
+	linux.SYS_FACCESSAT:       sysFaccessat,
+	linux.SYS_ACCESS:          sysAccess,
+	linux.SYS_FCHMODAT:        sysFchmodat,
+	linux.SYS_FCHMODAT2:       sysFchmodat2,
+	linux.SYS_FCHMOD:          sysFchmod,
+	linux.SYS_CHMOD:           sysChmod,
+	linux.SYS_FCHOWNAT:        sysFchownat,
+	linux.SYS_FCHOWN:          sysFchown,
+	linux.SYS_CHOWN:           sysChown,
+	linux.SYS_LCHOWN:          sysLchown,
+	linux.SYS_UTIMENSAT:       sysUtimensat,
+	linux.SYS_FTRUNCATE:       sysFtruncate,
+	linux.SYS_TRUNCATE:        sysTruncate,
+	linux.SYS_FALLOCATE:       sysFallocate,
+	linux.SYS_FSYNC:           sysFsync,
+	linux.SYS_FDATASYNC:       sysFdatasync,
+	linux.SYS_SYNCFS:          sysSyncfs,
+	linux.SYS_SYNC:            sysSync,
+	linux.SYS_MOUNT:           sysMount,
+	linux.SYS_GETCWD:          sysGetcwd,
+	linux.SYS_CHDIR:           sysChdir,
+	linux.SYS_FCHDIR:          sysFchdir,
+	linux.SYS_STATFS:          sysStatfs,
+	linux.SYS_FSTATFS:         sysFstatfs,
+	linux.SYS_FLOCK:           sysFlock,
+	linux.SYS_MEMFD_CREATE:    sysMemfdCreate,
+	linux.SYS_SENDFILE:        sysSendfile,
+	linux.SYS_COPY_FILE_RANGE: sysCopyFileRange,
+}
 
-// maxHeld bounds the inode references one syscall holds through hold.
-const maxHeld = 6
+// fsHandler returns the handler of file-system call nr, nil if nr is
+// none (host side: SyscallTable and tests).
+func fsHandler(nr int) sysHandler { return fsSyscallTable[nr] }
+
+// fsSyscall runs the file-system call nr, if nr is one.
+func fsSyscall(nr uintptr, a sysArgs) (uintptr, bool) {
+	h := fsSyscallTable[nr]
+	if h == nil {
+		return 0, false
+	}
+	return h(a), true
+}
 
 // hold keeps the reference i until the syscall returns (the dispatcher
 // calls releaseHeld), so handlers need no cleanup on every return path.
@@ -538,6 +608,52 @@ func positionedArgs(a sysArgs, pread bool) (*file, []byte, uintptr) {
 		return nil, nil, errno(linux.EFAULT)
 	}
 	return f, b, 0
+}
+
+// seekFile is lseek(2) on a file of the file system.
+func seekFile(f *file, off int64, whence uintptr) uintptr {
+	k := -1
+	if f.kind == kindDev {
+		if k = diskOfRdev(vfs.Rdev(f.ino)); k < 0 {
+			return 0
+		}
+	}
+	size := vfs.Size(f.ino)
+	if k >= 0 {
+		size = int64(disks[k].sectors * blkSector)
+	}
+	if f.buf != 0 {
+		size = int64(f.bufLen)
+	}
+	var n int64
+	switch whence {
+	case linux.SEEK_SET:
+		n = off
+	case linux.SEEK_CUR:
+		n = f.off + off
+	case linux.SEEK_END:
+		n = size + off
+	case linux.SEEK_DATA:
+		if off >= size {
+			return errno(linux.ENXIO)
+		}
+		n = off
+	case linux.SEEK_HOLE:
+		if off >= size {
+			return errno(linux.ENXIO)
+		}
+		n = size
+	default:
+		return errno(linux.EINVAL)
+	}
+	if n < 0 {
+		return errno(linux.EINVAL)
+	}
+	f.off = n
+	if f.kind == kindVFS && vfs.IsDir(f.ino) {
+		f.dirPos = int64(n)
+	}
+	return uintptr(n)
 }
 
 // sysPread64 implements Linux syscall pread64(2).
@@ -1171,13 +1287,6 @@ func sysFchdir(a sysArgs) uintptr {
 	}
 	setCwd(f.ino)
 	return 0
-}
-
-// sysUmask implements Linux syscall umask(2).
-func sysUmask(a sysArgs) uintptr {
-	old := umask
-	umask = uint32(a[0]) & 0o777
-	return uintptr(old)
 }
 
 // sysStatfs implements statfs(2) and (through fstatfs) fstatfs(2).

@@ -672,7 +672,7 @@ func dgramSend(s *sock, i int32, u *uio, dst *netcall.Sockaddr, nb bool) uintptr
 		return errno(linux.ENOMEM)
 	}
 	deadline := timeoutDeadline(s.sndTimeo)
-	for s.tx.free() < uint32(u.total)+dgramHdr {
+	for !s.tx.fits(uint32(u.total) + dgramHdr) {
 		if nb {
 			return errno(linux.EAGAIN)
 		}

@@ -45,19 +45,26 @@ func syscallTrap(tf *amd64.TrapFrame) {
 		tf.RAX = sysNetcall(sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9})
 		return
 	}
-	if nr >= uintptr(len(syscallTable)) || syscallTable[nr] == nil {
-		tf.RAX = errno(linux.ENOSYS)
-		if nr < linux.NumSyscalls && enosysLogged[nr/64]&(1<<(nr%64)) == 0 {
-			enosysLogged[nr/64] |= 1 << (nr % 64)
-			klog.Warn("syscall").S("unsupported syscall ").S(linux.SyscallNames[nr]).S(" (").U(uint64(nr)).S("): ENOSYS").End()
-		} else if nr >= linux.NumSyscalls {
-			klog.Warn("syscall").S("unknown syscall number ").U(uint64(nr)).S(": ENOSYS").End()
+	if nr < uintptr(len(syscallTable)) {
+		a := sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
+		if h := syscallTable[nr]; h != nil {
+			tf.RAX = h(a)
+			releaseHeld()
+			return
 		}
-		return
+		if r, ok := fsSyscall(nr, a); ok {
+			tf.RAX = r
+			releaseHeld()
+			return
+		}
 	}
-	a := sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
-	tf.RAX = syscallTable[nr](a)
-	releaseHeld()
+	tf.RAX = errno(linux.ENOSYS)
+	if nr < linux.NumSyscalls && enosysLogged[nr/64]&(1<<(nr%64)) == 0 {
+		enosysLogged[nr/64] |= 1 << (nr % 64)
+		klog.Warn("syscall").S("unsupported syscall ").S(linux.SyscallName(int(nr))).S(" (").U(uint64(nr)).S("): ENOSYS").End()
+	} else if nr >= linux.NumSyscalls {
+		klog.Warn("syscall").S("unknown syscall number ").U(uint64(nr)).S(": ENOSYS").End()
+	}
 }
 
 // SyscallInfo describes one table entry for documentation.
@@ -72,14 +79,15 @@ type SyscallInfo struct {
 // what cmd gensyscalls turns into docs/syscalls.md.
 func SyscallTable() []SyscallInfo {
 	var out []SyscallInfo
-	for nr, name := range linux.SyscallNames {
+	for nr := 0; nr < linux.NumSyscalls; nr++ {
+		name := linux.SyscallName(nr)
 		if name == "" {
 			continue
 		}
 		info := SyscallInfo{Number: nr, Name: name}
 		if nr == linux.SYS_RT_SIGRETURN {
 			info.Support = Supported
-		} else if nr < len(syscallTable) && syscallTable[nr] != nil {
+		} else if implemented(nr) {
 			info.Support = syscallDocs[nr].support
 			info.Note = syscallDocs[nr].note
 		}
@@ -88,6 +96,14 @@ func SyscallTable() []SyscallInfo {
 	return out
 }
 
+// implemented reports whether syscall nr has a handler in this kernel's
+// tables.
+func implemented(nr int) bool {
+	return nr >= 0 && nr < len(syscallTable) && (syscallTable[nr] != nil || fsHandler(nr) != nil)
+}
+
+// syscallTable holds the handlers of every kernel; the file-system calls
+// are in fsSyscallTable (sys_fs.go).
 var syscallTable = [linux.NumSyscalls]sysHandler{
 	linux.SYS_MMAP:              sysMmap,
 	linux.SYS_MUNMAP:            sysMunmap,
@@ -147,64 +163,10 @@ var syscallTable = [linux.NumSyscalls]sysHandler{
 	linux.SYS_WRITE:             sysWrite,
 	linux.SYS_READV:             sysReadv,
 	linux.SYS_WRITEV:            sysWritev,
-	linux.SYS_PREAD64:           sysPread64,
-	linux.SYS_PWRITE64:          sysPwrite64,
 	linux.SYS_CLOSE:             sysClose,
-	linux.SYS_OPENAT:            sysOpenat,
-	linux.SYS_OPEN:              sysOpen,
-	linux.SYS_CREAT:             sysCreat,
 	linux.SYS_FSTAT:             sysFstat,
-	linux.SYS_NEWFSTATAT:        sysNewfstatat,
-	linux.SYS_STAT:              sysStat,
-	linux.SYS_LSTAT:             sysLstat,
-	linux.SYS_STATX:             sysStatx,
-	linux.SYS_GETDENTS64:        sysGetdents64,
 	linux.SYS_LSEEK:             sysLseek,
-	linux.SYS_MKDIRAT:           sysMkdirat,
-	linux.SYS_MKDIR:             sysMkdir,
-	linux.SYS_MKNODAT:           sysMknodat,
-	linux.SYS_UNLINKAT:          sysUnlinkat,
-	linux.SYS_UNLINK:            sysUnlink,
-	linux.SYS_RMDIR:             sysRmdir,
-	linux.SYS_RENAMEAT2:         sysRenameat2,
-	linux.SYS_RENAMEAT:          sysRenameat,
-	linux.SYS_RENAME:            sysRename,
-	linux.SYS_LINKAT:            sysLinkat,
-	linux.SYS_LINK:              sysLink,
-	linux.SYS_SYMLINKAT:         sysSymlinkat,
-	linux.SYS_SYMLINK:           sysSymlink,
-	linux.SYS_READLINKAT:        sysReadlinkat,
-	linux.SYS_READLINK:          sysReadlink,
-	linux.SYS_FACCESSAT2:        sysFaccessat2,
-	linux.SYS_FACCESSAT:         sysFaccessat,
-	linux.SYS_ACCESS:            sysAccess,
-	linux.SYS_FCHMODAT:          sysFchmodat,
-	linux.SYS_FCHMODAT2:         sysFchmodat2,
-	linux.SYS_FCHMOD:            sysFchmod,
-	linux.SYS_CHMOD:             sysChmod,
-	linux.SYS_FCHOWNAT:          sysFchownat,
-	linux.SYS_FCHOWN:            sysFchown,
-	linux.SYS_CHOWN:             sysChown,
-	linux.SYS_LCHOWN:            sysLchown,
-	linux.SYS_UTIMENSAT:         sysUtimensat,
-	linux.SYS_FTRUNCATE:         sysFtruncate,
-	linux.SYS_TRUNCATE:          sysTruncate,
-	linux.SYS_FALLOCATE:         sysFallocate,
-	linux.SYS_FSYNC:             sysFsync,
-	linux.SYS_FDATASYNC:         sysFdatasync,
-	linux.SYS_SYNCFS:            sysSyncfs,
-	linux.SYS_SYNC:              sysSync,
-	linux.SYS_MOUNT:             sysMount,
-	linux.SYS_GETCWD:            sysGetcwd,
-	linux.SYS_CHDIR:             sysChdir,
-	linux.SYS_FCHDIR:            sysFchdir,
 	linux.SYS_UMASK:             sysUmask,
-	linux.SYS_STATFS:            sysStatfs,
-	linux.SYS_FSTATFS:           sysFstatfs,
-	linux.SYS_FLOCK:             sysFlock,
-	linux.SYS_MEMFD_CREATE:      sysMemfdCreate,
-	linux.SYS_SENDFILE:          sysSendfile,
-	linux.SYS_COPY_FILE_RANGE:   sysCopyFileRange,
 	linux.SYS_SPLICE:            sysSplice,
 	linux.SYS_FCNTL:             sysFcntl,
 	linux.SYS_IOCTL:             sysIoctl,

@@ -27,12 +27,14 @@ func TestTrapPathAllocationFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Both kernels: the plain one and the one with networking (the
-	// unigo_net tag, linked with the network stack, whose goroutine code
-	// in package kernel/net is not trap context and is no root here).
+	// Every kernel unigo build links: the plain one, the one with
+	// networking (the unigo_net tag, linked with the network stack, whose
+	// goroutine code in package kernel/net is not trap context and is no
+	// root here), and the one without a file system (unigo_nofs, ADR 0010).
 	for _, v := range []struct{ name, tags, imports string }{
 		{"plain", "", `import _ "unigo.dev/unigo/kernel/core"`},
 		{"net", "unigo_net", "import (\n\t_ \"unigo.dev/unigo/kernel/core\"\n\t_ \"unigo.dev/unigo/kernel/net\"\n)"},
+		{"nofs", "unigo_nofs", `import _ "unigo.dev/unigo/kernel/core"`},
 	} {
 		t.Run(v.name, func(t *testing.T) { checkTrapPath(t, kernelDir, v.tags, v.imports) })
 	}
@@ -53,10 +55,14 @@ func checkTrapPath(t *testing.T, kernelDir, tags, imports string) {
 	write("go.mod", "module trapcheck\n\ngo 1.26\n\nrequire unigo.dev/unigo/kernel v0.0.0-00010101000000-000000000000\n\nreplace unigo.dev/unigo/kernel => "+kernelDir+"\n")
 	write("main.go", "package main\n\n"+imports+"\n\nfunc main() { println(\"hi\") }\n")
 	// Link the optional components too (as unigo build does for a program
-	// that opens files), so that their code is checked.
-	write("components.go.txt", optionalComponents(t, kernelDir))
-	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {
-		filepath.Join(kernelDir, "core", "components.go"): filepath.Join(dir, "components.go.txt")}})
+	// that opens files), so that their code is checked; the kernel without
+	// a file system has none.
+	replace := map[string]string{}
+	if tags != "unigo_nofs" {
+		write("components.go.txt", optionalComponents(t, kernelDir))
+		replace[filepath.Join(kernelDir, "core", "components.go")] = filepath.Join(dir, "components.go.txt")
+	}
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": replace})
 	write("overlay.json", string(overlay))
 	img := filepath.Join(dir, "img")
 	build := exec.Command("go", "build", "-o", img, "-tags="+tags, "-overlay="+filepath.Join(dir, "overlay.json"), "-ldflags=-E=unigo.dev/unigo/kernel/arch/amd64.entry64", ".")

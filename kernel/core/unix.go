@@ -465,7 +465,7 @@ func unixSend(i int32, u *uio, to uintptr, tolen uintptr, flags uintptr, nb bool
 			return partial(done, linux.ENOMEM)
 		}
 		if records {
-			if t.rx.free() >= uint32(u.total)+dgramHdr {
+			if t.rx.fits(uint32(u.total) + dgramHdr) {
 				var from netcall.Sockaddr
 				*(*uint32)(unsafe.Pointer(&from[0])) = sockID(i)
 				var hdr [dgramHdr]byte

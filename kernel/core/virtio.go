@@ -17,6 +17,16 @@ import (
 const (
 	maxVirtioDevs   = 8
 	vectorVirtioMSI = 81 // ..88: PCI devices of optional drivers
+
+	// virtio-mmio slots (QEMU microvm), 512 bytes apart.
+	virtioMMIOBase  = 0xFEB00000
+	virtioMMIOSlots = 8
+	virtioMMIOIRQ   = 16 // GSI of slot 0 (microvm with ACPI, one I/O APIC)
+
+	// Disks (blockdev.go): disk k's MSI-X vector on PCI is vectorBlkMSI+k
+	// (72..79; 48..71 are I/O APIC lines).
+	maxDisks     = 8
+	vectorBlkMSI = 72
 )
 
 // virtioDev is one device an optional driver took. No pointers: the

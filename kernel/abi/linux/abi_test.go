@@ -99,8 +99,8 @@ func TestSyscallNumbers(t *testing.T) {
 		{SYS_QUOTACTL_FD, "quotactl_fd"},
 		{SYS_MSEAL, "mseal"},
 	} {
-		if got := SyscallNames[tc.nr]; got != tc.name {
-			t.Errorf("SyscallNames[%d] = %q; want %q", tc.nr, got, tc.name)
+		if got := SyscallName(tc.nr); got != tc.name {
+			t.Errorf("SyscallName(%d) = %q; want %q", tc.nr, got, tc.name)
 		}
 	}
 	want := map[int]int{
@@ -118,13 +118,18 @@ func TestSyscallNumbers(t *testing.T) {
 	// 337..423 are unassigned on x86-64 (kept free to align the tables of
 	// all architectures from 424 on).
 	for nr := 337; nr < 424; nr++ {
-		if SyscallNames[nr] != "" {
-			t.Errorf("SyscallNames[%d] = %q; want unassigned", nr, SyscallNames[nr])
+		if SyscallName(nr) != "" {
+			t.Errorf("SyscallName(%d) = %q; want unassigned", nr, SyscallName(nr))
 		}
 	}
 	n := 0
-	for _, s := range SyscallNames {
-		if s != "" {
+	for _, nr := range []int{-1, NumSyscalls, 1 << 20} {
+		if s := SyscallName(nr); s != "" {
+			t.Errorf("SyscallName(%d) = %q; want \"\" (out of range)", nr, s)
+		}
+	}
+	for nr := 0; nr < NumSyscalls; nr++ {
+		if s := SyscallName(nr); s != "" {
 			n++
 		}
 	}

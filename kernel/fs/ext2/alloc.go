@@ -104,32 +104,44 @@ func (f *fsys) freeBlock(blk uint32) {
 		corrupt(f, "freeing a block out of range", blk)
 		return
 	}
-	g := (blk - f.firstData) / f.bpg
-	bit := (blk - f.firstData) % f.bpg
-	gb, off, e := f.desc(g)
-	if e != 0 {
+	gb, _, ok := f.freeBit((blk-f.firstData)/f.bpg, (blk-f.firstData)%f.bpg, gBlockBitmap, gFreeBlocks, sFreeBlocks, "freeing a free block", blk)
+	if !ok {
 		return
 	}
+	f.c.MarkDirty(gb, bcache.Meta)
+	f.c.Release(gb)
+	f.c.Forget(uint64(blk))
+}
+
+// freeBit clears bit in group g's block or inode bitmap (the descriptor
+// field bitmapAt) and counts one more free in the group's countAt and the
+// superblock's sCount. It returns the group descriptor's buffer, still
+// held, and its bytes for further updates; ok is false (nothing held) when
+// a block could not be read or the bit was already clear, which is
+// reported as corruption (what, num).
+func (f *fsys) freeBit(g, bit, bitmapAt, countAt, sCount uint32, what string, num uint32) (bcache.Buf, []byte, bool) {
+	gb, off, e := f.desc(g)
+	if e != 0 {
+		return gb, nil, false
+	}
 	gd := f.c.Bytes(gb)[off:]
-	bmb, e := f.c.Get(uint64(get32(gd, gBlockBitmap)))
+	bmb, e := f.c.Get(uint64(get32(gd, bitmapAt)))
 	if e != 0 {
 		f.c.Release(gb)
-		return
+		return gb, nil, false
 	}
 	bm := f.c.Bytes(bmb)
 	if bm[bit>>3]&(1<<(bit&7)) == 0 {
 		f.c.Release(bmb)
 		f.c.Release(gb)
-		corrupt(f, "freeing a free block", blk)
-		return
+		corrupt(f, what, num)
+		return gb, nil, false
 	}
 	bm[bit>>3] &^= 1 << (bit & 7)
 	f.c.MarkDirty(bmb, bcache.Meta)
 	f.c.Release(bmb)
-	f.addFree(gd, gFreeBlocks, sFreeBlocks, 1)
-	f.c.MarkDirty(gb, bcache.Meta)
-	f.c.Release(gb)
-	f.c.Forget(uint64(blk))
+	f.addFree(gd, countAt, sCount, 1)
+	return gb, gd, true
 }
 
 // groupCounts returns group g's free blocks, free inodes and directories.
@@ -249,29 +261,10 @@ func (f *fsys) allocInode(parent uint32, dir bool) (uint32, linux.Errno) {
 // freeInode returns inode num to its group.
 func (f *fsys) freeInode(num uint32, dir bool) {
 	f.changed()
-	g := (num - 1) / f.ipg
-	bit := (num - 1) % f.ipg
-	gb, off, e := f.desc(g)
-	if e != 0 {
+	gb, gd, ok := f.freeBit((num-1)/f.ipg, (num-1)%f.ipg, gInodeBitmap, gFreeInodes, sFreeInodes, "freeing a free inode", num)
+	if !ok {
 		return
 	}
-	gd := f.c.Bytes(gb)[off:]
-	bmb, e := f.c.Get(uint64(get32(gd, gInodeBitmap)))
-	if e != 0 {
-		f.c.Release(gb)
-		return
-	}
-	bm := f.c.Bytes(bmb)
-	if bm[bit>>3]&(1<<(bit&7)) == 0 {
-		f.c.Release(bmb)
-		f.c.Release(gb)
-		corrupt(f, "freeing a free inode", num)
-		return
-	}
-	bm[bit>>3] &^= 1 << (bit & 7)
-	f.c.MarkDirty(bmb, bcache.Meta)
-	f.c.Release(bmb)
-	f.addFree(gd, gFreeInodes, sFreeInodes, 1)
 	if dir {
 		if d := get16(gd, gUsedDirs); d > 0 {
 			put16(gd, gUsedDirs, d-1)

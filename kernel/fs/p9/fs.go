@@ -373,44 +373,28 @@ func isDot(name []byte) bool {
 }
 
 func read(m *vfs.MountPoint, i vfs.Ino, off int64, b []byte) (int, linux.Errno) {
-	s := sess(m)
-	n := nodeOf(i)
-	if n == nil {
-		return 0, linux.EIO
-	}
-	fid, e := openFid(s, n, false, false)
-	if e != 0 {
-		return 0, e
-	}
-	max := s.maxIO(n.iounit)
-	done := 0
-	for done < len(b) {
-		chunk := b[done:]
-		if len(chunk) > max {
-			chunk = chunk[:max]
-		}
-		k, e := s.read(fid, off+int64(done), chunk)
-		if e != 0 {
-			if done > 0 {
-				break
-			}
-			return 0, e
-		}
-		done += k
-		if k < len(chunk) {
-			break // end of file
-		}
-	}
-	return done, 0
+	return transfer(m, i, off, b, false)
 }
 
 func write(m *vfs.MountPoint, i vfs.Ino, off int64, b []byte) (int, linux.Errno) {
+	done, e := transfer(m, i, off, b, true)
+	if e == 0 {
+		refresh(sess(m), i) // size, blocks, times
+	}
+	return done, e
+}
+
+// transfer reads (or writes) b at off in calls of at most the session's
+// I/O size. It stops early at the end of the file (a short read) or when
+// the host's file system is full (a short write); an error after some
+// bytes moved is reported as the short count, as Linux does.
+func transfer(m *vfs.MountPoint, i vfs.Ino, off int64, b []byte, write bool) (int, linux.Errno) {
 	s := sess(m)
 	n := nodeOf(i)
 	if n == nil {
 		return 0, linux.EIO
 	}
-	fid, e := openFid(s, n, true, false)
+	fid, e := openFid(s, n, write, false)
 	if e != 0 {
 		return 0, e
 	}
@@ -421,7 +405,12 @@ func write(m *vfs.MountPoint, i vfs.Ino, off int64, b []byte) (int, linux.Errno)
 		if len(chunk) > max {
 			chunk = chunk[:max]
 		}
-		k, e := s.write(fid, off+int64(done), chunk)
+		var k int
+		if write {
+			k, e = s.write(fid, off+int64(done), chunk)
+		} else {
+			k, e = s.read(fid, off+int64(done), chunk)
+		}
 		if e != 0 {
 			if done > 0 {
 				break
@@ -430,10 +419,9 @@ func write(m *vfs.MountPoint, i vfs.Ino, off int64, b []byte) (int, linux.Errno)
 		}
 		done += k
 		if k < len(chunk) {
-			break // the host's file system is full
+			break
 		}
 	}
-	refresh(s, i) // size, blocks, times
 	return done, 0
 }
 

@@ -124,13 +124,56 @@ func generate(entries []entry, version string) ([]byte, error) {
 	}
 	b.WriteString(")\n\n")
 	last := entries[len(entries)-1]
-	b.WriteString("// NumSyscalls is one more than the largest system call number: the length\n// of [SyscallNames] and of a table indexed by system call number.\n")
+	b.WriteString("// NumSyscalls is one more than the largest system call number: the length\n// of a table indexed by system call number.\n")
 	fmt.Fprintf(&b, "const NumSyscalls = %s + 1\n\n", constName(last.name))
-	b.WriteString("// SyscallNames maps a system call number to its Linux name (\"read\"); numbers\n// Linux leaves unassigned map to \"\". It is static data: no allocation.\n")
-	b.WriteString("var SyscallNames = [NumSyscalls]string{\n")
+	// The names, back to back in one string, and where each ends: 2 bytes
+	// a number instead of a 16-byte string header (the table is linked
+	// into every guest).
+	var names strings.Builder
+	b.WriteString("// syscallNameEnd[nr] is where the name of system call nr ends in\n// syscallNames; it starts where the name of nr-1 ends (see SyscallName).\n")
+	b.WriteString("var syscallNameEnd = [NumSyscalls]uint16{\n")
 	for _, e := range entries {
-		fmt.Fprintf(&b, "\t%s: %q,\n", constName(e.name), e.name)
+		names.WriteString(e.name)
+		fmt.Fprintf(&b, "\t%s: %d,\n", constName(e.name), names.Len())
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\n\n")
+	if names.Len() > 0xffff {
+		return nil, fmt.Errorf("names take %d bytes; the end offsets are 16 bits", names.Len())
+	}
+	b.WriteString("// syscallNames holds every system call's name, in number order.\n")
+	b.WriteString("const syscallNames = \"\" +\n")
+	line := ""
+	for i, e := range entries {
+		line += e.name
+		if len(line) >= 60 || i == len(entries)-1 {
+			sep := " +"
+			if i == len(entries)-1 {
+				sep = ""
+			}
+			fmt.Fprintf(&b, "\t%q%s\n", line, sep)
+			line = ""
+		}
+	}
+	b.WriteString(`
+// SyscallName returns the Linux name of system call nr ("read"); "" for
+// numbers Linux leaves unassigned or out of range. It does not allocate.
+func SyscallName(nr int) string {
+	if nr < 0 || nr >= NumSyscalls {
+		return ""
+	}
+	start := uint16(0)
+	for k := nr - 1; k >= 0; k-- {
+		if syscallNameEnd[k] != 0 {
+			start = syscallNameEnd[k]
+			break
+		}
+	}
+	end := syscallNameEnd[nr]
+	if end <= start {
+		return ""
+	}
+	return syscallNames[start:end]
+}
+`)
 	return format.Source(b.Bytes())
 }

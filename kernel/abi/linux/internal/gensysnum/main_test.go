@@ -31,7 +31,9 @@ func TestGenerate(t *testing.T) {
 		"SYS_RT_SIGACTION = 13",
 		"SYS_USELIB       = 134",
 		"const NumSyscalls = SYS_USELIB + 1",
-		`SYS_READ:         "read",`,
+		`SYS_READ:         4,`,
+		`SYS_USELIB:       27,`,
+		`"readwritert_sigactionuselib"`,
 	} {
 		if !strings.Contains(string(src), want) {
 			t.Errorf("generated source lacks %q:\n%s", want, src)
