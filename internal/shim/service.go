@@ -39,6 +39,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"unigo.dev/unigo/internal/machine"
+	"unigo.dev/unigo/internal/pvh"
 	"unigo.dev/unigo/internal/vmm/qemu"
 )
 
@@ -195,6 +196,9 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	img := filepath.Join(work, "kernel.img")
 	if err := prepareImage(rootfs, img, work); err != nil {
 		return nil, errdefs.ToGRPCf(errdefs.ErrInvalidArgument, "%s: %v", r.ID, err)
+	}
+	if need, err := pvh.MinMemoryMiB(img); err == nil && g.memMiB < need {
+		return nil, errdefs.ToGRPCf(errdefs.ErrInvalidArgument, "%s: the guest would get %d MiB (the container's memory limit) but the image needs at least %d MiB: raise the limit or set the annotation %s", r.ID, g.memMiB, need, AnnotationMemory)
 	}
 	cfg := qemu.Config{Machine: g.machine, MemoryMiB: g.memMiB, Kernel: img, QMP: filepath.Join(work, "qmp.sock")}
 	if cfg.Accel, _, err = qemu.ResolveAccel("auto"); err != nil {
