@@ -64,9 +64,9 @@ func IsUnigo(s *specs.Spec) bool {
 	return path.Clean(s.Process.Args[0]) == KernelEntry
 }
 
-// netNSPath returns the network namespace the spec asks for: "" with
-// hasNS when a new, empty one is wanted (ctr run without --net-host), and
-// !hasNS for the host's network.
+// netNSPath returns the path of the network namespace the spec joins: ""
+// with hasNS when a new, empty one is wanted (ctr run without --net-host),
+// and !hasNS for the host's network.
 func netNSPath(s *specs.Spec) (p string, hasNS bool) {
 	if s.Linux == nil {
 		return "", false

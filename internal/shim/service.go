@@ -39,6 +39,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"unigo.dev/unigo/internal/machine"
+	"unigo.dev/unigo/internal/pvh"
 	"unigo.dev/unigo/internal/vmm/qemu"
 )
 
@@ -86,6 +87,9 @@ type task struct {
 	exited                 chan struct{} // closed once the status is known
 	consoleDone            chan struct{}
 	startedAt, createdTime time.Time
+	notes                  []string // for the container's log
+	cgroup                 string   // the container's cgroup path, "" for none
+	resources              *specs.LinuxResources
 }
 
 // stateFile is what the shim records in the bundle (unigo-shim.json) so
@@ -94,6 +98,7 @@ type stateFile struct {
 	Work   string       `json:"work"`             // the shim's scratch directory (QMP socket, image)
 	Rootfs string       `json:"rootfs,omitempty"` // the mounted root file system
 	Net    *podNet      `json:"net,omitempty"`
+	Cgroup string       `json:"cgroup,omitempty"` // the container's cgroup, holding QEMU
 	QEMU   machine.Proc `json:"qemu"`
 }
 
@@ -192,6 +197,9 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	if err := prepareImage(rootfs, img, work); err != nil {
 		return nil, errdefs.ToGRPCf(errdefs.ErrInvalidArgument, "%s: %v", r.ID, err)
 	}
+	if need, err := pvh.MinMemoryMiB(img); err == nil && g.memMiB < need {
+		return nil, errdefs.ToGRPCf(errdefs.ErrInvalidArgument, "%s: the guest would get %d MiB (the container's memory limit) but the image needs at least %d MiB: raise the limit or set the annotation %s", r.ID, g.memMiB, need, AnnotationMemory)
+	}
 	cfg := qemu.Config{Machine: g.machine, MemoryMiB: g.memMiB, Kernel: img, QMP: filepath.Join(work, "qmp.sock")}
 	if cfg.Accel, _, err = qemu.ResolveAccel("auto"); err != nil {
 		return nil, err
@@ -199,6 +207,12 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	netArgs, err := t.network(spec, g, img, &cfg)
 	if err != nil {
 		return nil, err
+	}
+	if t.cgroup, err = cgroupPath(spec); err != nil {
+		t.notes = append(t.notes, err.Error()+": QEMU stays in the shim's cgroup")
+	}
+	if spec.Linux != nil {
+		t.resources = spec.Linux.Resources
 	}
 	shareList, mountArgs, skipped, err := shares(spec, img)
 	if err != nil {
@@ -225,7 +239,11 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 		return nil, err
 	}
 	for _, m := range skipped {
-		fmt.Fprintf(t.errOut, "unigo: the mount %s is not visible in the guest\n", m)
+		t.notes = append(t.notes, "the mount "+m+" is not visible in the guest")
+	}
+	// What the user should know goes to the container's stderr (its log).
+	for _, n := range t.notes {
+		fmt.Fprintf(t.errOut, "unigo: %s\n", n)
 	}
 	if err := t.save(); err != nil {
 		return nil, err
@@ -240,16 +258,20 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	return &taskapi.CreateTaskResponse{}, nil
 }
 
-// network picks the guest's network: a pod's (or any given) namespace gets
-// a tap with the namespace's address; otherwise a program with the network
-// stack gets QEMU's user networking (outbound NAT) and others none.
+// network picks the guest's network. A program without the network stack
+// gets none; in a pod's (or any given) namespace the guest gets a tap with
+// the namespace's address, unless another unikernel of the pod has it;
+// otherwise QEMU's user networking (outbound NAT).
 func (t *task) network(spec *specs.Spec, g *guest, img string, cfg *qemu.Config) ([]string, error) {
-	ns, hasNS := netNSPath(spec)
+	if has, err := hasNetStack(img); err != nil || !has {
+		return nil, err // a program without sockets needs no NIC
+	}
+	ns, _ := netNSPath(spec)
 	if ns != "" {
 		p, err := setupPodNet(ns, t.id)
 		switch {
 		case err == errPodNetTaken:
-			fmt.Fprintf(os.Stderr, "unigo shim: %s: %v: the guest has no network\n", t.id, err)
+			t.notes = append(t.notes, err.Error()+": this guest has no network")
 			return nil, nil
 		case err != nil:
 			return nil, errdefs.ToGRPCf(errdefs.ErrFailedPrecondition, "%s: pod network: %v", t.id, err)
@@ -257,10 +279,6 @@ func (t *task) network(spec *specs.Spec, g *guest, img string, cfg *qemu.Config)
 		t.state.Net = p
 		cfg.Net = &qemu.Net{Mode: "tap", Tap: p.Tap, MAC: p.MAC}
 		return p.kernelArgs(g.dns), nil
-	}
-	_ = hasNS
-	if has, err := hasNetStack(img); err != nil || !has {
-		return nil, err
 	}
 	cfg.Net = &qemu.Net{Mode: "user", MAC: qemu.RandomMAC()}
 	return []string{"unigo.net.ip=" + qemu.UserGuestIP, "unigo.net.gw=" + qemu.UserGateway, "unigo.net.dns=" + qemu.UserDNS}, nil
@@ -354,6 +372,13 @@ func (s *service) Start(ctx context.Context, r *taskapi.StartRequest) (*taskapi.
 	pw.Close()
 	t.cmd, t.pid, t.status, t.startedAt = cmd, cmd.Process.Pid, tasktypes.Status_RUNNING, time.Now()
 	t.state.QEMU, _ = machine.ProcOf(t.pid)
+	if t.cgroup != "" {
+		if err := joinCgroup(t.cgroup, t.resources, t.pid); err != nil {
+			fmt.Fprintf(t.errOut, "unigo: QEMU stays outside the container's cgroup %s: %v\n", t.cgroup, err)
+		} else {
+			t.state.Cgroup = t.cgroup
+		}
+	}
 	if err := t.save(); err != nil {
 		log.G(ctx).WithError(err).Warn("saving the shim state")
 	}
@@ -531,6 +556,9 @@ func (st *stateFile) clean(ctx context.Context) {
 	}
 	if st.Net != nil {
 		st.Net.teardown()
+	}
+	if st.Cgroup != "" {
+		removeCgroup(st.Cgroup)
 	}
 	if st.Rootfs != "" {
 		if err := mount.UnmountAll(st.Rootfs, 0); err != nil {

@@ -138,7 +138,6 @@ func TestCRI(t *testing.T) {
 	mustWrite(t, filepath.Join(cniDir, "10-unigo-cri.conflist"), fmt.Sprintf(criNetwork, filepath.Join(c.dir, "ipam")))
 	c.importImage("k8s.io", plainImageTar(t, "localhost/unigo-test/pause:1", "../programs/pause"))
 	c.importImage("k8s.io", unigoImageTar(t, "localhost/unigo-test/httpserver:1", "../../examples/httpserver"))
-	workBefore := shimWorkDirs()
 
 	conn, err := grpc.Dial("unix://"+c.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -230,9 +229,14 @@ func TestCRI(t *testing.T) {
 		Pid int `json:"pid"`
 	}
 	json.Unmarshal([]byte(cst.Info["info"]), &info)
+	work := c.shimWork("k8s.io", cc.ContainerId)
 	// QEMU starts under nsenter (which execs it): wait out the exec.
 	if !waitFor(5*time.Second, func() bool { return isQEMU(info.Pid) }) {
 		t.Errorf("the container's pid %d is not QEMU", info.Pid)
+	}
+	if cg := "/k8s.io/" + cc.ContainerId; !inCgroup(info.Pid, cg) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", info.Pid))
+		t.Errorf("QEMU is not in the container's cgroup %s:\n%s", cg, b)
 	}
 
 	url := "http://" + podIP + ":8080/cri"
@@ -246,6 +250,40 @@ func TestCRI(t *testing.T) {
 	if !strings.Contains(body, "Hello from unigo! You asked for /cri") {
 		t.Errorf("GET %s = %q; want the httpserver's greeting", url, body)
 	}
+	// A second unikernel in the pod boots without a network (the first
+	// one keeps the pod's IP) and says so in its log.
+	cc2, err := rs.CreateContainer(ctx, &cri.CreateContainerRequest{
+		PodSandboxId: podID,
+		Config: &cri.ContainerConfig{
+			Metadata: &cri.ContainerMetadata{Name: "second"},
+			Image:    &cri.ImageSpec{Image: "localhost/unigo-test/httpserver:1"},
+			Args:     []string{"-addr", ":8081"},
+			LogPath:  "second.log",
+		},
+		SandboxConfig: sandboxConfig,
+	})
+	if err != nil {
+		t.Fatalf("CreateContainer (second): %v", err)
+	}
+	if _, err := rs.StartContainer(ctx, &cri.StartContainerRequest{ContainerId: cc2.ContainerId}); err != nil {
+		t.Fatalf("StartContainer (second): %v", err)
+	}
+	if !waitFor(guestTimeout, func() bool {
+		b, _ := os.ReadFile(filepath.Join(logDir, "second.log"))
+		return strings.Contains(string(b), "this guest has no network") && strings.Contains(string(b), "listening on :8081")
+	}) {
+		b, _ := os.ReadFile(filepath.Join(logDir, "second.log"))
+		t.Errorf("the second unikernel's log does not say it has no network (or it did not start):\n%s", b)
+	}
+	if body, err := httpGetIn(ns, url); err != nil || !strings.Contains(body, "/cri") {
+		t.Errorf("GET %s with a second unikernel in the pod: %q, %v", url, body, err)
+	}
+	defer func() {
+		if !waitFor(15*time.Second, func() bool { return len(shimProcesses(cc2.ContainerId)) == 0 }) {
+			t.Errorf("after RemovePodSandbox, the second container's shim runs: %v", shimProcesses(cc2.ContainerId))
+		}
+	}()
+
 	logPath := filepath.Join(logDir, "httpserver.log")
 	if !waitFor(10*time.Second, func() bool {
 		b, _ := os.ReadFile(logPath)
@@ -281,6 +319,9 @@ func TestCRI(t *testing.T) {
 	if !waitFor(15*time.Second, func() bool { return !isQEMU(info.Pid) && len(shimProcesses(cc.ContainerId)) == 0 }) {
 		t.Errorf("after RemoveContainer: QEMU %d alive %v, shims %v", info.Pid, isQEMU(info.Pid), shimProcesses(cc.ContainerId))
 	}
+	if d := cgroupDirsOf("/k8s.io/" + cc.ContainerId); len(d) > 0 {
+		t.Errorf("after RemoveContainer, the container's cgroup remains: %v", d)
+	}
 
 	if _, err := rs.StopPodSandbox(ctx, &cri.StopPodSandboxRequest{PodSandboxId: podID}); err != nil {
 		t.Fatalf("StopPodSandbox: %v", err)
@@ -295,7 +336,7 @@ func TestCRI(t *testing.T) {
 	if m := append(mountsOf(cc.ContainerId), mountsOf(podID)...); len(m) > 0 {
 		t.Errorf("after RemovePodSandbox, still mounted: %v", m)
 	}
-	if left := newEntries(workBefore, shimWorkDirs()); len(left) > 0 {
-		t.Errorf("after RemovePodSandbox, the shim's scratch directories remain: %v", left)
+	if _, err := os.Stat(work); work == "" || err == nil {
+		t.Errorf("after RemovePodSandbox, the shim's scratch directory %q remains", work)
 	}
 }

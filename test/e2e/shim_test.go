@@ -4,12 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -372,13 +372,20 @@ func TestShimCtr(t *testing.T) {
 	run := []string{"run", "--snapshotter", "native", "--runtime", shimRuntime}
 
 	t.Run("exit status", func(t *testing.T) {
-		r := c.ctr(append(run, "--rm", "localhost/unigo-test/exit7:1", "exit7")...)
+		r := c.ctr(append(run, "--rm", "localhost/unigo-test/exit7:1", cid("exit7"))...)
 		if r.status != 7 || !strings.Contains(r.stdout, "exiting with status 7") {
 			t.Errorf("want status 7 and the guest's output:\n%s", ctrDescribe(r))
 		}
 	})
+	t.Run("memory limit too small", func(t *testing.T) {
+		r := c.ctr(append(run, "--rm", "--memory-limit", "4194304", "localhost/unigo-test/exit7:1", cid("small"))...)
+		if r.status == 0 || !strings.Contains(r.stderr, "but the image needs at least") {
+			t.Errorf("a 4 MiB limit: want a clear refusal:\n%s", ctrDescribe(r))
+		}
+		c.ctr("container", "delete", cid("small"))
+	})
 	t.Run("runc fallback", func(t *testing.T) {
-		r := c.ctr(append(run, "--rm", "localhost/unigo-test/plain-exit7:1", "plain")...)
+		r := c.ctr(append(run, "--rm", "localhost/unigo-test/plain-exit7:1", cid("plain"))...)
 		if r.status != 7 || !strings.Contains(r.stdout, "exiting with status 7") {
 			t.Errorf("a plain image under %s: want runc to run it (status 7, its output):\n%s", shimRuntime, ctrDescribe(r))
 		}
@@ -389,69 +396,98 @@ func TestShimCtr(t *testing.T) {
 		dir := t.TempDir()
 		mustWrite(t, filepath.Join(dir, "hello.txt"), "from the host\n")
 		c.importImage("default", unigoImageTar(t, "localhost/unigo-test/readfile:1", "../programs/readfile", "/data/hello.txt"))
-		r := c.ctr(append(run, "--rm", "--mount", "type=bind,src="+dir+",dst=/data,options=rbind:ro", "localhost/unigo-test/readfile:1", "rf")...)
+		r := c.ctr(append(run, "--rm", "--mount", "type=bind,src="+dir+",dst=/data,options=rbind:ro", "localhost/unigo-test/readfile:1", cid("rf"))...)
 		if r.status != 0 || !strings.Contains(r.stdout, "/data/hello.txt: from the host") {
 			t.Errorf("want the guest to read the bind-mounted host file:\n%s", ctrDescribe(r))
 		}
 	})
 	t.Run("kill and delete", func(t *testing.T) {
-		workBefore := shimWorkDirs()
+		id := cid("st")
 		logFile := filepath.Join(t.TempDir(), "sigterm.log")
-		if r := c.ctr(append(run, "-d", "--log-uri", "file://"+logFile, "localhost/unigo-test/sigterm:1", "st")...); r.status != 0 {
+		if r := c.ctr(append(run, "-d", "--log-uri", "file://"+logFile, "localhost/unigo-test/sigterm:1", id)...); r.status != 0 {
 			t.Fatalf("run -d:\n%s", ctrDescribe(r))
 		}
 		if !waitFor(guestTimeout, func() bool { b, _ := os.ReadFile(logFile); return strings.Contains(string(b), "waiting for SIGTERM") }) {
 			b, _ := os.ReadFile(logFile)
 			t.Fatalf("the guest did not start; its log:\n%s", b)
 		}
-		pid, status := c.taskState("default", "st")
+		pid, status := c.taskState("default", id)
 		if status != "RUNNING" || !isQEMU(pid) {
 			t.Fatalf("task ls: pid %d %s; want RUNNING with QEMU's pid", pid, status)
 		}
-		shims := shimProcesses("st")
+		shims := shimProcesses(id)
 		if len(shims) != 1 {
 			t.Fatalf("shim processes for st: %v; want one", shims)
 		}
-		if r := c.ctr("task", "kill", "st"); r.status != 0 {
+		work := c.shimWork("default", id)
+		if !inCgroup(pid, "/default/"+id) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+			t.Errorf("QEMU is not in the container's cgroup /default/%s:\n%s", id, b)
+		}
+		if r := c.ctr("task", "kill", id); r.status != 0 {
 			t.Fatalf("task kill:\n%s", ctrDescribe(r))
 		}
-		if !c.waitTask("default", "st", "STOPPED", time.Minute) {
+		if !c.waitTask("default", id, "STOPPED", time.Minute) {
 			t.Fatalf("the task did not stop after SIGTERM")
 		}
 		if b, _ := os.ReadFile(logFile); !strings.Contains(string(b), "got terminated - cleaning up") {
 			t.Errorf("the guest's SIGTERM handler did not run; its log:\n%s", b)
 		}
-		if r := c.ctr("task", "delete", "st"); r.status != 0 {
+		if r := c.ctr("task", "delete", id); r.status != 0 {
 			t.Errorf("task delete: want status 0 (the guest exited 0):\n%s", ctrDescribe(r))
 		}
-		c.ctr("container", "delete", "st")
-		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses("st")) == 0 }) {
-			t.Errorf("after delete: QEMU %d alive %v, shims %v", pid, isQEMU(pid), shimProcesses("st"))
+		c.ctr("container", "delete", id)
+		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses(id)) == 0 }) {
+			t.Errorf("after delete: QEMU %d alive %v, shims %v", pid, isQEMU(pid), shimProcesses(id))
 		}
-		if m := mountsOf("st"); len(m) > 0 {
+		if d := cgroupDirsOf("/default/" + id); len(d) > 0 {
+			t.Errorf("after delete, the container's cgroup remains: %v", d)
+		}
+		if m := mountsOf(id); len(m) > 0 {
 			t.Errorf("after delete, still mounted: %v", m)
 		}
-		if left := newEntries(workBefore, shimWorkDirs()); len(left) > 0 {
-			t.Errorf("after delete, the shim's scratch directories remain: %v", left)
+		if _, err := os.Stat(work); work == "" || err == nil {
+			t.Errorf("after delete, the shim's scratch directory %q remains", work)
 		}
 	})
 }
 
-// shimWorkDirs lists the shims' scratch directories.
-func shimWorkDirs() []string {
-	d, _ := filepath.Glob("/run/unigo-shim-*")
-	return d
-}
-
-// newEntries returns the elements of after not in before.
-func newEntries(before, after []string) []string {
-	var out []string
-	for _, a := range after {
-		if !slices.Contains(before, a) {
-			out = append(out, a)
+// inCgroup reports whether pid is in the cgroup path (in any hierarchy).
+func inCgroup(pid int, path string) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.HasSuffix(line, ":"+path) {
+			return true
 		}
 	}
+	return false
+}
+
+// cgroupDirsOf lists the directories of the cgroup path that exist.
+func cgroupDirsOf(path string) []string {
+	var out []string
+	for _, pat := range []string{"/sys/fs/cgroup" + path, "/sys/fs/cgroup/*" + path} {
+		d, _ := filepath.Glob(pat)
+		out = append(out, d...)
+	}
 	return out
+}
+
+// cid makes a container id unique to this test process, so that test
+// runs on one machine (each with its own containerd) do not share
+// cgroups or shim process names.
+func cid(name string) string { return fmt.Sprintf("%s-%d", name, os.Getpid()) }
+
+// shimWork returns the scratch directory the shim of task id recorded in
+// its bundle ("" if none).
+func (c *containerd) shimWork(ns, id string) string {
+	b, err := os.ReadFile(filepath.Join(c.dir, "state", "io.containerd.runtime.v2.task", ns, id, "unigo-shim.json"))
+	if err != nil {
+		return ""
+	}
+	var st struct{ Work string }
+	json.Unmarshal(b, &st)
+	return st.Work
 }
 
 // isQEMU reports whether pid is a running QEMU.
@@ -473,8 +509,9 @@ func isQEMU(pid int) bool {
 
 // TestShimFaults: QEMU killed under the shim ends the task with a non-zero
 // status and the shim does not hang; a killed shim takes its QEMU, mount
-// and files with it (containerd runs its delete command); a restarted
-// containerd finds the running task and can still stop it.
+// and files with it (containerd runs its delete command); a guest that
+// ends while containerd is down is STOPPED after the restart; a restarted
+// containerd finds a running task and can still stop it.
 func TestShimFaults(t *testing.T) {
 	needContainerd(t)
 	c := startContainerd(t)
@@ -498,8 +535,9 @@ func TestShimFaults(t *testing.T) {
 	}
 
 	t.Run("VMM killed", func(t *testing.T) {
+		id := cid("vk")
 		// An attached ctr run gets the task's exit status.
-		args := []string{"-a", c.sock, "run", "--snapshotter", "native", "--runtime", shimRuntime, "localhost/unigo-test/sigterm:1", "vk"}
+		args := []string{"-a", c.sock, "run", "--snapshotter", "native", "--runtime", shimRuntime, "localhost/unigo-test/sigterm:1", id}
 		cmd := exec.Command("ctr", args...)
 		var out syncBuffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -512,9 +550,9 @@ func TestShimFaults(t *testing.T) {
 			cmd.Process.Kill()
 			t.Fatalf("the guest did not start: ctr %s\n%s", shellJoin(args), out.String())
 		}
-		pid, _ := c.taskState("default", "vk")
+		pid, _ := c.taskState("default", id)
 		if !isQEMU(pid) {
-			t.Fatalf("task vk's pid %d is not QEMU", pid)
+			t.Fatalf("task %s's pid %d is not QEMU", id, pid)
 		}
 		syscall.Kill(pid, syscall.SIGKILL)
 		select {
@@ -526,15 +564,16 @@ func TestShimFaults(t *testing.T) {
 		if code := cmd.ProcessState.ExitCode(); code != 137 || !strings.Contains(out.String(), "the VMM was killed by signal 9") {
 			t.Errorf("ctr run after QEMU was killed: status %d; want 137 and the reason on stderr:\n%s", code, out.String())
 		}
-		c.ctr("container", "delete", "vk")
-		if !waitFor(10*time.Second, func() bool { return len(shimProcesses("vk")) == 0 }) {
-			t.Errorf("the shim of vk still runs: %v", shimProcesses("vk"))
+		c.ctr("container", "delete", id)
+		if !waitFor(10*time.Second, func() bool { return len(shimProcesses(id)) == 0 }) {
+			t.Errorf("the shim of %s still runs: %v", id, shimProcesses(id))
 		}
 	})
 	t.Run("shim killed", func(t *testing.T) {
-		workBefore := shimWorkDirs()
-		pid, _ := start(t, "sk")
-		shims := shimProcesses("sk")
+		id := cid("sk")
+		pid, _ := start(t, id)
+		work := c.shimWork("default", id)
+		shims := shimProcesses(id)
 		if len(shims) != 1 {
 			t.Fatalf("shim processes for sk: %v; want one", shims)
 		}
@@ -544,39 +583,59 @@ func TestShimFaults(t *testing.T) {
 		if !waitFor(30*time.Second, func() bool { return !isQEMU(pid) }) {
 			t.Fatalf("QEMU %d still runs 30 s after its shim was killed", pid)
 		}
-		if _, s := c.taskState("default", "sk"); s == "RUNNING" {
-			t.Errorf("task sk is still RUNNING after its shim and QEMU are gone")
+		if _, s := c.taskState("default", id); s == "RUNNING" {
+			t.Errorf("task %s is still RUNNING after its shim and QEMU are gone", id)
 		}
-		c.ctr("task", "delete", "sk")
-		c.ctr("container", "delete", "sk")
-		if m := mountsOf("sk"); len(m) > 0 {
+		c.ctr("task", "delete", id)
+		c.ctr("container", "delete", id)
+		if m := mountsOf(id); len(m) > 0 {
 			t.Errorf("after the shim was killed, still mounted: %v", m)
 		}
-		if left := newEntries(workBefore, shimWorkDirs()); len(left) > 0 {
-			t.Errorf("after the shim was killed, its scratch directories remain: %v", left)
+		if _, err := os.Stat(work); work == "" || err == nil {
+			t.Errorf("after the shim was killed, its scratch directory %q remains", work)
+		}
+	})
+	t.Run("guest ends while containerd is down", func(t *testing.T) {
+		id := cid("dn")
+		pid, _ := start(t, id)
+		c.stop()
+		syscall.Kill(pid, syscall.SIGKILL)
+		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) }) {
+			t.Fatalf("QEMU %d still runs after SIGKILL", pid)
+		}
+		c.start()
+		if !c.waitTask("default", id, "STOPPED", 30*time.Second) {
+			p, s := c.taskState("default", id)
+			t.Fatalf("after a restart, a task whose guest ended meanwhile is pid %d %q; want STOPPED", p, s)
+		}
+		c.ctr("task", "delete", id)
+		c.ctr("container", "delete", id)
+		if !waitFor(10*time.Second, func() bool { return len(shimProcesses(id)) == 0 }) {
+			t.Errorf("the shim of %s still runs: %v", id, shimProcesses(id))
 		}
 	})
 	t.Run("containerd restarted", func(t *testing.T) {
-		pid, logFile := start(t, "rs")
+		id := cid("rs")
+		pid, logFile := start(t, id)
 		c.restart()
-		if p, s := c.taskState("default", "rs"); p != pid || s != "RUNNING" {
-			t.Fatalf("after a containerd restart: task rs is pid %d %s; want %d RUNNING", p, s, pid)
+		if p, s := c.taskState("default", id); p != pid || s != "RUNNING" {
+			t.Fatalf("after a containerd restart: task %s is pid %d %s; want %d RUNNING", id, p, s, pid)
 		}
-		if r := c.ctr("task", "kill", "rs"); r.status != 0 {
+		if r := c.ctr("task", "kill", id); r.status != 0 {
 			t.Fatalf("task kill after the restart:\n%s", ctrDescribe(r))
 		}
-		if !c.waitTask("default", "rs", "STOPPED", time.Minute) {
+		if !c.waitTask("default", id, "STOPPED", time.Minute) {
 			t.Fatalf("the task did not stop after SIGTERM")
 		}
 		if b, _ := os.ReadFile(logFile); !strings.Contains(string(b), "got terminated") {
 			t.Errorf("the guest's SIGTERM handler did not run; its log:\n%s", b)
 		}
-		if r := c.ctr("task", "delete", "rs"); r.status != 0 {
+		if r := c.ctr("task", "delete", id); r.status != 0 {
 			t.Errorf("task delete:\n%s", ctrDescribe(r))
 		}
-		c.ctr("container", "delete", "rs")
-		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses("rs")) == 0 }) {
-			t.Errorf("after delete: QEMU alive %v, shims %v", isQEMU(pid), shimProcesses("rs"))
+		c.ctr("container", "delete", id)
+		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses(id)) == 0 }) {
+			t.Errorf("after delete: QEMU alive %v, shims %v", isQEMU(pid), shimProcesses(id))
 		}
 	})
 }
