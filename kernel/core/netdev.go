@@ -20,7 +20,7 @@ import (
 
 const (
 	virtioIDNet  = 1
-	vectorNetMSI = 81 // the network device's MSI-X vector on PCI
+	vectorNetMSI = 80 // the network device's MSI-X vector on PCI (after the disks' 72..79, before the optional drivers' 81..88)
 )
 
 var (

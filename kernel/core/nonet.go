@@ -14,7 +14,7 @@ import (
 // exist and the other socket calls only see descriptors that are not
 // sockets. The network device is left alone.
 
-const vectorNetMSI = 81 // reserved for the network device (netdev.go)
+const vectorNetMSI = 80 // reserved for the network device (netdev.go)
 
 func initNetDevice(ioapic.IOAPIC, uint8) {}
 func netParam([]byte)                    {}
