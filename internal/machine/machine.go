@@ -313,10 +313,37 @@ func (s *Store) List() ([]*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range all {
-		m.Observe()
+	for i, m := range all {
+		if m.State == Running && !m.Process.Alive() && m.Supervisor.Alive() {
+			all[i] = s.settle(m)
+		}
+		all[i].Observe()
 	}
 	return all, nil
+}
+
+// settleTime bounds how long a reader waits for a live supervisor to
+// record the end of a guest whose VMM has just died.
+const settleTime = 2 * time.Second
+
+// settle re-reads m, whose VMM is gone while its supervisor lives: the
+// supervisor is recording the exit status right now. It waits for that
+// record (at most settleTime) so that ps and inspect report the real
+// status, not an unknown one; a supervisor that stalls or dies meanwhile
+// leaves the guess to Observe.
+func (s *Store) settle(m *Machine) *Machine {
+	deadline := time.Now().Add(settleTime)
+	for time.Now().Before(deadline) && m.Supervisor.Alive() {
+		time.Sleep(20 * time.Millisecond)
+		r, err := s.read(m.ID)
+		if err != nil {
+			return m
+		}
+		if r.State != Running {
+			return r
+		}
+	}
+	return m
 }
 
 // Get finds a machine by name, by ID or by a unique ID prefix, as observed

@@ -170,13 +170,19 @@ func (d *Device) postRx(h uint16) {
 // MAC returns the device's Ethernet address.
 func (d *Device) MAC() [6]byte { return d.mac }
 
-// Interrupt acknowledges the device's interrupt and turns receive
-// interrupts off until Recv finds the queue empty. It reports whether
-// frames are waiting.
+// Interrupt acknowledges the device's interrupt and, when frames are
+// waiting, turns receive interrupts off until Recv finds the queue empty.
+// It reports whether frames are waiting. An interrupt with nothing
+// received (a transmit completion, a configuration change) leaves receive
+// interrupts on: turning them off then would leave nobody to turn them
+// back on, and the device deaf.
 func (d *Device) Interrupt() bool {
 	d.t.Ack()
+	if !d.rx.Pending() {
+		return false
+	}
 	d.rx.SetInterrupts(false)
-	return d.rx.Pending()
+	return true
 }
 
 // Recv copies the next received frame (without the virtio header) into
