@@ -164,6 +164,9 @@ func sysNetcall(a sysArgs) uintptr {
 		return netAccept(uint32(a[1]), a[2])
 	case netcall.OpRelease:
 		return netRelease(uint32(a[1]))
+	case netcall.OpKick:
+		netSignal()
+		return 0
 	}
 	return errno(linux.EINVAL)
 }

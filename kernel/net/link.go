@@ -126,16 +126,19 @@ func (l *link) flush(b []byte) {
 	}
 }
 
-// receive delivers every waiting frame to the stack.
-func (l *link) receive() {
+// receive delivers every waiting frame to the stack and reports whether
+// there were any.
+func (l *link) receive() bool {
 	l.mu.RLock()
 	d := l.dispatcher
 	l.mu.RUnlock()
+	got := false
 	for {
 		r, e := call(netcall.OpRecv, bytesPtr(l.rx), uintptr(len(l.rx)), 0, 0)
 		if e != 0 || r == 0 {
-			return
+			return got
 		}
+		got = true
 		b := l.rx[:r]
 		for len(b) >= 2 {
 			n := int(b[0]) | int(b[1])<<8
@@ -146,6 +149,9 @@ func (l *link) receive() {
 				l.deliver(d, b[2:2+n])
 			}
 			b = b[2+n:]
+		}
+		if len(l.rx)-int(r) >= 2+maxFrame {
+			return true // OpRecv stopped for want of frames, not of room
 		}
 	}
 }
