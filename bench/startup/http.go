@@ -637,7 +637,7 @@ func (rep *httpReport) markdown() string {
 		rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0])
 	for _, g := range rep.Guests {
 		if len(g.Profile) > 0 {
-			fmt.Fprintf(&b, "\n## Where the %s's instructions per request go\n\nThe top %d functions of the difference of the two instruction runs' profiles (the counting plugin's profile= output, by function of the image's symbol table):\n\n", g.Name, rep.ProfileTop)
+			fmt.Fprintf(&b, "\n## Where %s's instructions per request go\n\nThe top %d functions of the difference of the two instruction runs' profiles (the counting plugin's profile= output, by function of the image's symbol table):\n\n", g.Name, rep.ProfileTop)
 			b.WriteString(profileMarkdown(g.Profile, rep.ProfileTop))
 		}
 	}
