@@ -126,19 +126,16 @@ func (l *link) flush(b []byte) {
 	}
 }
 
-// receive delivers every waiting frame to the stack and reports whether
-// there were any.
-func (l *link) receive() bool {
+// receive delivers every waiting frame to the stack.
+func (l *link) receive() {
 	l.mu.RLock()
 	d := l.dispatcher
 	l.mu.RUnlock()
-	got := false
 	for {
 		r, e := call(netcall.OpRecv, bytesPtr(l.rx), uintptr(len(l.rx)), 0, 0)
 		if e != 0 || r == 0 {
-			return got
+			return
 		}
-		got = true
 		b := l.rx[:r]
 		for len(b) >= 2 {
 			n := int(b[0]) | int(b[1])<<8
@@ -151,7 +148,7 @@ func (l *link) receive() bool {
 			b = b[2+n:]
 		}
 		if len(l.rx)-int(r) >= 2+maxFrame {
-			return true // OpRecv stopped for want of frames, not of room
+			return // OpRecv stopped for want of frames, not of room
 		}
 	}
 }

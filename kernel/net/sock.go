@@ -123,16 +123,15 @@ func (b *bridge) sleep() bool {
 // every bind, listen and close the program made to take effect before any
 // data moves, so the work runs in phases: first the setup of every socket
 // (in queue order: a close frees a port before a later bind takes it),
-// then received frames, then connects and data. It reports whether it
-// delivered frames.
-func (b *bridge) pollKernel() bool {
+// then received frames, then connects and data.
+func (b *bridge) pollKernel() {
 	b.batch = b.batch[:0]
 	frames := false
 	for {
 		r, e := call(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), 0, 0)
 		if e != 0 {
 			logf("poll: %v", e)
-			return false
+			return
 		}
 		frames = frames || r&netcall.PollRecv != 0
 		n := int(r &^ netcall.PollRecv)
@@ -144,14 +143,12 @@ func (b *bridge) pollKernel() bool {
 	for i := range b.batch {
 		b.setup(&b.batch[i])
 	}
-	delivered := false
 	if frames && b.link != nil {
-		delivered = b.link.receive()
+		b.link.receive()
 	}
 	for i := range b.batch {
 		b.act(&b.batch[i])
 	}
-	return delivered
 }
 
 func (b *bridge) markDirty(s *socket) {
