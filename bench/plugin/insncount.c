@@ -30,6 +30,13 @@
  * The counter is not atomic: use one vCPU (with -icount QEMU runs TCG
  * single-threaded anyway).
  *
+ * profile=PATH also counts the executions of every translated TB and writes,
+ * at exit, one line "tb 0x<VADDR> <INSNS> <EXECS> <TOTAL>" per TB start
+ * address to PATH: the TB's instruction count, how often it ran and the
+ * instructions those runs executed (translations at the same address are
+ * summed; INSNS is the largest one's). It is an exact profile of where the
+ * guest's instructions go, symbolised on the host (bench/startup/profile.go).
+ *
  * Output, at exit: "mark 0x<ADDR> <N>" for each mark reached, then
  * "insns <N>" (the total), one per line, appended to the file named by
  * outfile= or, without it, through qemu_plugin_outs (shown with -d plugin).
@@ -90,6 +97,17 @@ struct mark {
 
 static uint64_t insns;
 static char *outfile;
+static char *profile;
+
+/* One translation of a TB (profile=). */
+struct tbcount {
+	uint64_t vaddr;
+	uint64_t ninsns;
+	uint64_t execs;
+	struct tbcount *next;
+};
+
+static struct tbcount *tbs;
 static struct mark marks[MAX_MARKS];
 static int nmarks;
 
@@ -118,6 +136,60 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 						 &insns, qemu_plugin_tb_n_insns(tb));
+	if (profile) {
+		struct tbcount *c = calloc(1, sizeof *c);
+		if (c) {
+			c->vaddr = pc;
+			c->ninsns = qemu_plugin_tb_n_insns(tb);
+			c->next = tbs;
+			tbs = c;
+			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
+								 &c->execs, 1);
+		}
+	}
+}
+
+static int cmp_tb(const void *a, const void *b)
+{
+	const struct tbcount *x = *(struct tbcount *const *)a, *y = *(struct tbcount *const *)b;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* write_profile writes the per-TB counts, merged by start address. */
+static void write_profile(void)
+{
+	size_t n = 0, k = 0;
+	for (struct tbcount *c = tbs; c; c = c->next)
+		n++;
+	struct tbcount **v = malloc(n * sizeof *v);
+	FILE *f = fopen(profile, "w");
+	if (!v || !f) {
+		fprintf(stderr, "insncount: cannot write the profile to %s\n", profile);
+		free(v);
+		if (f)
+			fclose(f);
+		return;
+	}
+	for (struct tbcount *c = tbs; c; c = c->next)
+		v[k++] = c;
+	qsort(v, n, sizeof *v, cmp_tb);
+	for (size_t i = 0; i < n;) {
+		uint64_t execs = 0, ninsns = 0, insnsum = 0;
+		size_t j = i;
+		for (; j < n && v[j]->vaddr == v[i]->vaddr; j++) {
+			execs += v[j]->execs;
+			insnsum += v[j]->execs * v[j]->ninsns;
+			if (v[j]->ninsns > ninsns)
+				ninsns = v[j]->ninsns;
+		}
+		if (execs > 0)
+			fprintf(f, "tb %#llx %llu %llu %llu\n", (unsigned long long)v[i]->vaddr,
+				(unsigned long long)ninsns, (unsigned long long)execs,
+				(unsigned long long)insnsum);
+		i = j;
+	}
+	fclose(f);
+	free(v);
 }
 
 static void at_exit(qemu_plugin_id_t id, void *p)
@@ -126,6 +198,8 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 	size_t n = 0;
 	(void)id;
 	(void)p;
+	if (profile)
+		write_profile();
 	for (int i = 0; i < nmarks; i++) {
 		if (marks[i].reached) {
 			n += snprintf(line + n, sizeof line - n, "mark %#llx %llu\n",
@@ -153,6 +227,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "outfile=", 8) == 0) {
 			outfile = strdup(argv[i] + 8);
+		} else if (strncmp(argv[i], "profile=", 8) == 0) {
+			profile = strdup(argv[i] + 8);
 		} else if (strncmp(argv[i], "mark=", 5) == 0 && nmarks < MAX_MARKS) {
 			char *end;
 			marks[nmarks].addr = strtoull(argv[i] + 5, &end, 16);
@@ -162,7 +238,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			}
 			nmarks++;
 		} else {
-			fprintf(stderr, "insncount: bad argument %s (want outfile=PATH or up to %d mark=0xADDR)\n", argv[i], MAX_MARKS);
+			fprintf(stderr, "insncount: bad argument %s (want outfile=PATH, profile=PATH or up to %d mark=0xADDR)\n", argv[i], MAX_MARKS);
 			return -1;
 		}
 	}

@@ -56,6 +56,9 @@ type httpGuest struct {
 	// different request counts.
 	InsnsPerReq float64
 	InsnsErr    error
+	// Profile is where those instructions go, per function (the
+	// unikernel only: its symbols are in its image).
+	Profile []funcCost
 }
 
 type wrkResult struct {
@@ -89,6 +92,7 @@ type httpReport struct {
 	Small       []smallGuest
 	LinuxKernel linuxKernel
 	ReqCounts   [2]int
+	ProfileTop  int
 }
 
 // RunHTTP runs the HTTP benchmark with command-line args (without the
@@ -107,7 +111,8 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		machine    = fs.String("machine", "q35", "QEMU `machine` for both guests")
 		small      = fs.String("small", "32,16", "comma-separated guest memory `sizes` (MiB) the unikernel is loaded in")
 		reqs       = fs.String("requests", "200,1200", "the two request `counts` of the instruction runs")
-		skip       = fs.String("skip", "", "comma-separated parts to skip: linux-guest, icount, small")
+		skip       = fs.String("skip", "", "comma-separated parts to skip: load, linux-guest, icount, small")
+		profileTop = fs.Int("profile", 40, "list the unikernel's top `n` functions by instructions per request (0: no profile)")
 		verbose    = fs.Bool("v", false, "stream guest consoles to standard error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -120,13 +125,16 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for s := range strings.SplitSeq(*skip, ",") {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case "linux-guest", "icount", "small":
+		case "load", "linux-guest", "icount", "small":
 			skipped[s] = true
 		default:
-			return fmt.Errorf("-skip %q: unknown part %q (want linux-guest, icount, small)", *skip, s)
+			return fmt.Errorf("-skip %q: unknown part %q (want load, linux-guest, icount, small)", *skip, s)
 		}
 	}
-	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem}
+	if *profileTop < 0 {
+		return fmt.Errorf("-profile %d: want a number of functions ≥ 0", *profileTop)
+	}
+	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem, ProfileTop: *profileTop}
 	n1, err1 := fmt.Sscanf(*reqs, "%d,%d", &rep.ReqCounts[0], &rep.ReqCounts[1])
 	if err1 != nil || n1 != 2 || rep.ReqCounts[0] <= 0 || rep.ReqCounts[1] <= rep.ReqCounts[0] {
 		return fmt.Errorf("-requests %q: want two increasing counts like 200,1200", *reqs)
@@ -231,7 +239,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	// Load, both guests in turn.
 	for _, g := range rep.Guests {
-		if g.LoadErr != nil {
+		if g.LoadErr != nil || skipped["load"] {
 			continue
 		}
 		port, err := freeHostPort()
@@ -254,6 +262,8 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				continue
 			}
 			var counts [2]uint64
+			var profs [2]tbProfile
+			profile := g == uni && *profileTop > 0
 			for k, n := range rep.ReqCounts {
 				port, err := freeHostPort()
 				if err != nil {
@@ -266,13 +276,21 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				} else {
 					cfg, extra = linuxCfg(*mem, port, true)
 				}
-				counts[k], g.InsnsErr = r.countRequests(ctx, g.Name, cfg, extra, port, n)
+				counts[k], profs[k], g.InsnsErr = r.countRequests(ctx, g.Name, cfg, extra, port, n, profile)
 				if g.InsnsErr != nil {
 					break
 				}
 			}
 			if g.InsnsErr == nil {
-				g.InsnsPerReq = float64(int64(counts[1])-int64(counts[0])) / float64(rep.ReqCounts[1]-rep.ReqCounts[0])
+				units := rep.ReqCounts[1] - rep.ReqCounts[0]
+				g.InsnsPerReq = float64(int64(counts[1])-int64(counts[0])) / float64(units)
+				if profile {
+					syms, err := loadSymtab(img)
+					if err != nil {
+						return err
+					}
+					g.Profile = diffProfiles(profs[0], profs[1], syms, units)
+				}
 			}
 		}
 	}
@@ -572,28 +590,35 @@ func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResu
 
 // countRequests boots a guest under -icount with the counting plugin,
 // serves n requests on one keep-alive connection and returns the guest's
-// total instruction count at exit.
-func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n int) (uint64, error) {
+// total instruction count at exit and, with profile, the plugin's
+// per-TB profile.
+func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n int, profile bool) (uint64, tbProfile, error) {
 	f, err := os.CreateTemp(r.cache, "insns-*.txt")
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	f.Close()
 	defer os.Remove(f.Name())
-	g, _, err := r.startGuest(name, cfg, extra, r.plugin+",outfile="+f.Name())
+	plugin := r.plugin + ",outfile=" + f.Name()
+	profPath := strings.TrimSuffix(f.Name(), ".txt") + ".prof"
+	if profile {
+		plugin += ",profile=" + profPath
+		defer os.Remove(profPath)
+	}
+	g, _, err := r.startGuest(name, cfg, extra, plugin)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := waitReady(ctx, g, port); err != nil {
 		g.stop()
-		return 0, fmt.Errorf("%s (icount): %v", name, err)
+		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
 	}
 	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	for i := 0; i < n; i++ {
 		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
 		if err != nil {
 			g.stop()
-			return 0, fmt.Errorf("%s (icount): request %d: %v", name, i, err)
+			return 0, nil, fmt.Errorf("%s (icount): request %d: %v", name, i, err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
@@ -601,10 +626,16 @@ func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config
 	g.stop()
 	b := &boot{Marks: map[uint64]uint64{}}
 	if err := b.readCounts(f.Name()); err != nil {
-		return 0, fmt.Errorf("%s (icount): %v", name, err)
+		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
 	}
 	r.logf("  %s: %d requests, %d guest instructions in all", name, n, b.Insns)
-	return b.Insns, nil
+	var prof tbProfile
+	if profile {
+		if prof, err = readProfile(profPath); err != nil {
+			return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+		}
+	}
+	return b.Insns, prof, nil
 }
 
 func (rep *httpReport) markdown() string {
@@ -620,6 +651,9 @@ func (rep *httpReport) markdown() string {
 			continue
 		}
 		l := g.Load
+		if l == nil {
+			l = &wrkResult{Latency: map[string]string{}, Errors: "load not run"}
+		}
 		errs := l.Errors
 		if errs == "" {
 			errs = "none"
@@ -643,6 +677,12 @@ func (rep *httpReport) markdown() string {
 	}
 	fmt.Fprintf(&b, "\nInstructions per request: two boots per guest under `-icount shift=0,sleep=off` with the counting plugin (bench/plugin), serving %d and then %d sequential requests on one keep-alive connection before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests.\n",
 		rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0])
+	for _, g := range rep.Guests {
+		if len(g.Profile) > 0 {
+			fmt.Fprintf(&b, "\n## Where %s's instructions per request go\n\nThe top %d functions of the difference of the two instruction runs' profiles (the counting plugin's profile= output, by function of the image's symbol table):\n\n", g.Name, rep.ProfileTop)
+			b.WriteString(profileMarkdown(g.Profile, rep.ProfileTop))
+		}
+	}
 	if len(rep.Small) > 0 {
 		b.WriteString("\n## The unikernel under load in small guests\n\n| guest memory | requests/s (10 s) | errors | answers afterwards |\n|---:|---:|---|---|\n")
 		for _, s := range rep.Small {

@@ -208,22 +208,23 @@ func indexByte(b []byte, c byte) int {
 
 // Auxiliary vector tags (include/uapi/linux/auxvec.h).
 const (
-	atNull     = 0
-	atPhdr     = 3
-	atPhent    = 4
-	atPhnum    = 5
-	atPagesz   = 6
-	atEntry    = 9
-	atUID      = 11
-	atEUID     = 12
-	atGID      = 13
-	atEGID     = 14
-	atPlatform = 15
-	atHwcap    = 16
-	atClktck   = 17
-	atSecure   = 23
-	atRandom   = 25
-	atExecfn   = 31
+	atNull        = 0
+	atPhdr        = 3
+	atPhent       = 4
+	atPhnum       = 5
+	atPagesz      = 6
+	atEntry       = 9
+	atUID         = 11
+	atEUID        = 12
+	atGID         = 13
+	atEGID        = 14
+	atPlatform    = 15
+	atHwcap       = 16
+	atClktck      = 17
+	atSecure      = 23
+	atRandom      = 25
+	atExecfn      = 31
+	atSysinfoEhdr = 33
 )
 
 // buildInitialStack writes argc, argv, envp and auxv below top, as the Linux
@@ -269,6 +270,7 @@ func buildInitialStack(top uintptr) uintptr {
 		atSecure, 0,
 		atRandom, rnd,
 		atExecfn, argv[0],
+		atSysinfoEhdr, initVDSO(),
 		atNull, 0,
 	}
 	argc := kopts.nargs + 1

@@ -20,7 +20,7 @@ import (
 
 const (
 	virtioIDNet  = 1
-	vectorNetMSI = 80 // the network device's MSI-X vector on PCI (72..79 disks, 81.. optional drivers)
+	vectorNetMSI = 80 // the network device's MSI-X vector on PCI (after the disks' 72..79, before the optional drivers' 81..88)
 )
 
 var (
@@ -164,6 +164,9 @@ func sysNetcall(a sysArgs) uintptr {
 		return netAccept(uint32(a[1]), a[2])
 	case netcall.OpRelease:
 		return netRelease(uint32(a[1]))
+	case netcall.OpKick:
+		netSignal()
+		return 0
 	}
 	return errno(linux.EINVAL)
 }

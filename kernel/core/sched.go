@@ -161,6 +161,13 @@ func enqueue(t *Thread) {
 		threads[runqTail].next = i
 	}
 	runqTail = i
+	// The running program thread must now give up the CPU at the end of
+	// its slice; the one-shot timer may be off or set for a later sleeper
+	// (a thread spinning in user mode, reading the clock through the vDSO,
+	// would otherwise never be preempted, nor get its SIGURG).
+	if c := cur(); c != t && !c.kernel && (timerArmedAt == 0 || timerArmedAt > c.sliceEnd) {
+		timerArm(c.sliceEnd)
+	}
 }
 
 func dequeue() int32 {

@@ -661,11 +661,14 @@ func fillEvent(i int32, ev *netcall.Event) {
 	}
 }
 
-// netPoll fills up to n events.
+// netPoll fills up to n events. It consumes the eventfd's signal: the
+// stack does not read the eventfd, it only waits for it to be readable, so
+// any work that arrives after this call signals it afresh.
 func netPoll(buf uintptr, n uintptr) uintptr {
 	if n > 4096 || !userRange(buf, n*unsafe.Sizeof(netcall.Event{}), true) {
 		return errno(linux.EFAULT)
 	}
+	eventfds[netstack.evfd].count = 0
 	k := uintptr(0)
 	for k < n && pendHead >= 0 {
 		i := pendHead

@@ -581,11 +581,14 @@ func epollCollect(ep int32, out uintptr, max int) int {
 	n := 0
 	for it := epolls[ep].items; it >= 0 && n < max; it = epitems[it].next {
 		e := &epitems[it]
-		ready := readiness(e.file) & (e.events | alwaysReported)
-		if ready == 0 {
+		// An edge-triggered item with no change since it was last
+		// reported is skipped before its readiness is computed (the Go
+		// netpoller registers everything edge-triggered).
+		if e.events&linux.EPOLLET != 0 && e.seen == files[e.file].seq {
 			continue
 		}
-		if e.events&linux.EPOLLET != 0 && e.seen == files[e.file].seq {
+		ready := readiness(e.file) & (e.events | alwaysReported)
+		if ready == 0 {
 			continue
 		}
 		if out != 0 {

@@ -20,6 +20,10 @@ func userRange(addr, n uintptr, write bool) bool {
 	if end < addr || addr < userMin || end > userTop {
 		return false
 	}
+	h := &userHint
+	if addr >= h.start && end <= h.end && h.gen == vmas.Gen() && (!write || h.writable) {
+		return true // within the area the last check found
+	}
 	for a := addr; a < end; {
 		area, ok := vmas.Find(a)
 		if !ok || area.Flags&vma.Kernel != 0 || area.Prot&vma.ProtRead == 0 {
@@ -28,9 +32,21 @@ func userRange(addr, n uintptr, write bool) bool {
 		if write && area.Prot&vma.ProtWrite == 0 {
 			return false
 		}
+		*h = userAreaHint{start: area.Start, end: area.End, gen: vmas.Gen(), writable: area.Prot&vma.ProtWrite != 0}
 		a = area.End
 	}
 	return true
+}
+
+// userHint is the last program area userRange found readable (a system
+// call's buffers are mostly in one or two areas: the heap, a stack); it
+// is current while vmas.Gen is unchanged. Scalars only (trap path).
+var userHint userAreaHint
+
+type userAreaHint struct {
+	start, end uintptr
+	gen        uint64
+	writable   bool
 }
 
 // userBytes returns the program memory [addr, addr+n) as a slice after

@@ -21,7 +21,8 @@ var (
 	bootEpoch      int64  // wall-clock ns at tscBase
 	lapicBase      uintptr
 	timerReady     bool
-	useTSCDeadline bool // LAPIC timer in TSC-deadline mode
+	timerArmedAt   int64 // the deadline timerArm last set, 0 when off
+	useTSCDeadline bool  // LAPIC timer in TSC-deadline mode
 
 	// kvmclock's per-vCPU time information (Documentation/virt/kvm/x86/
 	// msr.rst, struct pvclock_vcpu_time_info), written by the hypervisor.
@@ -221,6 +222,7 @@ func timerArm(deadline int64) {
 	if !timerReady {
 		return
 	}
+	timerArmedAt = deadline
 	if deadline == 0 {
 		if useTSCDeadline {
 			amd64.Wrmsr(amd64.MSRTSCDeadline, 0)

@@ -126,3 +126,11 @@ func virtioIntr(n int) {
 		virtioDrivers[v.drv].Interrupt(int(v.dev))
 	}
 }
+
+// The MSI-X vector ranges must not overlap (the trap dispatch tests them
+// in order): disks, then the network device, then optional drivers. These
+// constants fail to compile when they do.
+const (
+	_ = uint(vectorNetMSI - (vectorBlkMSI + maxDisks))
+	_ = uint(vectorVirtioMSI - vectorNetMSI - 1)
+)

@@ -147,6 +147,9 @@ func (l *link) receive() {
 			}
 			b = b[2+n:]
 		}
+		if len(l.rx)-int(r) >= 2+maxFrame {
+			return // OpRecv stopped for want of frames, not of room
+		}
 	}
 }
 

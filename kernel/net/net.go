@@ -22,10 +22,10 @@
 //
 // gVisor runs its own goroutines (TCP timers, segment processors). The
 // bridge between the kernel's sockets and gVisor's endpoints is one
-// goroutine (bridge.run), woken by a channel that both the kernel's
-// eventfd (through a reader goroutine parked in the runtime's netpoller)
-// and gVisor's readiness callbacks poke. Nothing polls: an idle stack
-// leaves the CPU idle.
+// goroutine (bridge.run). It sleeps in the runtime's netpoller, waiting
+// for the kernel's eventfd to become readable; gVisor's readiness
+// callbacks that find it asleep wake it through the kernel (OpKick).
+// Nothing polls: an idle stack leaves the CPU idle.
 package net
 
 import (
@@ -126,6 +126,7 @@ func newStack() *stack.Stack {
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol, arp.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
 		HandleLocal:        true,
+		Clock:              newClock(),
 	})
 	sack := tcpip.TCPSACKEnabled(true)
 	st.SetTransportProtocolOption(tcp.ProtocolNumber, &sack)
@@ -234,18 +235,13 @@ func start() error {
 	if _, e := call(netcall.OpAttach, fd, 0, 0, 0); e != 0 {
 		return fmt.Errorf("attach: %v", e)
 	}
-	evf := os.NewFile(fd, "unigo-net")
-	go func() {
-		var buf [8]byte
-		for {
-			if _, err := evf.Read(buf[:]); err != nil {
-				logf("event channel: %v", err)
-				return
-			}
-			b.wake()
-		}
-	}()
-	go b.run()
+	// The bridge waits for the eventfd in the runtime's netpoller; it
+	// never reads it (OpPoll consumes the signal).
+	rc, err := os.NewFile(fd, "unigo-net").SyscallConn()
+	if err != nil {
+		return fmt.Errorf("eventfd: %v", err)
+	}
+	go b.run(rc)
 	if cfg.dhcp && l != nil {
 		if err := configureDHCP(st, l, cfg.dns); err != nil {
 			return fmt.Errorf("dhcp: %v", err)

@@ -52,6 +52,7 @@ type socket struct {
 	dirty bool // on bridge.dirty (bridge.mu)
 
 	pending   []byte // stream: bytes pulled from the kernel that gVisor has not taken
+	txData    bool   // stream: the kernel's send ring may hold data (EvSend seen, not drained)
 	rxBlocked bool   // the kernel's receive ring is full
 	eof       bool   // the kernel knows the receive side ended
 	dead      bool   // stream: the connection failed (reset, refused, ...)
@@ -69,11 +70,11 @@ type held struct {
 type bridge struct {
 	st    *stack.Stack
 	link  *link
-	kick  chan struct{}
 	socks map[uint32]*socket
 
-	mu    sync.Mutex
-	dirty []*socket
+	mu       sync.Mutex
+	dirty    []*socket
+	sleeping bool // waiting for the eventfd: markDirty must kick
 
 	events  [64]netcall.Event
 	batch   []netcall.Event
@@ -81,22 +82,38 @@ type bridge struct {
 }
 
 func newBridge(st *stack.Stack, l *link) *bridge {
-	return &bridge{st: st, link: l, kick: make(chan struct{}, 1), socks: map[uint32]*socket{}, scratch: make([]byte, 64<<10)}
+	return &bridge{st: st, link: l, socks: map[uint32]*socket{}, scratch: make([]byte, 64<<10)}
 }
 
-func (b *bridge) wake() {
-	select {
-	case b.kick <- struct{}{}:
-	default:
-	}
+// run is the bridge goroutine: rc is the kernel's eventfd, which becomes
+// readable when the kernel has work (or a kick arrived); OpPoll consumes
+// the signal, so the eventfd is never read.
+func (b *bridge) run(rc syscall.RawConn) {
+	err := rc.Read(func(uintptr) bool {
+		b.mu.Lock()
+		b.sleeping = false
+		b.mu.Unlock()
+		for {
+			b.pollKernel()
+			b.serviceDirty()
+			if b.sleep() {
+				return false // wait for the eventfd
+			}
+		}
+	})
+	logf("event channel: %v", err)
 }
 
-// run is the bridge goroutine.
-func (b *bridge) run() {
-	for range b.kick {
-		b.pollKernel()
-		b.serviceDirty()
+// sleep reports whether the bridge may wait for the eventfd: nothing is
+// dirty. From then on markDirty kicks it.
+func (b *bridge) sleep() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.dirty) > 0 {
+		return false
 	}
+	b.sleeping = true
+	return true
 }
 
 // pollKernel takes all the kernel's socket work and received frames.
@@ -140,8 +157,12 @@ func (b *bridge) markDirty(s *socket) {
 		s.dirty = true
 		b.dirty = append(b.dirty, s)
 	}
+	kick := b.sleeping
+	b.sleeping = false
 	b.mu.Unlock()
-	b.wake()
+	if kick {
+		call(netcall.OpKick, 0, 0, 0, 0)
+	}
 }
 
 func (b *bridge) serviceDirty() {
@@ -245,6 +266,9 @@ func (b *bridge) act(ev *netcall.Event) {
 	}
 	if ev.Ops&netcall.EvRecvSpace != 0 {
 		s.rxBlocked = false
+	}
+	if ev.Ops&netcall.EvSend != 0 {
+		s.txData = true
 	}
 	b.service(s)
 }
@@ -519,11 +543,18 @@ func (b *bridge) streamIO(s *socket) {
 	for !s.dead {
 		fromScratch := false
 		if len(s.pending) == 0 {
+			if !s.txData {
+				break // the kernel has not said there is more (EvSend)
+			}
 			r, e := call(netcall.OpPull, uintptr(s.id), bytesPtr(b.scratch), uintptr(len(b.scratch)), 0)
 			if e != 0 || r == 0 {
+				s.txData = false
 				break
 			}
 			s.pending, fromScratch = b.scratch[:r], true
+			// Fewer bytes than asked for: the ring is empty now, and the
+			// next send brings an EvSend.
+			s.txData = int(r) == len(b.scratch)
 		}
 		var rd bytes.Reader
 		rd.Reset(s.pending)

@@ -137,6 +137,7 @@ type Tree struct {
 	free  uint32 // head of the free-node list
 	fresh uint32 // nodes above this index have never been used
 	count int
+	gen   uint64 // bumped by every change (Insert, Remove, Protect)
 }
 
 // Init makes t an empty tree whose nodes live in the capacity*NodeSize
@@ -148,6 +149,10 @@ func (t *Tree) Init(pool uintptr, capacity int) {
 
 // Count returns the number of areas.
 func (t *Tree) Count() int { return t.count }
+
+// Gen returns a number that changes whenever the areas may have changed:
+// an [Area] found earlier is still current while Gen is unchanged.
+func (t *Tree) Gen() uint64 { return t.gen }
 
 // Capacity returns the number of nodes in the pool.
 func (t *Tree) Capacity() int { return int(t.cap) }
@@ -441,6 +446,7 @@ func mergeable(a, b Area) bool {
 // existing area, and ErrNoMem if a needs a node and the pool is empty; on
 // failure the tree is unchanged.
 func (t *Tree) Insert(a Area) Err {
+	t.gen++
 	if !validRange(a.Start, a.End) {
 		return ErrInvalid
 	}
@@ -497,6 +503,7 @@ func (t *Tree) split(addr uintptr) Err {
 // Holes are skipped, as munmap does. ErrNoMem (tree unchanged) only when a
 // split needs a node and none is free.
 func (t *Tree) Remove(start, end uintptr) Err {
+	t.gen++
 	if !validRange(start, end) {
 		return ErrInvalid
 	}
@@ -529,6 +536,7 @@ func (t *Tree) Remove(start, end uintptr) Err {
 // mprotect ENOMEM) and changes nothing. ErrNoMem (tree unchanged) when
 // splits need nodes and the pool has too few.
 func (t *Tree) Protect(start, end uintptr, p Prot) Err {
+	t.gen++
 	if !validRange(start, end) {
 		return ErrInvalid
 	}

@@ -621,3 +621,28 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		t.Error("Err.Error texts")
 	}
 }
+
+// TestGen: every change moves Gen, lookups do not.
+func TestGen(t *testing.T) {
+	tr := newTree(t, 16)
+	steps := []struct {
+		name   string
+		op     func()
+		change bool
+	}{
+		{"Insert", func() { tr.Insert(Area{Start: 0x1000, End: 0x5000, Prot: ProtRead | ProtWrite}) }, true},
+		{"Find", func() { tr.Find(0x2000) }, false},
+		{"Next", func() { tr.Next(0x0) }, false},
+		{"Protect", func() { tr.Protect(0x2000, 0x3000, ProtRead) }, true},
+		{"Overlaps", func() { tr.Overlaps(0x1000, 0x2000) }, false},
+		{"Remove", func() { tr.Remove(0x1000, 0x2000) }, true},
+		{"failed Insert", func() { tr.Insert(Area{Start: 0x3000, End: 0x4000}) }, true},
+	}
+	for _, s := range steps {
+		before := tr.Gen()
+		s.op()
+		if changed := tr.Gen() != before; changed != s.change {
+			t.Errorf("%s: Gen changed = %v; want %v", s.name, changed, s.change)
+		}
+	}
+}

@@ -22,19 +22,25 @@ const Sys = 0x554E
 // a non-negative value or -errno.
 const (
 	// OpAttach(eventfd): the kernel signals the eventfd whenever OpPoll or
-	// OpRecv has something. Returns 0; EBUSY if a stack is attached.
+	// OpRecv has something. Returns 0; EBUSY if a stack is attached. The
+	// stack never reads the eventfd: OpPoll consumes the signal (resets
+	// its counter), so the next piece of work signals again. The stack
+	// only waits for it to become readable.
 	OpAttach = 1
 	// OpInfo(*Info): the device and the configuration.
 	OpInfo = 2
 	// OpRecv(buf, len): copies received frames into buf, each as a
 	// 2-byte little-endian length and the Ethernet frame. Returns the
 	// bytes used; 0 means none waiting (receive interrupts are armed).
+	// It stops early only when fewer than 2+MaxFrame bytes of buf are
+	// left, so a result leaving that much room means the queue is drained.
 	OpRecv = 3
 	// OpSend(buf, len): transmits the frames in buf (same framing).
 	// Returns how many were queued; the rest were dropped.
 	OpSend = 4
 	// OpPoll(*[n]Event, n): socket work for the stack. Returns the number
-	// of events, plus PollRecv when frames wait for OpRecv.
+	// of events, plus PollRecv when frames wait for OpRecv. It consumes
+	// the eventfd's signal (see OpAttach).
 	OpPoll = 5
 	// OpPush(id, buf, len, *Sockaddr): received data for a socket. Stream:
 	// returns the bytes taken (fewer when the socket's buffer is full;
@@ -42,7 +48,8 @@ const (
 	// one datagram from the address; returns len, or -EAGAIN (dropped).
 	OpPush = 6
 	// OpPull(id, buf, len, *Sockaddr): data the program sent. Stream: up
-	// to len bytes; 0 when there is nothing. Datagram: one datagram
+	// to len bytes; 0 when there is nothing (fewer than len: the ring is
+	// now empty). Datagram: one datagram
 	// (truncated to len) and its destination; -EAGAIN when there is none
 	// (0 is an empty datagram).
 	OpPull = 7
@@ -58,6 +65,10 @@ const (
 	// OpAddrs(*[n]Sockaddr, n): the interface addresses, for bind(2)
 	// checks and getsockname of wildcard binds.
 	OpAddrs = 11
+	// OpKick(): signal the eventfd (if OpPoll has not been called since the
+	// last signal, it is still pending and nothing happens). The stack
+	// wakes itself this way when gVisor has work for a sleeping bridge.
+	OpKick = 12
 )
 
 // PollRecv is or'ed into OpPoll's result when received frames wait.

@@ -28,7 +28,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 )
 
 var failed bool
@@ -53,6 +55,7 @@ func main() {
 		{"select", selects},
 		{"mutex", mutex},
 		{"timers", timers},
+		{"clocks", clocks},
 		{"maps", maps},
 		{"gc", gc},
 		{"sha256", sha},
@@ -300,6 +303,30 @@ func mutex() {
 	}
 	wg.Wait()
 	fmt.Printf("cond waiters released: %d\n", waiting)
+}
+
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
+
+// clockGettime reads a clock through the system call, never the vDSO.
+func clockGettime(clock uintptr) int64 {
+	var ts syscall.Timespec
+	if _, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clock, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		return -1
+	}
+	return ts.Nano()
+}
+
+// clocks: the runtime's clock reads (through the vDSO where there is one)
+// agree with the clock_gettime system call.
+func clocks() {
+	a := clockGettime(1) // CLOCK_MONOTONIC
+	b := nanotime()
+	c := clockGettime(1)
+	check("monotonic: syscall <= runtime <= syscall", a > 0 && a <= b && b <= c)
+	d := time.Since(time.Unix(0, clockGettime(0))) // CLOCK_REALTIME
+	check("realtime: time.Now within 1s of the syscall", d > -time.Second && d < time.Second)
+	check("boottime: reads", clockGettime(7) > 0)
 }
 
 // timers: time.After, Sleep, a Ticker counting ticks, AfterFunc, Stop and

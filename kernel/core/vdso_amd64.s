@@ -1,0 +1,64 @@
+// The vDSO's clock_gettime (vdso.go): C calling convention, as the Go
+// runtime calls __vdso_clock_gettime (DI = clock id, SI = struct timespec
+// pointer, result in AX). It runs in the program's context on whatever
+// stack the caller uses and touches only caller-saved registers.
+
+#include "textflag.h"
+
+#define SYS_clock_gettime 228
+
+// func vdsoClockGettime() (not callable from Go)
+TEXT ·vdsoClockGettime(SB),NOSPLIT|NOFRAME,$0
+	// CLOCK_REALTIME (0), CLOCK_REALTIME_COARSE (5), CLOCK_TAI (11)
+	MOVQ ·bootEpoch(SB), R8
+	CMPQ DI, $0
+	JEQ  now
+	CMPQ DI, $5
+	JEQ  now
+	CMPQ DI, $11
+	JEQ  now
+	// CLOCK_MONOTONIC (1), CLOCK_MONOTONIC_RAW (4), _COARSE (6), CLOCK_BOOTTIME (7)
+	XORQ R8, R8
+	CMPQ DI, $1
+	JEQ  now
+	CMPQ DI, $4
+	JEQ  now
+	CMPQ DI, $6
+	JEQ  now
+	CMPQ DI, $7
+	JEQ  now
+	// Anything else is the system call's business.
+	MOVQ $SYS_clock_gettime, AX
+	SYSCALL
+	RET
+
+now:
+	// ns = (d>>32)*tscMult + (d&0xFFFFFFFF)*tscMult>>32, d = TSC - tscBase:
+	// nanotime's arithmetic (time.go), bit for bit.
+	RDTSC
+	SHLQ  $32, DX
+	ORQ   DX, AX
+	SUBQ  ·tscBase(SB), AX
+	MOVQ  ·tscMult(SB), R9
+	MOVQ  AX, CX
+	SHRQ  $32, CX
+	IMULQ R9, CX
+	MOVQ  $0xFFFFFFFF, R10
+	ANDQ  R10, AX
+	IMULQ R9, AX
+	SHRQ  $32, AX
+	ADDQ  CX, AX
+	ADDQ  R8, AX
+	XORL  DX, DX
+	MOVQ  $1000000000, CX
+	DIVQ  CX
+	MOVQ  AX, 0(SI) // tv_sec
+	MOVQ  DX, 8(SI) // tv_nsec
+	XORL  AX, AX
+	RET
+
+// func vdsoClockGettimeAddr() uintptr
+TEXT ·vdsoClockGettimeAddr(SB),NOSPLIT,$0-8
+	LEAQ ·vdsoClockGettime(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET
