@@ -30,6 +30,11 @@ const (
 	AnnotationMemory = "dev.unigo.memory"
 	// AnnotationMachine selects the QEMU machine (microvm, q35, pc).
 	AnnotationMachine = "dev.unigo.machine"
+	// AnnotationPorts lists the TCP and UDP ports the container serves
+	// ("8080, 53/udp"), in addition to its image's ExposedPorts: in a pod
+	// with several unikernels, the pod's traffic to these ports goes to
+	// this container's guest.
+	AnnotationPorts = "dev.unigo.ports"
 )
 
 // CRI annotations the shim reads (containerd's pkg/cri/annotations).
@@ -88,6 +93,7 @@ type guest struct {
 	memMiB  int
 	machine string
 	dns     []netip.Addr
+	ports   []port // the ports it serves
 }
 
 // guestOf reads the guest's program, environment and size from spec.
@@ -112,6 +118,13 @@ func guestOf(s *specs.Spec, id string) (*guest, error) {
 			return nil, fmt.Errorf("annotation %s: %v", AnnotationMemory, err)
 		}
 		g.memMiB = mib
+	}
+	if v := s.Annotations[AnnotationPorts]; v != "" {
+		ps, err := parsePorts(v)
+		if err != nil {
+			return nil, fmt.Errorf("annotation %s: %v", AnnotationPorts, err)
+		}
+		g.ports = ps
 	}
 	if v := s.Annotations[AnnotationMachine]; v != "" {
 		g.machine = v
