@@ -80,7 +80,9 @@ func parsePorts(s string) ([]port, error) {
 }
 
 // The ephemeral port ranges of a pod's guests: slot k gets
-// [ephemeralBase + k*ephemeralSize, +ephemeralSize).
+// [ephemeralBase + k*ephemeralSize, +ephemeralSize). Each range is
+// aligned to its power-of-two size, so that one u32 match (value and
+// mask) covers it.
 const (
 	ephemeralBase = 32768
 	ephemeralSize = 2048
@@ -193,25 +195,32 @@ func removePodState(key string) {
 }
 
 // memberFilters returns the tc commands that steer m's traffic on dev's
-// ingress to m's tap: its declared ports, then its ephemeral range.
+// ingress to m's tap: its declared ports, then its ephemeral range. They
+// are u32 filters (cls_flower is not in every kernel): a port is matched
+// at the transport header behind a 20-byte IPv4 header, and a range is a
+// value under a mask, which is why the ranges are aligned powers of two.
 func memberFilters(dev string, m member) [][]string {
 	var cmds [][]string
-	add := func(prio int, proto, ports string) {
+	add := func(prio int, proto string, value, mask int) {
 		cmds = append(cmds, []string{"tc", "filter", "add", "dev", dev, "parent", "ffff:", "prio", strconv.Itoa(prio),
-			"protocol", "ip", "flower", "ip_proto", proto, "dst_port", ports,
+			"protocol", "ip", "u32", "match", "ip", "protocol", ipProto[proto], "0xff",
+			"match", "ip", "dport", strconv.Itoa(value), fmt.Sprintf("%#x", mask),
 			"action", "mirred", "egress", "redirect", "dev", m.Tap})
 	}
 	for _, p := range m.Ports {
-		add(prioPorts+m.Slot, p.Proto, strconv.Itoa(int(p.Num)))
+		add(prioPorts+m.Slot, p.Proto, int(p.Num), 0xffff)
 	}
 	if m.Range {
-		lo, hi := portRange(m.Slot)
+		lo, _ := portRange(m.Slot)
 		for _, proto := range []string{"tcp", "udp"} {
-			add(prioRange+m.Slot, proto, fmt.Sprintf("%d-%d", lo, hi))
+			add(prioRange+m.Slot, proto, lo, 0xffff&^(ephemeralSize-1))
 		}
 	}
 	return cmds
 }
+
+// ipProto are the IP protocol numbers of the ports' protocols.
+var ipProto = map[string]string{"tcp": "6", "udp": "17"}
 
 // sharedFilters returns the tc commands that (re)make the filters shared
 // by the pod's guests: ARP to every tap, the rest to the first guest.

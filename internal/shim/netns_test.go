@@ -39,8 +39,8 @@ func TestPortRanges(t *testing.T) {
 	prevHi := 0
 	for slot := range maxPodGuests {
 		lo, hi := portRange(slot)
-		if lo <= prevHi || hi < lo || lo < 1024 || hi > 65535 {
-			t.Fatalf("slot %d: range %d-%d overlaps the previous one (ending %d) or leaves 1024-65535", slot, lo, hi, prevHi)
+		if lo <= prevHi || hi < lo || lo < 1024 || hi > 65535 || lo%ephemeralSize != 0 || hi-lo+1 != ephemeralSize || ephemeralSize&(ephemeralSize-1) != 0 {
+			t.Fatalf("slot %d: range %d-%d overlaps the previous one (ending %d), leaves 1024-65535 or is not an aligned power of two", slot, lo, hi, prevHi)
 		}
 		prevHi = hi
 	}
@@ -61,11 +61,14 @@ func TestPodFilters(t *testing.T) {
 		got  [][]string
 		want string
 	}{
-		{"member a", memberFilters("eth0", a), `tc filter add dev eth0 parent ffff: prio 100 protocol ip flower ip_proto tcp dst_port 8080 action mirred egress redirect dev tapa
-tc filter add dev eth0 parent ffff: prio 200 protocol ip flower ip_proto tcp dst_port 32768-34815 action mirred egress redirect dev tapa
-tc filter add dev eth0 parent ffff: prio 200 protocol ip flower ip_proto udp dst_port 32768-34815 action mirred egress redirect dev tapa`},
+		{"member a", memberFilters("eth0", a), `tc filter add dev eth0 parent ffff: prio 100 protocol ip u32 match ip protocol 6 0xff match ip dport 8080 0xffff action mirred egress redirect dev tapa
+tc filter add dev eth0 parent ffff: prio 200 protocol ip u32 match ip protocol 6 0xff match ip dport 32768 0xf800 action mirred egress redirect dev tapa
+tc filter add dev eth0 parent ffff: prio 200 protocol ip u32 match ip protocol 17 0xff match ip dport 32768 0xf800 action mirred egress redirect dev tapa`},
+		{"member b", memberFilters("eth0", b), `tc filter add dev eth0 parent ffff: prio 101 protocol ip u32 match ip protocol 17 0xff match ip dport 53 0xffff action mirred egress redirect dev tapb
+tc filter add dev eth0 parent ffff: prio 201 protocol ip u32 match ip protocol 6 0xff match ip dport 34816 0xf800 action mirred egress redirect dev tapb
+tc filter add dev eth0 parent ffff: prio 201 protocol ip u32 match ip protocol 17 0xff match ip dport 34816 0xf800 action mirred egress redirect dev tapb`},
 		{"member b without range", memberFilters("eth0", member{Tap: "tapb", Slot: 1, Ports: b.Ports}),
-			`tc filter add dev eth0 parent ffff: prio 101 protocol ip flower ip_proto udp dst_port 53 action mirred egress redirect dev tapb`},
+			`tc filter add dev eth0 parent ffff: prio 101 protocol ip u32 match ip protocol 17 0xff match ip dport 53 0xffff action mirred egress redirect dev tapb`},
 		{"shared, two guests", sharedFilters("eth0", []member{a, b}), `- tc filter del dev eth0 parent ffff: prio 1
 - tc filter del dev eth0 parent ffff: prio 65000
 tc filter add dev eth0 parent ffff: prio 1 protocol arp u32 match u32 0 0 action mirred egress mirror dev tapa action mirred egress redirect dev tapb
