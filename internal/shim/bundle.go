@@ -33,7 +33,9 @@ const (
 	// AnnotationPorts lists the TCP and UDP ports the container serves
 	// ("8080, 53/udp"), in addition to its image's ExposedPorts: in a pod
 	// with several unikernels, the pod's traffic to these ports goes to
-	// this container's guest.
+	// this container's guest. As a pod annotation (Kubernetes sets no
+	// container annotations) it is AnnotationPorts + "." + the
+	// container's name.
 	AnnotationPorts = "dev.unigo.ports"
 )
 
@@ -119,12 +121,14 @@ func guestOf(s *specs.Spec, id string) (*guest, error) {
 		}
 		g.memMiB = mib
 	}
-	if v := s.Annotations[AnnotationPorts]; v != "" {
-		ps, err := parsePorts(v)
-		if err != nil {
-			return nil, fmt.Errorf("annotation %s: %v", AnnotationPorts, err)
+	for _, a := range []string{AnnotationPorts, AnnotationPorts + "." + s.Annotations[annotationContainerName]} {
+		if v := s.Annotations[a]; v != "" {
+			ps, err := parsePorts(v)
+			if err != nil {
+				return nil, fmt.Errorf("annotation %s: %v", a, err)
+			}
+			g.ports = append(g.ports, ps...)
 		}
-		g.ports = ps
 	}
 	if v := s.Annotations[AnnotationMachine]; v != "" {
 		g.machine = v

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func TestParsePorts(t *testing.T) {
@@ -138,6 +140,34 @@ func TestNextDescriptor(t *testing.T) {
 		next, ports, err := nextDescriptor([]byte(tt.doc))
 		if (err != nil) != tt.err || next != tt.next || !reflect.DeepEqual(ports, tt.ports) {
 			t.Errorf("%s: nextDescriptor = %q, %v, %v; want %q, %v, error %v", tt.name, next, ports, err, tt.next, tt.ports, tt.err)
+		}
+	}
+}
+
+func TestGuestPorts(t *testing.T) {
+	tests := []struct {
+		name string
+		ann  map[string]string
+		want []port
+		err  string
+	}{
+		{"none", nil, nil, ""},
+		{"container annotation", map[string]string{AnnotationPorts: "8081"}, []port{{8081, "tcp"}}, ""},
+		{"pod annotation by name", map[string]string{annotationContainerName: "metrics", AnnotationPorts + ".metrics": "9100, 53/udp", AnnotationPorts + ".web": "8080"},
+			[]port{{9100, "tcp"}, {53, "udp"}}, ""},
+		{"bad port", map[string]string{annotationContainerName: "metrics", AnnotationPorts + ".metrics": "x"}, nil, "annotation dev.unigo.ports.metrics: port \"x\""},
+	}
+	for _, tt := range tests {
+		s := &specs.Spec{Process: &specs.Process{Args: []string{"/unigo/kernel.img"}}, Annotations: tt.ann}
+		g, err := guestOf(s, "id")
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: guestOf = %v; want an error with %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(g.ports, tt.want) {
+			t.Errorf("%s: ports %v, %v; want %v", tt.name, g.ports, err, tt.want)
 		}
 	}
 }
