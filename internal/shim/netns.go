@@ -154,20 +154,29 @@ func nsKey(path string) (string, error) {
 	return fmt.Sprintf("netns-%d-%d", st.Dev, st.Ino), nil
 }
 
-// lockPod takes the pod's lock; the returned function releases it.
+// lockPod takes the pod's lock; the returned function releases it. The
+// last guest of a pod removes the lock file, so a lock taken on a file
+// that has since been unlinked is retried on the new one.
 func lockPod(key string) (func(), error) {
 	if err := os.MkdirAll(podStateDir, 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(podStateDir, key+".lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	name := filepath.Join(podStateDir, key+".lock")
+	for {
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			return nil, err
+		}
+		var held, now syscall.Stat_t
+		if syscall.Fstat(int(f.Fd()), &held) == nil && syscall.Stat(name, &now) == nil && held.Ino == now.Ino {
+			return func() { f.Close() }, nil
+		}
 		f.Close()
-		return nil, err
 	}
-	return func() { f.Close() }, nil
 }
 
 func loadPodState(key string) (*podState, error) {

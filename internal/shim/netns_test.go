@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -169,5 +170,43 @@ func TestGuestPorts(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(g.ports, tt.want) {
 			t.Errorf("%s: ports %v, %v; want %v", tt.name, g.ports, err, tt.want)
 		}
+	}
+}
+
+func TestPodLock(t *testing.T) {
+	defer func(d string) { podStateDir = d }(podStateDir)
+	podStateDir = t.TempDir()
+	unlock, err := lockPod("netns-1-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan struct{})
+	go func() {
+		u, err := lockPod("netns-1-2")
+		if err != nil {
+			t.Error(err)
+		}
+		close(got)
+		u()
+	}()
+	select {
+	case <-got:
+		t.Fatal("a second lockPod did not wait for the first")
+	case <-time.After(100 * time.Millisecond):
+	}
+	// The holder removes the pod's files (its last guest left), then
+	// releases: the waiter must lock the file that exists now.
+	st := &podState{Dev: "eth0", Members: []member{{ID: "a", Tap: "tapa"}}}
+	if err := st.save("netns-1-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := loadPodState("netns-1-2"); err != nil || !reflect.DeepEqual(got, st) {
+		t.Fatalf("loadPodState = %+v, %v; want %+v", got, err, st)
+	}
+	removePodState("netns-1-2")
+	unlock()
+	<-got
+	if st, err := loadPodState("netns-1-2"); st != nil || err != nil {
+		t.Errorf("after removePodState, loadPodState = %+v, %v; want nothing", st, err)
 	}
 }
