@@ -43,6 +43,7 @@ type podNet struct {
 	Slot  int    // the guest's index in the pod: its port range and tc priorities
 	Range bool   // the guest's kernel takes unigo.net.ports
 	Ports []port `json:"ports,omitempty"`
+	First bool   `json:"-"` // the pod's catch-all when it joined
 }
 
 // port is a TCP or UDP port a guest serves.
@@ -359,6 +360,7 @@ func setupPodNet(ns, id string, ports []port, withRange bool) (*podNet, error) {
 		p.leave(st)
 		return nil, fmt.Errorf("network namespace %s: %v", ns, err)
 	}
+	p.First = len(st.Members) == 0
 	st.Members = append(st.Members, m)
 	if err := st.save(p.Key); err != nil {
 		p.leave(st)

@@ -296,7 +296,7 @@ func (t *task) network(spec *specs.Spec, g *guest, img string, cfg *qemu.Config)
 			return nil, errdefs.ToGRPCf(errdefs.ErrFailedPrecondition, "%s: pod network: %v", t.id, err)
 		}
 		t.state.Net = p
-		if p.Slot > 0 && len(p.Ports) == 0 {
+		if !p.First && len(p.Ports) == 0 {
 			t.notes = append(t.notes, fmt.Sprintf("this container declares no ports (image ExposedPorts or the annotation %s) and is not the pod's first unikernel: only the replies to its own connections reach it", AnnotationPorts))
 		}
 		cfg.Net = &qemu.Net{Mode: "tap", Tap: p.Tap, MAC: p.MAC}
