@@ -30,6 +30,13 @@ const (
 	AnnotationMemory = "dev.unigo.memory"
 	// AnnotationMachine selects the QEMU machine (microvm, q35, pc).
 	AnnotationMachine = "dev.unigo.machine"
+	// AnnotationPorts lists the TCP and UDP ports the container serves
+	// ("8080, 53/udp"), in addition to its image's ExposedPorts: in a pod
+	// with several unikernels, the pod's traffic to these ports goes to
+	// this container's guest. As a pod annotation (Kubernetes sets no
+	// container annotations) it is AnnotationPorts + "." + the
+	// container's name.
+	AnnotationPorts = "dev.unigo.ports"
 )
 
 // CRI annotations the shim reads (containerd's pkg/cri/annotations).
@@ -88,6 +95,7 @@ type guest struct {
 	memMiB  int
 	machine string
 	dns     []netip.Addr
+	ports   []port // the ports it serves
 }
 
 // guestOf reads the guest's program, environment and size from spec.
@@ -112,6 +120,15 @@ func guestOf(s *specs.Spec, id string) (*guest, error) {
 			return nil, fmt.Errorf("annotation %s: %v", AnnotationMemory, err)
 		}
 		g.memMiB = mib
+	}
+	for _, a := range []string{AnnotationPorts, AnnotationPorts + "." + s.Annotations[annotationContainerName]} {
+		if v := s.Annotations[a]; v != "" {
+			ps, err := parsePorts(v)
+			if err != nil {
+				return nil, fmt.Errorf("annotation %s: %v", a, err)
+			}
+			g.ports = append(g.ports, ps...)
+		}
 	}
 	if v := s.Annotations[AnnotationMachine]; v != "" {
 		g.machine = v

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -30,6 +31,7 @@ import (
 	tasktypes "github.com/containerd/containerd/api/types/task"
 	"github.com/containerd/containerd/errdefs"
 	"github.com/containerd/containerd/mount"
+	"github.com/containerd/containerd/namespaces"
 	"github.com/containerd/containerd/runtime"
 	"github.com/containerd/containerd/runtime/v2/shim"
 	"github.com/containerd/fifo"
@@ -204,6 +206,19 @@ func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *
 	if cfg.Accel, _, err = qemu.ResolveAccel("auto"); err != nil {
 		return nil, err
 	}
+	if ref := spec.Annotations[annotationImageName]; ref != "" && containerdAddress() != "" {
+		if ns, err := namespaces.NamespaceRequired(s.ctx); err == nil {
+			ps, err := imagePorts(ctx, containerdAddress(), ns, ref)
+			if err != nil {
+				t.notes = append(t.notes, "reading the image's ExposedPorts: "+err.Error())
+			}
+			for _, p := range ps {
+				if !slices.Contains(g.ports, p) {
+					g.ports = append(g.ports, p)
+				}
+			}
+		}
+	}
 	netArgs, err := t.network(spec, g, img, &cfg)
 	if err != nil {
 		return nil, err
@@ -268,7 +283,11 @@ func (t *task) network(spec *specs.Spec, g *guest, img string, cfg *qemu.Config)
 	}
 	ns, _ := netNSPath(spec)
 	if ns != "" {
-		p, err := setupPodNet(ns, t.id)
+		withRange, err := takesPortRange(img)
+		if err != nil {
+			return nil, err
+		}
+		p, err := setupPodNet(ns, t.id, g.ports, withRange)
 		switch {
 		case err == errPodNetTaken:
 			t.notes = append(t.notes, err.Error()+": this guest has no network")
@@ -277,6 +296,9 @@ func (t *task) network(spec *specs.Spec, g *guest, img string, cfg *qemu.Config)
 			return nil, errdefs.ToGRPCf(errdefs.ErrFailedPrecondition, "%s: pod network: %v", t.id, err)
 		}
 		t.state.Net = p
+		if !p.First && len(p.Ports) == 0 {
+			t.notes = append(t.notes, fmt.Sprintf("this container declares no ports (image ExposedPorts or the annotation %s) and is not the pod's first unikernel: only the replies to its own connections reach it", AnnotationPorts))
+		}
 		cfg.Net = &qemu.Net{Mode: "tap", Tap: p.Tap, MAC: p.MAC}
 		return p.kernelArgs(g.dns), nil
 	}

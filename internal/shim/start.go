@@ -80,7 +80,7 @@ func (s *service) StartShim(ctx context.Context, opts shim.StartOpts) (string, e
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Dir, _ = os.Getwd()
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), addressEnv+"="+opts.Address)
 	cmd.ExtraFiles = []*os.File{f}
 	// Its own process group: containerd's signals are not the guest's.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -160,6 +160,17 @@ func readFile(f *os.File) string {
 }
 
 func hasNetStack(img string) (bool, error) { return image.HasNetStack(img) }
+
+// takesPortRange reports whether the kernel in img understands
+// unigo.net.ports (kernels from before it reject unknown unigo.net.*
+// parameters and would boot without a network).
+func takesPortRange(img string) (bool, error) {
+	b, err := os.ReadFile(img)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Contains(b, []byte("unigo.net.ports=")), nil
+}
 
 // tail keeps the end of the console output, for the exit status line.
 type tail struct {

@@ -43,7 +43,18 @@ var (
 )
 
 // netParam records one unigo.net.KEY=VALUE parameter. Boot only.
+// unigo.net.ports=LO-HI is the kernel's own (the ephemeral port range);
+// the others are the stack's.
 func netParam(tok []byte) {
+	if hasPrefix(tok, "unigo.net.ports=") {
+		lo, hi, ok := parsePortRange(tok[len("unigo.net.ports="):])
+		if !ok {
+			klog.Warn("net").S("ignoring ").B(tok).S(": want LO-HI with 1024 <= LO <= HI <= 65535").End()
+			return
+		}
+		ephemeralLo, ephemeralHi = lo, hi
+		return
+	}
 	kv := tok[len("unigo.net."):]
 	if netConfigLen+len(kv)+1 > len(netConfig) {
 		klog.Warn("net").S("too many unigo.net parameters: ignoring ").B(tok).End()
@@ -258,4 +269,25 @@ func netAddrs(p, n uintptr) uintptr {
 	}
 	netstack.naddrs = int(n)
 	return 0
+}
+
+// parsePortRange parses "LO-HI" with 1024 <= LO <= HI <= 65535.
+func parsePortRange(b []byte) (lo, hi uint16, ok bool) {
+	var v [2]uint32
+	k, digits := 0, 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9' && digits < 5:
+			v[k] = v[k]*10 + uint32(c-'0')
+			digits++
+		case c == '-' && k == 0 && digits > 0:
+			k, digits = 1, 0
+		default:
+			return 0, 0, false
+		}
+	}
+	if k != 1 || digits == 0 || v[0] < 1024 || v[0] > v[1] || v[1] > 65535 {
+		return 0, 0, false
+	}
+	return uint16(v[0]), uint16(v[1]), true
 }

@@ -26,10 +26,12 @@ const (
 	maxDgram     = 65507
 	dgramHdr     = 32 // per datagram in a ring: length (4) + address (28)
 	defBacklog   = 128
-	ephemeralLo  = 32768
-	ephemeralHi  = 60999
 	waitKeySock  = directMapBase - 4096*6 // any socket state change
 )
+
+// The ephemeral port range; unigo.net.ports=LO-HI narrows it at boot
+// (several guests sharing one address get disjoint ranges).
+var ephemeralLo, ephemeralHi uint16 = 32768, 60999
 
 // Socket states.
 const (
@@ -621,7 +623,7 @@ func bindPort(i int32) linux.Errno {
 		s.port = true
 		return 0
 	}
-	for tries := 0; tries <= ephemeralHi-ephemeralLo; tries++ {
+	for tries := 0; tries <= int(ephemeralHi-ephemeralLo); tries++ {
 		if nextPort < ephemeralLo || nextPort > ephemeralHi {
 			nextPort = ephemeralLo
 		}

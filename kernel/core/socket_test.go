@@ -364,3 +364,54 @@ func TestSockReadiness(t *testing.T) {
 		t.Errorf("listening with a connection: %#x; want IN", ev)
 	}
 }
+
+func TestParsePortRange(t *testing.T) {
+	tests := []struct {
+		in     string
+		lo, hi uint16
+		ok     bool
+	}{
+		{"40000-40999", 40000, 40999, true},
+		{"1024-65535", 1024, 65535, true},
+		{"5000-5000", 5000, 5000, true},
+		{"1023-2000", 0, 0, false},
+		{"2000-1999", 0, 0, false},
+		{"40000-70000", 0, 0, false},
+		{"40000", 0, 0, false},
+		{"-40000", 0, 0, false},
+		{"40000-", 0, 0, false},
+		{"4a000-5000", 0, 0, false},
+		{"400000-500000", 0, 0, false},
+		{"1-2-3", 0, 0, false},
+	}
+	for _, tt := range tests {
+		lo, hi, ok := parsePortRange([]byte(tt.in))
+		if lo != tt.lo || hi != tt.hi || ok != tt.ok {
+			t.Errorf("parsePortRange(%q) = %d, %d, %v; want %d, %d, %v", tt.in, lo, hi, ok, tt.lo, tt.hi, tt.ok)
+		}
+	}
+}
+
+func TestEphemeralPortRange(t *testing.T) {
+	defer func(lo, hi uint16) { ephemeralLo, ephemeralHi = lo, hi }(ephemeralLo, ephemeralHi)
+	netParam([]byte("unigo.net.ports=40000-40003"))
+	if ephemeralLo != 40000 || ephemeralHi != 40003 {
+		t.Fatalf("unigo.net.ports=40000-40003 gave %d-%d", ephemeralLo, ephemeralHi)
+	}
+	resetSocks()
+	for k := 0; k < 4; k++ {
+		i := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+		socks[i].local = addr4(lo4, 0)
+		if e := bindPort(i); e != 0 {
+			t.Fatalf("bindPort %d: %v", k, e)
+		}
+		if p := saPort(&socks[i].local); p < 40000 || p > 40003 {
+			t.Fatalf("ephemeral port %d outside 40000-40003", p)
+		}
+	}
+	i := newSock(linux.AF_INET, linux.SOCK_STREAM, 0)
+	socks[i].local = addr4(lo4, 0)
+	if e := bindPort(i); e != linux.EADDRINUSE {
+		t.Fatalf("a fifth bind in a range of 4 = %v; want EADDRINUSE", e)
+	}
+}

@@ -17,6 +17,9 @@
 //	unigo.net.dhcp=1            get the IPv4 address, gateway and name servers by DHCP
 //	                            (before main runs; up to 30 s)
 //	unigo.net.debug=1           log socket errors and state changes on stderr
+//	unigo.net.ports=40000-40999 the ephemeral port range (read by the kernel's
+//	                            socket layer; guests sharing one address get
+//	                            disjoint ranges)
 //
 // # Concurrency
 //

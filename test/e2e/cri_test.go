@@ -119,37 +119,50 @@ func httpGetIn(netns, url string) (string, error) {
 	}
 }
 
-// TestCRI: through the CRI API, a pod sandbox with the runtime handler
-// unigo (its pause container runs through runc) and the httpserver image
-// as a unikernel container that takes the pod's IP on a tap in the pod's
-// namespace; an HTTP client in another network namespace reaches it
-// there; its log is at the CRI log path; StopContainer shuts it down
-// gracefully (exit 0), RemoveContainer removes the tap; stopping and
-// removing the pod leaves no QEMU, shim or mount.
-func TestCRI(t *testing.T) {
+// criPod is a pod sandbox with the runtime handler unigo, made through the
+// CRI API of a containerd started for the test in the network namespace
+// ns (where the CNI bridge cni0, 10.88.0.1, is).
+type criPod struct {
+	c       *containerd
+	ns      string
+	rs      cri.RuntimeServiceClient
+	ctx     context.Context
+	logDir  string
+	sandbox *cri.PodSandboxConfig
+	id      string // the pod sandbox's id
+	ip      string // the pod's IP
+	netns   string // the pod's network namespace
+}
+
+// startCRIPod starts containerd with a CNI bridge network, imports the
+// images (unigo images by package, then plain ones) and runs a pod
+// sandbox; the pod is stopped and removed at the end of the test.
+func startCRIPod(t *testing.T, name string, timeout time.Duration, importImages func(c *containerd)) *criPod {
+	t.Helper()
 	needContainerd(t)
 	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
 		t.Skip("the CNI plugins are not installed: apt-get install containernetworking-plugins (scripts/test does)")
 	}
-	ns := newNetNS(t)
-	c := startContainerdIn(t, ns)
-	cniDir := filepath.Join(c.dir, "cni")
+	p := &criPod{ns: newNetNS(t)}
+	p.c = startContainerdIn(t, p.ns)
+	cniDir := filepath.Join(p.c.dir, "cni")
 	os.MkdirAll(cniDir, 0o755)
-	mustWrite(t, filepath.Join(cniDir, "10-unigo-cri.conflist"), fmt.Sprintf(criNetwork, filepath.Join(c.dir, "ipam")))
-	c.importImage("k8s.io", plainImageTar(t, "localhost/unigo-test/pause:1", "../programs/pause"))
-	c.importImage("k8s.io", unigoImageTar(t, "localhost/unigo-test/httpserver:1", "../../examples/httpserver"))
+	mustWrite(t, filepath.Join(cniDir, "10-unigo-cri.conflist"), fmt.Sprintf(criNetwork, filepath.Join(p.c.dir, "ipam")))
+	p.c.importImage("k8s.io", plainImageTar(t, "localhost/unigo-test/pause:1", "../programs/pause"))
+	importImages(p.c)
 
-	conn, err := grpc.Dial("unix://"+c.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.Dial("unix://"+p.c.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	rs := cri.NewRuntimeServiceClient(conn)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*guestTimeout)
-	defer cancel()
+	t.Cleanup(func() { conn.Close() })
+	p.rs = cri.NewRuntimeServiceClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	p.ctx = ctx
 	// The CNI configuration is picked up asynchronously.
 	if !waitFor(30*time.Second, func() bool {
-		st, err := rs.Status(ctx, &cri.StatusRequest{})
+		st, err := p.rs.Status(ctx, &cri.StatusRequest{})
 		if err != nil {
 			return false
 		}
@@ -163,31 +176,29 @@ func TestCRI(t *testing.T) {
 		t.Fatalf("the CRI network did not become ready")
 	}
 
-	logDir := filepath.Join(c.dir, "pod-logs")
-	os.MkdirAll(logDir, 0o755)
-	sandboxConfig := &cri.PodSandboxConfig{
-		Metadata:     &cri.PodSandboxMetadata{Name: "web", Uid: "uid-web", Namespace: "default"},
-		Hostname:     "web",
-		LogDirectory: logDir,
+	p.logDir = filepath.Join(p.c.dir, "pod-logs")
+	os.MkdirAll(p.logDir, 0o755)
+	p.sandbox = &cri.PodSandboxConfig{
+		Metadata:     &cri.PodSandboxMetadata{Name: name, Uid: "uid-" + name, Namespace: "default"},
+		Hostname:     name,
+		LogDirectory: p.logDir,
 		Linux:        &cri.LinuxPodSandboxConfig{},
 	}
-	pod, err := rs.RunPodSandbox(ctx, &cri.RunPodSandboxRequest{Config: sandboxConfig, RuntimeHandler: "unigo"})
+	pod, err := p.rs.RunPodSandbox(ctx, &cri.RunPodSandboxRequest{Config: p.sandbox, RuntimeHandler: "unigo"})
 	if err != nil {
 		t.Fatalf("RunPodSandbox (handler unigo): %v", err)
 	}
-	podID := pod.PodSandboxId
-	removed := false
-	defer func() {
-		if !removed {
-			rs.StopPodSandbox(context.Background(), &cri.StopPodSandboxRequest{PodSandboxId: podID})
-			rs.RemovePodSandbox(context.Background(), &cri.RemovePodSandboxRequest{PodSandboxId: podID})
-		}
-	}()
-	pst, err := rs.PodSandboxStatus(ctx, &cri.PodSandboxStatusRequest{PodSandboxId: podID, Verbose: true})
+	p.id = pod.PodSandboxId
+	t.Cleanup(func() {
+		// Idempotent: the test may have removed the pod already.
+		p.rs.StopPodSandbox(context.Background(), &cri.StopPodSandboxRequest{PodSandboxId: p.id})
+		p.rs.RemovePodSandbox(context.Background(), &cri.RemovePodSandboxRequest{PodSandboxId: p.id})
+	})
+	pst, err := p.rs.PodSandboxStatus(ctx, &cri.PodSandboxStatusRequest{PodSandboxId: p.id, Verbose: true})
 	if err != nil || pst.Status.Network == nil || pst.Status.Network.Ip == "" {
 		t.Fatalf("PodSandboxStatus: %+v, %v; want the pod's IP", pst, err)
 	}
-	podIP := pst.Status.Network.Ip
+	p.ip = pst.Status.Network.Ip
 	var podInfo struct {
 		RuntimeSpec struct {
 			Linux struct {
@@ -196,15 +207,30 @@ func TestCRI(t *testing.T) {
 		}
 	}
 	json.Unmarshal([]byte(pst.Info["info"]), &podInfo)
-	podNS := ""
 	for _, n := range podInfo.RuntimeSpec.Linux.Namespaces {
 		if n.Type == "network" {
-			podNS = n.Path
+			p.netns = n.Path
 		}
 	}
-	if podNS == "" {
+	if p.netns == "" {
 		t.Fatalf("PodSandboxStatus: no network namespace path in %s", pst.Info["info"])
 	}
+	return p
+}
+
+// TestCRI: through the CRI API, a pod sandbox with the runtime handler
+// unigo (its pause container runs through runc) and the httpserver image
+// as a unikernel container that takes the pod's IP on a tap in the pod's
+// namespace; an HTTP client in another network namespace reaches it
+// there; its log is at the CRI log path; StopContainer shuts it down
+// gracefully (exit 0), RemoveContainer removes the tap; stopping and
+// removing the pod leaves no QEMU, shim or mount.
+func TestCRI(t *testing.T) {
+	p := startCRIPod(t, "web", 2*guestTimeout, func(c *containerd) {
+		c.importImage("k8s.io", unigoImageTar(t, "localhost/unigo-test/httpserver:1", "../../examples/httpserver"))
+	})
+	rs, ctx, ns, logDir, sandboxConfig := p.rs, p.ctx, p.ns, p.logDir, p.sandbox
+	podID, podIP, podNS, c := p.id, p.ip, p.netns, p.c
 
 	cc, err := rs.CreateContainer(ctx, &cri.CreateContainerRequest{
 		PodSandboxId: podID,
@@ -250,8 +276,9 @@ func TestCRI(t *testing.T) {
 	if !strings.Contains(body, "Hello from unigo! You asked for /cri") {
 		t.Errorf("GET %s = %q; want the httpserver's greeting", url, body)
 	}
-	// A second unikernel in the pod boots without a network (the first
-	// one keeps the pod's IP) and says so in its log.
+	// A second unikernel in the pod that declares no ports gets its own
+	// tap but none of the pod's incoming connections (the first one keeps
+	// them), and says so in its log (TestCRIPodTwoUnikernels steers ports).
 	cc2, err := rs.CreateContainer(ctx, &cri.CreateContainerRequest{
 		PodSandboxId: podID,
 		Config: &cri.ContainerConfig{
@@ -270,10 +297,10 @@ func TestCRI(t *testing.T) {
 	}
 	if !waitFor(guestTimeout, func() bool {
 		b, _ := os.ReadFile(filepath.Join(logDir, "second.log"))
-		return strings.Contains(string(b), "this guest has no network") && strings.Contains(string(b), "listening on :8081")
+		return strings.Contains(string(b), "declares no ports") && strings.Contains(string(b), "listening on :8081")
 	}) {
 		b, _ := os.ReadFile(filepath.Join(logDir, "second.log"))
-		t.Errorf("the second unikernel's log does not say it has no network (or it did not start):\n%s", b)
+		t.Errorf("the second unikernel's log does not say it declares no ports (or it did not start):\n%s", b)
 	}
 	if body, err := httpGetIn(ns, url); err != nil || !strings.Contains(body, "/cri") {
 		t.Errorf("GET %s with a second unikernel in the pod: %q, %v", url, body, err)
@@ -329,7 +356,6 @@ func TestCRI(t *testing.T) {
 	if _, err := rs.RemovePodSandbox(ctx, &cri.RemovePodSandboxRequest{PodSandboxId: podID}); err != nil {
 		t.Fatalf("RemovePodSandbox: %v", err)
 	}
-	removed = true
 	if !waitFor(15*time.Second, func() bool { return !isQEMU(info.Pid) && len(shimProcesses(cc.ContainerId)) == 0 }) {
 		t.Errorf("after RemovePodSandbox: QEMU %d alive %v, shims %v", info.Pid, isQEMU(info.Pid), shimProcesses(cc.ContainerId))
 	}
@@ -338,5 +364,167 @@ func TestCRI(t *testing.T) {
 	}
 	if _, err := os.Stat(work); work == "" || err == nil {
 		t.Errorf("after RemovePodSandbox, the shim's scratch directory %q remains", work)
+	}
+}
+
+// listenIn serves handler over HTTP on a TCP port of the network
+// namespace at netns and returns the port.
+func listenIn(t *testing.T, netns string, handler http.Handler) int {
+	t.Helper()
+	ch := make(chan any, 1)
+	go func() {
+		// The thread stays in the namespace and dies with the goroutine.
+		runtime.LockOSThread()
+		f, err := os.Open(netns)
+		if err != nil {
+			ch <- err
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- fmt.Errorf("setns %s: %v", netns, err)
+			return
+		}
+		l, err := net.Listen("tcp", ":0")
+		if err != nil {
+			ch <- err
+			return
+		}
+		ch <- l
+	}()
+	switch v := (<-ch).(type) {
+	case net.Listener:
+		srv := &http.Server{Handler: handler}
+		go srv.Serve(v)
+		t.Cleanup(func() { srv.Close() })
+		return v.Addr().(*net.TCPAddr).Port
+	case error:
+		t.Fatalf("listening in %s: %v", netns, v)
+	}
+	return 0
+}
+
+// TestCRIPodTwoUnikernels: two unikernel containers in one pod, each on
+// its own tap with the pod's IP, each serving HTTP on its own port: one
+// declared by the image's ExposedPorts (unigo pkg -p), the other by the
+// annotation dev.unigo.ports. A client in another namespace reaches both
+// at the pod's IP, and both make outbound connections to a server there
+// (the replies are steered by the guests' ephemeral port ranges). Removing
+// the first one (the catch-all) removes only its tap; the second keeps
+// serving, and makes connections, alone.
+func TestCRIPodTwoUnikernels(t *testing.T) {
+	p := startCRIPod(t, "duo", 3*guestTimeout, func(c *containerd) {
+		c.importImage("k8s.io", unigoImageTarWith(t, "localhost/unigo-test/nettest-8080:1", "../programs/nettest", []string{"-p", "8080"}))
+		c.importImage("k8s.io", unigoImageTar(t, "localhost/unigo-test/nettest:1", "../programs/nettest"))
+	})
+	port := listenIn(t, p.ns, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "outside answers %s\n", r.URL.Path)
+	}))
+	outside := fmt.Sprintf("http://10.88.0.1:%d", port) // the bridge, in the test's namespace
+
+	type guest struct {
+		name, image, port string
+		annotations       map[string]string
+		id, tap           string
+	}
+	guests := []*guest{
+		{name: "first", image: "localhost/unigo-test/nettest-8080:1", port: "8080"},
+		{name: "second", image: "localhost/unigo-test/nettest:1", port: "8081", annotations: map[string]string{"dev.unigo.ports": "8081/tcp"}},
+	}
+	for _, g := range guests {
+		cc, err := p.rs.CreateContainer(p.ctx, &cri.CreateContainerRequest{
+			PodSandboxId: p.id,
+			Config: &cri.ContainerConfig{
+				Metadata:    &cri.ContainerMetadata{Name: g.name},
+				Image:       &cri.ImageSpec{Image: g.image},
+				Args:        []string{"httpproxy", ":" + g.port},
+				Annotations: g.annotations,
+				LogPath:     g.name + ".log",
+			},
+			SandboxConfig: p.sandbox,
+		})
+		if err != nil {
+			t.Fatalf("CreateContainer (%s): %v", g.name, err)
+		}
+		g.id, g.tap = cc.ContainerId, "tap"+cc.ContainerId[:11]
+		if _, err := p.rs.StartContainer(p.ctx, &cri.StartContainerRequest{ContainerId: g.id}); err != nil {
+			t.Fatalf("StartContainer (%s): %v", g.name, err)
+		}
+	}
+	logOf := func(g *guest) string {
+		b, _ := os.ReadFile(filepath.Join(p.logDir, g.name+".log"))
+		return string(b)
+	}
+	// check asks g for its greeting and for a page of the outside server.
+	check := func(when string, g *guest) {
+		t.Helper()
+		base := "http://" + p.ip + ":" + g.port
+		var body string
+		var err error
+		if !waitFor(guestTimeout, func() bool {
+			body, err = httpGetIn(p.ns, base+"/")
+			return err == nil
+		}) {
+			t.Fatalf("%s: GET %s/: %v\nits log:\n%s", when, base, err, logOf(g))
+		}
+		if want := "nettest httpproxy on :" + g.port; !strings.Contains(body, want) {
+			t.Errorf("%s: GET %s/ = %q; want %q (the wrong guest answered?)", when, base, body, want)
+		}
+		for k := range 3 { // a few connections: several ephemeral ports
+			url := fmt.Sprintf("%s/get?url=%s/%s-%d", base, outside, g.name, k)
+			body, err := httpGetIn(p.ns, url)
+			if want := fmt.Sprintf("outside answers /%s-%d", g.name, k); err != nil || !strings.Contains(body, want) {
+				t.Errorf("%s: GET %s (the guest's outbound connection) = %q, %v; want %q", when, url, body, err, want)
+			}
+		}
+	}
+	hasLink := func(tap string) bool {
+		return exec.Command("nsenter", "--net="+p.netns, "ip", "link", "show", tap).Run() == nil
+	}
+	for _, g := range guests {
+		check("both running", g)
+		if !hasLink(g.tap) {
+			t.Errorf("no tap %s for %s in the pod's namespace", g.tap, g.name)
+		}
+	}
+	if t.Failed() {
+		out, _ := exec.Command("nsenter", "--net="+p.netns, "tc", "filter", "show", "dev", "eth0", "ingress").CombinedOutput()
+		t.Fatalf("the pod's filters on eth0:\n%s", out)
+	}
+
+	// Remove the first (the catch-all): the second keeps working.
+	first, second := guests[0], guests[1]
+	if _, err := p.rs.StopContainer(p.ctx, &cri.StopContainerRequest{ContainerId: first.id, Timeout: 60}); err != nil {
+		t.Fatalf("StopContainer (first): %v", err)
+	}
+	if _, err := p.rs.RemoveContainer(p.ctx, &cri.RemoveContainerRequest{ContainerId: first.id}); err != nil {
+		t.Fatalf("RemoveContainer (first): %v", err)
+	}
+	if hasLink(first.tap) {
+		t.Errorf("after RemoveContainer (first), its tap %s remains", first.tap)
+	}
+	if !hasLink(second.tap) {
+		t.Errorf("after RemoveContainer (first), the second's tap %s is gone", second.tap)
+	}
+	check("the first removed", second)
+	if body, err := httpGetIn(p.ns, "http://"+p.ip+":8080/"); err == nil {
+		t.Errorf("after RemoveContainer (first), port 8080 still answers: %q", body)
+	}
+
+	if _, err := p.rs.StopPodSandbox(p.ctx, &cri.StopPodSandboxRequest{PodSandboxId: p.id}); err != nil {
+		t.Fatalf("StopPodSandbox: %v", err)
+	}
+	if _, err := p.rs.RemovePodSandbox(p.ctx, &cri.RemovePodSandboxRequest{PodSandboxId: p.id}); err != nil {
+		t.Fatalf("RemovePodSandbox: %v", err)
+	}
+	if !waitFor(15*time.Second, func() bool { return len(shimProcesses(second.id)) == 0 }) {
+		t.Errorf("after RemovePodSandbox, the second container's shim runs: %v", shimProcesses(second.id))
+	}
+	if m, _ := filepath.Glob("/run/unigo-shim-pods/*.json"); len(m) > 0 {
+		for _, f := range m {
+			if b, _ := os.ReadFile(f); strings.Contains(string(b), second.id) {
+				t.Errorf("after RemovePodSandbox, the pod's network state %s remains:\n%s", f, b)
+			}
+		}
 	}
 }

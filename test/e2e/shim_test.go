@@ -95,6 +95,8 @@ state = "%[1]s/state"
       runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.unigo]
       runtime_type = "io.containerd.unigo.v1"
+      pod_annotations = ["dev.unigo.*"]
+      container_annotations = ["dev.unigo.*"]
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "%[1]s/cni"
@@ -243,8 +245,15 @@ func (c *containerd) importImage(ns, tarPath string) {
 // import reads (docs/oci.md).
 func unigoImageTar(t *testing.T, ref, pkg string, progArgs ...string) string {
 	t.Helper()
+	return unigoImageTarWith(t, ref, pkg, nil, progArgs...)
+}
+
+// unigoImageTarWith is unigoImageTar with more flags for unigo pkg
+// (e.g. -p 8080).
+func unigoImageTarWith(t *testing.T, ref, pkg string, pkgFlags []string, progArgs ...string) string {
+	t.Helper()
 	state := t.TempDir()
-	args := []string{"pkg", "--state-dir", state, "-t", ref, pkg}
+	args := append(append([]string{"pkg", "--state-dir", state, "-t", ref}, pkgFlags...), pkg)
 	if len(progArgs) > 0 {
 		args = append(append(args, "--"), progArgs...)
 	}

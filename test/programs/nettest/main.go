@@ -8,6 +8,10 @@
 //	nettest dial ADDR MIB         send MIB MiB to a tcpecho server and check the echo
 //	nettest unix                  AF_UNIX stream (path and abstract), unixpacket,
 //	                              unixgram and socketpair in one program
+//	nettest httpproxy ADDR        HTTP server (prints "httpproxy: ready on ADDR"):
+//	                              / names it, /get?url=URL fetches URL (an
+//	                              outbound connection) and returns the body;
+//	                              SIGTERM shuts it down
 //
 // Each prints "<mode>: OK" and exits 0 on success, or says what failed and
 // exits 1. It behaves the same as a Linux process (run it with go run).
@@ -25,6 +29,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
 	"sync"
 	"syscall"
@@ -49,6 +54,8 @@ func main() {
 		err = dial(args[0], args[1])
 	case mode == "unix" && len(args) == 0:
 		err = unixSockets()
+	case mode == "httpproxy" && len(args) == 1:
+		err = httpProxy(args[0])
 	default:
 		fail("nettest: bad arguments %q", os.Args[1:])
 	}
@@ -395,6 +402,43 @@ func unixSockets() error {
 	go func() { io.Copy(c1, c1); c1.Close() }()
 	if err := echoCheck(c0, 1<<20); err != nil {
 		return fmt.Errorf("socketpair: %v", err)
+	}
+	return nil
+}
+
+// httpProxy serves HTTP on addr: / answers with the address, /get?url=URL
+// fetches URL and returns its body (or 502 with the error).
+func httpProxy(addr string) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "nettest httpproxy on %s\n", addr)
+	})
+	client := &http.Client{Timeout: 10 * time.Second}
+	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
+		resp, err := client.Get(r.URL.Query().Get("url"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	})
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		<-stop
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+	fmt.Printf("httpproxy: ready on %s\n", addr)
+	if err := srv.Serve(l); err != http.ErrServerClosed {
+		return err
 	}
 	return nil
 }
