@@ -22,6 +22,7 @@ package net
 import (
 	"unsafe"
 
+	"unigo.dev/unigo/kernel/drivers/virtio"
 	"unigo.dev/unigo/kernel/drivers/virtio/virtq"
 	"unigo.dev/unigo/kernel/mm"
 )
@@ -57,20 +58,9 @@ const (
 	txQueue = 1
 )
 
-// Transport is what the driver needs of a virtio transport; mmio.Device
-// and *pci.Device provide it.
-type Transport interface {
-	Reset()
-	AddStatus(bits uint32)
-	Status() uint32
-	Features() uint64
-	SetFeatures(f uint64)
-	QueueMax(idx uint32) uint16
-	SetupQueue(idx uint32, q *virtq.Queue)
-	Notify(idx uint32)
-	Ack() uint32
-	Config8(off uintptr) uint8
-}
+// Transport is the virtio transport the driver runs on (mmio.Device or
+// *pci.Device).
+type Transport = virtio.Transport
 
 // Stats counts frames.
 type Stats struct {

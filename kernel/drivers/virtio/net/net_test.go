@@ -52,6 +52,7 @@ func (f *fakeDev) SetupQueue(i uint32, q *virtq.Queue) { f.queues[i] = q }
 func (f *fakeDev) Notify(i uint32)                     { f.notified[i]++ }
 func (f *fakeDev) Ack() uint32                         { f.acks++; return 1 }
 func (f *fakeDev) Config8(off uintptr) uint8           { return f.mac[off] }
+func (f *fakeDev) Config64(off uintptr) uint64         { return 0 }
 
 func (f *fakeDev) ring(i int) (desc, avail, used uintptr, n uint16) {
 	q := f.queues[i]
