@@ -833,18 +833,25 @@ func sysSendto(a sysArgs) uintptr {
 		return errno(e)
 	}
 	u := uio{base: a[1], n: a[2]}
+	return sendTo(s, i, f, &u, a[4], a[5], a[3])
+}
+
+// sendTo sends u on socket i to the program's address (name, namelen),
+// if any: the kernel's AF_UNIX sockets read it themselves, Internet
+// datagram sockets send to it; connected stream sockets ignore it.
+func sendTo(s *sock, i int32, f *file, u *uio, name, namelen, flags uintptr) uintptr {
 	if s.family == linux.AF_UNIX {
-		u.to, u.tolen = a[4], a[5]
+		u.to, u.tolen = name, namelen
+		return sockSend(i, f, u, nil, flags)
 	}
-	var dst *netcall.Sockaddr
+	if name == 0 || s.typ != linux.SOCK_DGRAM {
+		return sockSend(i, f, u, nil, flags)
+	}
 	var to netcall.Sockaddr
-	if a[4] != 0 && s.typ == linux.SOCK_DGRAM && s.family != linux.AF_UNIX {
-		if e := readSockaddr(s, a[4], a[5], &to); e != 0 {
-			return errno(e)
-		}
-		dst = &to
+	if e := readSockaddr(s, name, namelen, &to); e != 0 {
+		return errno(e)
 	}
-	return sockSend(i, f, &u, dst, a[3])
+	return sockSend(i, f, u, &to, flags)
 }
 
 // sysRecvfrom implements Linux syscall recvfrom(2).
@@ -899,18 +906,7 @@ func sysSendmsg(a sysArgs) uintptr {
 	if m.Iovlen == 0 {
 		u = uio{base: userMin}
 	}
-	if s.family == linux.AF_UNIX {
-		u.to, u.tolen = uintptr(m.Name), uintptr(m.Namelen)
-	}
-	var dst *netcall.Sockaddr
-	var to netcall.Sockaddr
-	if m.Name != 0 && s.typ == linux.SOCK_DGRAM && s.family != linux.AF_UNIX {
-		if e := readSockaddr(s, uintptr(m.Name), uintptr(m.Namelen), &to); e != 0 {
-			return errno(e)
-		}
-		dst = &to
-	}
-	return sockSend(i, f, &u, dst, a[2])
+	return sendTo(s, i, f, &u, uintptr(m.Name), uintptr(m.Namelen), a[2])
 }
 
 // sysRecvmsg implements Linux syscall recvmsg(2).
