@@ -433,22 +433,7 @@ func TestShimCtr(t *testing.T) {
 			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 			t.Errorf("QEMU is not in the container's cgroup /default/%s:\n%s", id, b)
 		}
-		if r := c.ctr("task", "kill", id); r.status != 0 {
-			t.Fatalf("task kill:\n%s", ctrDescribe(r))
-		}
-		if !c.waitTask("default", id, "STOPPED", time.Minute) {
-			t.Fatalf("the task did not stop after SIGTERM")
-		}
-		if b, _ := os.ReadFile(logFile); !strings.Contains(string(b), "got terminated - cleaning up") {
-			t.Errorf("the guest's SIGTERM handler did not run; its log:\n%s", b)
-		}
-		if r := c.ctr("task", "delete", id); r.status != 0 {
-			t.Errorf("task delete: want status 0 (the guest exited 0):\n%s", ctrDescribe(r))
-		}
-		c.ctr("container", "delete", id)
-		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses(id)) == 0 }) {
-			t.Errorf("after delete: QEMU %d alive %v, shims %v", pid, isQEMU(pid), shimProcesses(id))
-		}
+		c.killAndDelete(t, id, pid, logFile)
 		if d := cgroupDirsOf("/default/" + id); len(d) > 0 {
 			t.Errorf("after delete, the container's cgroup remains: %v", d)
 		}
@@ -630,22 +615,7 @@ func TestShimFaults(t *testing.T) {
 		if p, s := c.taskState("default", id); p != pid || s != "RUNNING" {
 			t.Fatalf("after a containerd restart: task %s is pid %d %s; want %d RUNNING", id, p, s, pid)
 		}
-		if r := c.ctr("task", "kill", id); r.status != 0 {
-			t.Fatalf("task kill after the restart:\n%s", ctrDescribe(r))
-		}
-		if !c.waitTask("default", id, "STOPPED", time.Minute) {
-			t.Fatalf("the task did not stop after SIGTERM")
-		}
-		if b, _ := os.ReadFile(logFile); !strings.Contains(string(b), "got terminated") {
-			t.Errorf("the guest's SIGTERM handler did not run; its log:\n%s", b)
-		}
-		if r := c.ctr("task", "delete", id); r.status != 0 {
-			t.Errorf("task delete:\n%s", ctrDescribe(r))
-		}
-		c.ctr("container", "delete", id)
-		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses(id)) == 0 }) {
-			t.Errorf("after delete: QEMU alive %v, shims %v", isQEMU(pid), shimProcesses(id))
-		}
+		c.killAndDelete(t, id, pid, logFile)
 	})
 }
 
@@ -656,4 +626,28 @@ func mustRef(t *testing.T, ref string) name.Reference {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// killAndDelete sends the task id the default signal (SIGTERM, which the
+// shim turns into the guest's power button), checks that the guest's
+// SIGTERM handler ran and the guest exited 0, then deletes the task and the
+// container and checks that QEMU (pid) and the shim are gone.
+func (c *containerd) killAndDelete(t *testing.T, id string, pid int, logFile string) {
+	t.Helper()
+	if r := c.ctr("task", "kill", id); r.status != 0 {
+		t.Fatalf("task kill:\n%s", ctrDescribe(r))
+	}
+	if !c.waitTask("default", id, "STOPPED", time.Minute) {
+		t.Fatalf("the task did not stop after SIGTERM")
+	}
+	if b, _ := os.ReadFile(logFile); !strings.Contains(string(b), "got terminated - cleaning up") {
+		t.Errorf("the guest's SIGTERM handler did not run; its log:\n%s", b)
+	}
+	if r := c.ctr("task", "delete", id); r.status != 0 {
+		t.Errorf("task delete: want status 0 (the guest exited 0):\n%s", ctrDescribe(r))
+	}
+	c.ctr("container", "delete", id)
+	if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) && len(shimProcesses(id)) == 0 }) {
+		t.Errorf("after delete: QEMU %d alive %v, shims %v", pid, isQEMU(pid), shimProcesses(id))
+	}
 }
