@@ -92,6 +92,7 @@ type httpReport struct {
 	Small       []smallGuest
 	LinuxKernel linuxKernel
 	ReqCounts   [2]int
+	ICountConns int // connections the instruction runs' requests are spread over
 	ProfileTop  int
 }
 
@@ -111,6 +112,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		machine    = fs.String("machine", "q35", "QEMU `machine` for both guests")
 		small      = fs.String("small", "32,16", "comma-separated guest memory `sizes` (MiB) the unikernel is loaded in")
 		reqs       = fs.String("requests", "200,1200", "the two request `counts` of the instruction runs")
+		icConns    = fs.Int("icount-conns", 1, "keep-alive `connections` the instruction runs send their requests on at once (1: one request at a time)")
 		skip       = fs.String("skip", "", "comma-separated parts to skip: load, linux-guest, icount, small")
 		profileTop = fs.Int("profile", 40, "list the unikernel's top `n` functions by instructions per request (0: no profile)")
 		verbose    = fs.Bool("v", false, "stream guest consoles to standard error")
@@ -135,6 +137,10 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("-profile %d: want a number of functions ≥ 0", *profileTop)
 	}
 	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem, ProfileTop: *profileTop}
+	if *icConns < 1 {
+		return fmt.Errorf("-icount-conns %d: want at least 1 connection", *icConns)
+	}
+	rep.ICountConns = *icConns
 	n1, err1 := fmt.Sscanf(*reqs, "%d,%d", &rep.ReqCounts[0], &rep.ReqCounts[1])
 	if err1 != nil || n1 != 2 || rep.ReqCounts[0] <= 0 || rep.ReqCounts[1] <= rep.ReqCounts[0] {
 		return fmt.Errorf("-requests %q: want two increasing counts like 200,1200", *reqs)
@@ -276,7 +282,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				} else {
 					cfg, extra = linuxCfg(*mem, port, true)
 				}
-				counts[k], profs[k], g.InsnsErr = r.countRequests(ctx, g.Name, cfg, extra, port, n, profile)
+				counts[k], profs[k], g.InsnsErr = r.countRequests(ctx, g.Name, cfg, extra, port, n, rep.ICountConns, profile)
 				if g.InsnsErr != nil {
 					break
 				}
@@ -589,10 +595,12 @@ func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResu
 }
 
 // countRequests boots a guest under -icount with the counting plugin,
-// serves n requests on one keep-alive connection and returns the guest's
-// total instruction count at exit and, with profile, the plugin's
-// per-TB profile.
-func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n int, profile bool) (uint64, tbProfile, error) {
+// serves n requests on conns keep-alive connections (each sends its share
+// one after the other; with conns > 1 the guest has the next request
+// waiting while it answers one, so what it does while idle between
+// requests drops out) and returns the guest's total instruction count at
+// exit and, with profile, the plugin's per-TB profile.
+func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n, conns int, profile bool) (uint64, tbProfile, error) {
 	f, err := os.CreateTemp(r.cache, "insns-*.txt")
 	if err != nil {
 		return 0, nil, err
@@ -613,15 +621,36 @@ func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config
 		g.stop()
 		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
 	}
-	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
-	for i := 0; i < n; i++ {
-		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
-		if err != nil {
-			g.stop()
-			return 0, nil, fmt.Errorf("%s (icount): request %d: %v", name, i, err)
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	errs := make(chan error, conns)
+	for w := 0; w < conns; w++ {
+		share := n / conns
+		if w < n%conns {
+			share++
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		go func() {
+			for i := 0; i < share; i++ {
+				resp, err := c.Get(url)
+				if err != nil {
+					errs <- fmt.Errorf("connection %d, request %d: %v", w, i, err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			errs <- nil
+		}()
+	}
+	var firstErr error
+	for w := 0; w < conns; w++ {
+		if err := <-errs; err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		g.stop()
+		return 0, nil, fmt.Errorf("%s (icount): %v", name, firstErr)
 	}
 	g.stop()
 	b := &boot{Marks: map[uint64]uint64{}}
@@ -675,8 +704,12 @@ func (rep *httpReport) markdown() string {
 		}
 		b.WriteString(".\n")
 	}
-	fmt.Fprintf(&b, "\nInstructions per request: two boots per guest under `-icount shift=0,sleep=off` with the counting plugin (bench/plugin), serving %d and then %d sequential requests on one keep-alive connection before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests.\n",
-		rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0])
+	how := "sequential requests on one keep-alive connection"
+	if rep.ICountConns > 1 {
+		how = fmt.Sprintf("requests spread over %d keep-alive connections sending at once", rep.ICountConns)
+	}
+	fmt.Fprintf(&b, "\nInstructions per request: two boots per guest under `-icount shift=0,sleep=off` with the counting plugin (bench/plugin), serving %d and then %d %s before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests, which under `sleep=off` depends on host timing (the guest's clock jumps to its next timer whenever it idles); with more than one connection the guest rarely idles.\n",
+		rep.ReqCounts[0], rep.ReqCounts[1], how, rep.ReqCounts[1]-rep.ReqCounts[0])
 	for _, g := range rep.Guests {
 		if len(g.Profile) > 0 {
 			fmt.Fprintf(&b, "\n## Where %s's instructions per request go\n\nThe top %d functions of the difference of the two instruction runs' profiles (the counting plugin's profile= output, by function of the image's symbol table):\n\n", g.Name, rep.ProfileTop)
