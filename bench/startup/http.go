@@ -1,6 +1,7 @@
 package startup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,13 +54,23 @@ type httpGuest struct {
 	Args    []string // QEMU arguments
 	Load    *wrkResult
 	LoadErr error
-	// Guest instructions per request (-icount), from two runs of
-	// different request counts.
+	// Guest instructions per request (-icount): each run is a pair of
+	// boots serving different request counts; InsnsPerReq is the median
+	// of the runs.
 	InsnsPerReq float64
 	InsnsErr    error
-	// Profile is where those instructions go, per function (the
-	// unikernel only: its symbols are in its image).
+	Runs        []icountRun
+	// Profile is where the instructions of the median run go, per
+	// function.
 	Profile []funcCost
+	// resolver symbolises one boot's profile, given its console.
+	resolver func(console string) (resolver, error)
+}
+
+// icountRun is one pair of instruction-counting boots.
+type icountRun struct {
+	PerReq  float64
+	Profile []funcCost // nil without -profile
 }
 
 type wrkResult struct {
@@ -111,8 +123,9 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		machine    = fs.String("machine", "q35", "QEMU `machine` for both guests")
 		small      = fs.String("small", "32,16", "comma-separated guest memory `sizes` (MiB) the unikernel is loaded in")
 		reqs       = fs.String("requests", "200,1200", "the two request `counts` of the instruction runs")
+		icountRuns = fs.Int("icount-runs", 3, "repeat each guest's pair of instruction runs `k` times (median and range)")
 		skip       = fs.String("skip", "", "comma-separated parts to skip: load, linux-guest, icount, small")
-		profileTop = fs.Int("profile", 40, "list the unikernel's top `n` functions by instructions per request (0: no profile)")
+		profileTop = fs.Int("profile", 40, "list each guest's top `n` functions by instructions per request (0: no profile)")
 		verbose    = fs.Bool("v", false, "stream guest consoles to standard error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -133,6 +146,9 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *profileTop < 0 {
 		return fmt.Errorf("-profile %d: want a number of functions ≥ 0", *profileTop)
+	}
+	if *icountRuns < 1 {
+		return fmt.Errorf("-icount-runs %d: want at least 1 run", *icountRuns)
 	}
 	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem, ProfileTop: *profileTop}
 	n1, err1 := fmt.Sscanf(*reqs, "%d,%d", &rep.ReqCounts[0], &rep.ReqCounts[1])
@@ -204,7 +220,18 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	uni := &httpGuest{Name: "unigo"}
+	// Symbols: the unikernel's from its image, the program side being
+	// what the Linux build of the same program also links.
+	progSyms, err := loadSymtab(linuxServer)
+	if err != nil {
+		return err
+	}
+	imgSyms, err := loadSymtab(img)
+	if err != nil {
+		return err
+	}
+	uniRes := goResolver{syms: imgSyms, prog: newProgSymbols(progSyms)}
+	uni := &httpGuest{Name: "unigo", resolver: func(string) (resolver, error) { return uniRes, nil }}
 	rep.Guests = append(rep.Guests, uni)
 	uniCfg := func(mib int, port int, icount bool) qemu.Config {
 		line, _ := cmdline.Encode(cmdline.Line{Argv0: "httpserver",
@@ -234,6 +261,15 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 					Append: "console=ttyS0 quiet panic=-1", ICount: icount,
 					Net: &qemu.Net{Mode: "user", Forwards: []qemu.Forward{{Proto: "tcp", HostAddr: "127.0.0.1", HostPort: port, GuestPort: 8080}}}}, []string{"-initrd", initrd}
 			}
+			if !skipped["icount"] && *profileTop > 0 {
+				kernSyms, err := r.linuxKallsyms(ctx, k, linuxCfg)
+				if err != nil {
+					return err
+				}
+				linux.resolver = func(console string) (resolver, error) {
+					return newLinuxResolver(progSyms, kernSyms, console)
+				}
+			}
 		}
 	}
 
@@ -255,42 +291,56 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		g.Load, g.Args, g.LoadErr = r.loadGuest(ctx, g.Name, cfg, extra, port, *duration, *conns)
 	}
-	// Instructions per request.
+	// Instructions per request: the guests' pairs of runs alternate, so
+	// that both see the same host conditions.
 	if !skipped["icount"] {
-		for _, g := range rep.Guests {
-			if g.LoadErr != nil {
-				continue
-			}
-			var counts [2]uint64
-			var profs [2]tbProfile
-			profile := g == uni && *profileTop > 0
-			for k, n := range rep.ReqCounts {
-				port, err := freeHostPort()
-				if err != nil {
-					return err
+		profile := *profileTop > 0
+		units := rep.ReqCounts[1] - rep.ReqCounts[0]
+		for run := range *icountRuns {
+			for _, g := range rep.Guests {
+				if g.LoadErr != nil || g.InsnsErr != nil {
+					continue
 				}
-				var cfg qemu.Config
-				var extra []string
-				if g == uni {
-					cfg = uniCfg(*mem, port, true)
-				} else {
-					cfg, extra = linuxCfg(*mem, port, true)
-				}
-				counts[k], profs[k], g.InsnsErr = r.countRequests(ctx, g.Name, cfg, extra, port, n, profile)
-				if g.InsnsErr != nil {
-					break
-				}
-			}
-			if g.InsnsErr == nil {
-				units := rep.ReqCounts[1] - rep.ReqCounts[0]
-				g.InsnsPerReq = float64(int64(counts[1])-int64(counts[0])) / float64(units)
-				if profile {
-					syms, err := loadSymtab(img)
+				var counts [2]uint64
+				var profs [2]funcProfile
+				for k, n := range rep.ReqCounts {
+					port, err := freeHostPort()
 					if err != nil {
 						return err
 					}
-					g.Profile = diffProfiles(profs[0], profs[1], syms, units)
+					var cfg qemu.Config
+					var extra []string
+					if g == uni {
+						cfg = uniCfg(*mem, port, true)
+					} else {
+						cfg, extra = linuxCfg(*mem, port, true)
+					}
+					name := fmt.Sprintf("%s (run %d of %d)", g.Name, run+1, *icountRuns)
+					res := g.resolver
+					if !profile {
+						res = nil
+					}
+					counts[k], profs[k], g.InsnsErr = r.countRequests(ctx, name, cfg, extra, port, n, res)
+					if g.InsnsErr != nil {
+						break
+					}
 				}
+				if g.InsnsErr != nil {
+					continue
+				}
+				ir := icountRun{PerReq: float64(int64(counts[1])-int64(counts[0])) / float64(units)}
+				if profile {
+					ir.Profile = diffFuncProfiles(profs[0], profs[1], units)
+				}
+				r.logf("  %s: %.0f instructions per request", g.Name, ir.PerReq)
+				g.Runs = append(g.Runs, ir)
+			}
+		}
+		for _, g := range rep.Guests {
+			if g.InsnsErr == nil && len(g.Runs) > 0 {
+				var m icountRun
+				g.InsnsPerReq, m = medianRun(g.Runs)
+				g.Profile = m.Profile
 			}
 		}
 	}
@@ -320,6 +370,54 @@ func freeHostPort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// linuxKallsyms returns the Linux guest kernel's text symbols as offsets
+// from _text. Debian's System.map is a placeholder (the real one is in the
+// -dbg package, ~1 GB), so one boot of the benchmark's guest with
+// BENCH_KALLSYMS=all on the kernel command line has netinit print them
+// from /proc/kallsyms; they are cached next to the kernel. KASLR moves
+// the whole image by one offset, so they hold for every boot.
+func (r *runner) linuxKallsyms(ctx context.Context, k linuxKernel, cfg func(mib, port int, icount bool) (qemu.Config, []string)) (*symtab, error) {
+	cache := filepath.Join(filepath.Dir(k.Path), "kallsyms-"+strings.TrimPrefix(filepath.Base(k.Path), "vmlinuz-")+".txt")
+	if data, err := os.ReadFile(cache); err == nil {
+		if ks, err := parseKallsyms(string(data)); err == nil && ks.complete && len(ks.kernel.addrs) > 1000 {
+			return ks.kernel, nil
+		}
+	}
+	port, err := freeHostPort()
+	if err != nil {
+		return nil, err
+	}
+	c, extra := cfg(256, port, false)
+	c.Append += " BENCH_KALLSYMS=all"
+	r.logf("  Linux guest: reading the kernel's symbols from /proc/kallsyms (once per kernel)")
+	g, _, err := r.startGuest("Linux guest (kallsyms)", c, extra, "")
+	if err != nil {
+		return nil, err
+	}
+	err = waitReady(ctx, g, port)
+	g.stop()
+	if err != nil {
+		return nil, fmt.Errorf("Linux guest (kallsyms): %v", err)
+	}
+	var dump strings.Builder
+	for line := range strings.SplitSeq(g.console.String(), "\n") {
+		if _, rest, ok := strings.Cut(line, kallsymsPrefix); ok {
+			dump.WriteString(kallsymsPrefix + strings.TrimRight(rest, "\r") + "\n")
+		}
+	}
+	ks, err := parseKallsyms(dump.String())
+	if err != nil {
+		return nil, fmt.Errorf("Linux guest (kallsyms): %v", err)
+	}
+	if !ks.complete || len(ks.kernel.addrs) < 1000 {
+		return nil, fmt.Errorf("Linux guest (kallsyms): the console holds %d kernel symbols and no end line; is kernel.kptr_restrict hiding them? console:\n%s", len(ks.kernel.addrs), tail(g.console.String(), 15))
+	}
+	if err := os.WriteFile(cache, []byte(dump.String()), 0o644); err != nil {
+		return nil, err
+	}
+	return ks.kernel, nil
 }
 
 // writeNetInitrd writes the Linux guest's initramfs: netinit as /init,
@@ -590,9 +688,9 @@ func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResu
 
 // countRequests boots a guest under -icount with the counting plugin,
 // serves n requests on one keep-alive connection and returns the guest's
-// total instruction count at exit and, with profile, the plugin's
-// per-TB profile.
-func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n int, profile bool) (uint64, tbProfile, error) {
+// total instruction count at exit and, with a resolver (which gets the
+// boot's console), the plugin's profile by function.
+func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n int, res func(string) (resolver, error)) (uint64, funcProfile, error) {
 	f, err := os.CreateTemp(r.cache, "insns-*.txt")
 	if err != nil {
 		return 0, nil, err
@@ -601,7 +699,7 @@ func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config
 	defer os.Remove(f.Name())
 	plugin := r.plugin + ",outfile=" + f.Name()
 	profPath := strings.TrimSuffix(f.Name(), ".txt") + ".prof"
-	if profile {
+	if res != nil {
 		plugin += ",profile=" + profPath
 		defer os.Remove(profPath)
 	}
@@ -629,13 +727,30 @@ func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config
 		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
 	}
 	r.logf("  %s: %d requests, %d guest instructions in all", name, n, b.Insns)
-	var prof tbProfile
-	if profile {
-		if prof, err = readProfile(profPath); err != nil {
-			return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
-		}
+	if res == nil {
+		return b.Insns, nil, nil
 	}
-	return b.Insns, prof, nil
+	prof, err := readProfile(profPath)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+	}
+	rs, err := res(g.console.String())
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s (icount): symbols: %v", name, err)
+	}
+	return b.Insns, symbolise(prof, rs), nil
+}
+
+// medianRun returns the median instructions per request of runs and the
+// run closest to it (the lower middle one of an even number).
+func medianRun(runs []icountRun) (float64, icountRun) {
+	s := slices.Clone(runs)
+	slices.SortFunc(s, func(a, b icountRun) int { return cmp.Compare(a.PerReq, b.PerReq) })
+	mid := s[(len(s)-1)/2]
+	if len(s)%2 == 0 {
+		return (mid.PerReq + s[len(s)/2].PerReq) / 2, mid
+	}
+	return mid.PerReq, mid
 }
 
 func (rep *httpReport) markdown() string {
@@ -675,11 +790,35 @@ func (rep *httpReport) markdown() string {
 		}
 		b.WriteString(".\n")
 	}
-	fmt.Fprintf(&b, "\nInstructions per request: two boots per guest under `-icount shift=0,sleep=off` with the counting plugin (bench/plugin), serving %d and then %d sequential requests on one keep-alive connection before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests.\n",
-		rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0])
+	runs := 0
+	for _, g := range rep.Guests {
+		runs = max(runs, len(g.Runs))
+	}
+	fmt.Fprintf(&b, "\nInstructions per request: pairs of boots under `-icount shift=0,sleep=off` with the counting plugin (bench/plugin), serving %d and then %d sequential requests on one keep-alive connection before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests. %d pairs per guest, the guests' pairs alternating (`-icount-runs`); the table gives the median.\n",
+		rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0], runs)
+	if runs > 1 {
+		b.WriteString("\n" + runsMarkdown(rep.Guests))
+	}
+	var uniProf, linuxProf []funcCost
+	for _, g := range rep.Guests {
+		if g.Name == "unigo" {
+			uniProf = g.Profile
+		} else {
+			linuxProf = g.Profile
+		}
+	}
+	if len(uniProf) > 0 && len(linuxProf) > 0 {
+		b.WriteString("\n## Program and kernel side\n\nThe median runs' profiles (the counting plugin's `profile=`: every translation block's executions and instructions), symbolised per boot: unigo with its image's symbols, the Linux guest with the server binary's symbols in user space and the kernel's `/proc/kallsyms` (printed by `bench/programs/netinit`; KASLR moves the kernel on every boot) above. The program side is the code a Linux process of the same program also runs: the server, the standard library and the runtime. The kernel side is, in unigo, the kernel's packages (`unigo.dev/unigo/kernel/...`, gVisor, and every package or assembly symbol that the static Linux build of the same program does not link), in the Linux guest the kernel, its modules and the vDSO.\n\n")
+		b.WriteString(splitMarkdown(uniProf, linuxProf, rep.ProfileTop))
+	}
+	for _, g := range rep.Guests {
+		if v := variationMarkdown(g, 15); v != "" {
+			fmt.Fprintf(&b, "\n## How %s's runs differ\n\nThe groups whose instructions per request vary the most between the runs (each run's profile):\n\n%s", g.Name, v)
+		}
+	}
 	for _, g := range rep.Guests {
 		if len(g.Profile) > 0 {
-			fmt.Fprintf(&b, "\n## Where %s's instructions per request go\n\nThe top %d functions of the difference of the two instruction runs' profiles (the counting plugin's profile= output, by function of the image's symbol table):\n\n", g.Name, rep.ProfileTop)
+			fmt.Fprintf(&b, "\n## Where %s's instructions per request go\n\nThe median run's profile difference, by group and for the top %d functions (calls are executions of a function's first block):\n\n", g.Name, rep.ProfileTop)
 			b.WriteString(profileMarkdown(g.Profile, rep.ProfileTop))
 		}
 	}

@@ -81,6 +81,8 @@ func TestPackageOf(t *testing.T) {
 		{"gvisor.dev/gvisor/pkg/buffer.(*Buffer).PullUp", "gvisor.dev/gvisor/pkg/buffer"},
 		{"unigo.dev/unigo/kernel/core.vdsoClockGettime.abi0", "unigo.dev/unigo/kernel/core"},
 		{"trapcommon", "(asm)"},
+		{"slices.pdqsortCmpFunc[go.shape.struct { net/http.key string }]", "slices"},
+		{"gvisor.dev/gvisor/pkg/sync.(*Mutex[go.shape.int]).Lock", "gvisor.dev/gvisor/pkg/sync"},
 		{"type:.eq.[2]interface {}", "type:"},
 	}
 	for _, tc := range tests {
