@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -54,9 +55,9 @@ type httpGuest struct {
 	Args    []string // QEMU arguments
 	Load    *wrkResult
 	LoadErr error
-	// Guest instructions per request (-icount): each run is a pair of
-	// boots serving different request counts; InsnsPerReq is the median
-	// of the runs.
+	// Guest instructions per request (-icount): each run is one boot
+	// snapshotted after two request counts; InsnsPerReq is the median of
+	// the runs.
 	InsnsPerReq float64
 	InsnsErr    error
 	Runs        []icountRun
@@ -67,7 +68,7 @@ type httpGuest struct {
 	resolver func(console string) (resolver, error)
 }
 
-// icountRun is one pair of instruction-counting boots.
+// icountRun is one instruction-counting boot.
 type icountRun struct {
 	PerReq  float64
 	Profile []funcCost // nil without -profile
@@ -105,6 +106,8 @@ type httpReport struct {
 	LinuxKernel linuxKernel
 	ReqCounts   [2]int
 	ProfileTop  int
+	ICount      string        // -icount options of the instruction runs
+	Gap         time.Duration // host pause between their requests
 }
 
 // RunHTTP runs the HTTP benchmark with command-line args (without the
@@ -122,8 +125,10 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		mem        = fs.Int("m", 256, "guest memory in `MiB` for the comparison")
 		machine    = fs.String("machine", "q35", "QEMU `machine` for both guests")
 		small      = fs.String("small", "32,16", "comma-separated guest memory `sizes` (MiB) the unikernel is loaded in")
-		reqs       = fs.String("requests", "200,1200", "the two request `counts` of the instruction runs")
-		icountRuns = fs.Int("icount-runs", 3, "repeat each guest's pair of instruction runs `k` times (median and range)")
+		reqs       = fs.String("requests", "200,3200", "the instruction runs snapshot the count after these two request `counts`")
+		icountOpts = fs.String("icount", "shift=0,sleep=on", "QEMU -icount `options` of the instruction runs (both guests; sleep=off makes idle time host-dependent, see bench/README.md)")
+		gap        = fs.Duration("request-gap", 0, "host pause `between` the requests of the instruction runs (to see what idle time costs)")
+		icountRuns = fs.Int("icount-runs", 3, "boot each guest `k` times for instructions per request (median and range)")
 		skip       = fs.String("skip", "", "comma-separated parts to skip: load, linux-guest, icount, small")
 		profileTop = fs.Int("profile", 40, "list each guest's top `n` functions by instructions per request (0: no profile)")
 		verbose    = fs.Bool("v", false, "stream guest consoles to standard error")
@@ -150,10 +155,16 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *icountRuns < 1 {
 		return fmt.Errorf("-icount-runs %d: want at least 1 run", *icountRuns)
 	}
+	if !strings.HasPrefix(*icountOpts, "shift=") {
+		return fmt.Errorf("-icount %q: want QEMU -icount options starting with shift=, like shift=0,sleep=off", *icountOpts)
+	}
+	if *gap < 0 {
+		return fmt.Errorf("-request-gap %v: want a pause ≥ 0", *gap)
+	}
 	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem, ProfileTop: *profileTop}
 	n1, err1 := fmt.Sscanf(*reqs, "%d,%d", &rep.ReqCounts[0], &rep.ReqCounts[1])
 	if err1 != nil || n1 != 2 || rep.ReqCounts[0] <= 0 || rep.ReqCounts[1] <= rep.ReqCounts[0] {
-		return fmt.Errorf("-requests %q: want two increasing counts like 200,1200", *reqs)
+		return fmt.Errorf("-requests %q: want two increasing counts like 200,3200", *reqs)
 	}
 	var smallSizes []int
 	for s := range strings.SplitSeq(*small, ",") {
@@ -171,7 +182,8 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	r := &runner{repo: repo, verbose: *verbose, stderr: stderr}
+	r := &runner{repo: repo, verbose: *verbose, stderr: stderr, icount: *icountOpts, gap: *gap}
+	rep.ICount, rep.Gap = *icountOpts, *gap
 	if r.cache = *cacheDir; r.cache == "" {
 		r.cache = filepath.Join(repo, "bench", ".cache")
 	}
@@ -291,8 +303,8 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		g.Load, g.Args, g.LoadErr = r.loadGuest(ctx, g.Name, cfg, extra, port, *duration, *conns)
 	}
-	// Instructions per request: the guests' pairs of runs alternate, so
-	// that both see the same host conditions.
+	// Instructions per request: the guests' runs alternate, so that both
+	// see the same host conditions.
 	if !skipped["icount"] {
 		profile := *profileTop > 0
 		units := rep.ReqCounts[1] - rep.ReqCounts[0]
@@ -301,30 +313,25 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				if g.LoadErr != nil || g.InsnsErr != nil {
 					continue
 				}
+				port, err := freeHostPort()
+				if err != nil {
+					return err
+				}
+				var cfg qemu.Config
+				var extra []string
+				if g == uni {
+					cfg = uniCfg(*mem, port, true)
+				} else {
+					cfg, extra = linuxCfg(*mem, port, true)
+				}
+				name := fmt.Sprintf("%s (run %d of %d)", g.Name, run+1, *icountRuns)
+				res := g.resolver
+				if !profile {
+					res = nil
+				}
 				var counts [2]uint64
 				var profs [2]funcProfile
-				for k, n := range rep.ReqCounts {
-					port, err := freeHostPort()
-					if err != nil {
-						return err
-					}
-					var cfg qemu.Config
-					var extra []string
-					if g == uni {
-						cfg = uniCfg(*mem, port, true)
-					} else {
-						cfg, extra = linuxCfg(*mem, port, true)
-					}
-					name := fmt.Sprintf("%s (run %d of %d)", g.Name, run+1, *icountRuns)
-					res := g.resolver
-					if !profile {
-						res = nil
-					}
-					counts[k], profs[k], g.InsnsErr = r.countRequests(ctx, name, cfg, extra, port, n, res)
-					if g.InsnsErr != nil {
-						break
-					}
-				}
+				counts, profs, g.InsnsErr = r.countRequests(ctx, name, cfg, extra, port, rep.ReqCounts, res)
 				if g.InsnsErr != nil {
 					continue
 				}
@@ -518,9 +525,10 @@ func (r *runner) debianModules(ctx context.Context, k linuxKernel) ([]string, er
 
 // guestProc is a QEMU guest running in the background.
 type guestProc struct {
-	cmd     *exec.Cmd
-	console strings.Builder
-	done    chan error
+	cmd      *exec.Cmd
+	console  strings.Builder
+	done     chan error
+	stopOnce sync.Once
 }
 
 func (r *runner) startGuest(name string, cfg qemu.Config, extra []string, plugin string) (*guestProc, []string, error) {
@@ -529,6 +537,9 @@ func (r *runner) startGuest(name string, cfg qemu.Config, extra []string, plugin
 		return nil, nil, err
 	}
 	args = append(args, extra...)
+	if i := slices.Index(args, "-icount"); i >= 0 && i+1 < len(args) && r.icount != "" {
+		args[i+1] = r.icount
+	}
 	if plugin != "" {
 		args = append(args, "-plugin", plugin)
 	}
@@ -548,15 +559,17 @@ func (r *runner) startGuest(name string, cfg qemu.Config, extra []string, plugin
 }
 
 // stop ends the guest (SIGTERM: QEMU exits cleanly, so the counting
-// plugin writes its total) and waits.
+// plugin writes its total) and waits; later calls do nothing.
 func (g *guestProc) stop() {
-	g.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-g.done:
-	case <-time.After(30 * time.Second):
-		g.cmd.Process.Kill()
-		<-g.done
-	}
+	g.stopOnce.Do(func() {
+		g.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-g.done:
+		case <-time.After(30 * time.Second):
+			g.cmd.Process.Kill()
+			<-g.done
+		}
+	})
 }
 
 // waitReady polls the guest's server until it answers.
@@ -686,59 +699,113 @@ func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResu
 	return res, nil
 }
 
-// countRequests boots a guest under -icount with the counting plugin,
-// serves n requests on one keep-alive connection and returns the guest's
-// total instruction count at exit and, with a resolver (which gets the
-// boot's console), the plugin's profile by function.
-func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n int, res func(string) (resolver, error)) (uint64, funcProfile, error) {
-	f, err := os.CreateTemp(r.cache, "insns-*.txt")
+// countRequests boots a guest under -icount with the counting plugin and
+// serves requests on one keep-alive connection; after the first ns[0]
+// requests and after ns[1] in all it has the plugin snapshot the guest's
+// instruction count and, with a resolver (which gets the boot's console),
+// its profile by function. The difference of the two snapshots is the
+// cost of ns[1]-ns[0] requests, the boot's own work left out.
+func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port int, ns [2]int, res func(string) (resolver, error)) ([2]uint64, [2]funcProfile, error) {
+	var counts [2]uint64
+	var profs [2]funcProfile
+	dir, err := os.MkdirTemp(r.cache, "icount-")
 	if err != nil {
-		return 0, nil, err
+		return counts, profs, err
 	}
-	f.Close()
-	defer os.Remove(f.Name())
-	plugin := r.plugin + ",outfile=" + f.Name()
-	profPath := strings.TrimSuffix(f.Name(), ".txt") + ".prof"
+	defer os.RemoveAll(dir)
+	fifo := filepath.Join(dir, "ctl")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		return counts, profs, err
+	}
+	// O_RDWR: opening does not wait for the plugin's reader.
+	ctl, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		return counts, profs, err
+	}
+	defer ctl.Close()
+	plugin := r.plugin + ",outfile=" + filepath.Join(dir, "exit.txt") + ",ctl=" + fifo
 	if res != nil {
-		plugin += ",profile=" + profPath
-		defer os.Remove(profPath)
+		plugin += ",profile=" + filepath.Join(dir, "exit.prof")
 	}
 	g, _, err := r.startGuest(name, cfg, extra, plugin)
 	if err != nil {
-		return 0, nil, err
+		return counts, profs, err
 	}
+	defer g.stop()
 	if err := waitReady(ctx, g, port); err != nil {
-		g.stop()
-		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+		return counts, profs, fmt.Errorf("%s (icount): %v", name, err)
 	}
 	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
-	for i := 0; i < n; i++ {
+	snaps := [2]string{filepath.Join(dir, "snap0"), filepath.Join(dir, "snap1")}
+	for i, k := 0, 0; k < 2; i++ {
+		if i == ns[k] {
+			if err := snapshot(ctx, g, ctl, snaps[k]); err != nil {
+				return counts, profs, fmt.Errorf("%s (icount): after %d requests: %v", name, i, err)
+			}
+			k++
+			continue
+		}
 		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
 		if err != nil {
-			g.stop()
-			return 0, nil, fmt.Errorf("%s (icount): request %d: %v", name, i, err)
+			return counts, profs, fmt.Errorf("%s (icount): request %d: %v", name, i, err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		if r.gap > 0 {
+			time.Sleep(r.gap)
+		}
 	}
 	g.stop()
-	b := &boot{Marks: map[uint64]uint64{}}
-	if err := b.readCounts(f.Name()); err != nil {
-		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+	var rs resolver
+	if res != nil {
+		if rs, err = res(g.console.String()); err != nil {
+			return counts, profs, fmt.Errorf("%s (icount): symbols: %v", name, err)
+		}
 	}
-	r.logf("  %s: %d requests, %d guest instructions in all", name, n, b.Insns)
-	if res == nil {
-		return b.Insns, nil, nil
+	for k, snap := range snaps {
+		b := &boot{Marks: map[uint64]uint64{}}
+		if err := b.readCounts(snap); err != nil {
+			return counts, profs, fmt.Errorf("%s (icount): %v", name, err)
+		}
+		counts[k] = b.Insns
+		if rs != nil {
+			prof, err := readProfile(snap + ".prof")
+			if err != nil {
+				return counts, profs, fmt.Errorf("%s (icount): %v", name, err)
+			}
+			profs[k] = symbolise(prof, rs)
+		}
 	}
-	prof, err := readProfile(profPath)
-	if err != nil {
-		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+	r.logf("  %s: %d guest instructions after %d requests, %d after %d", name, counts[0], ns[0], counts[1], ns[1])
+	return counts, profs, nil
+}
+
+// snapshot has the counting plugin write its count (and profile) to path
+// and waits until it has.
+func snapshot(ctx context.Context, g *guestProc, ctl *os.File, path string) error {
+	if _, err := ctl.WriteString(path + "\n"); err != nil {
+		return err
 	}
-	rs, err := res(g.console.String())
-	if err != nil {
-		return 0, nil, fmt.Errorf("%s (icount): symbols: %v", name, err)
+	deadline := time.Now().Add(time.Minute)
+	for !fileExists(path) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the counting plugin wrote no snapshot %s within a minute", path)
+		}
+		select {
+		case err := <-g.done:
+			g.done <- err
+			return fmt.Errorf("QEMU exited (%v) before the snapshot; console:\n%s", err, tail(g.console.String(), 15))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
-	return b.Insns, symbolise(prof, rs), nil
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // medianRun returns the median instructions per request of runs and the
@@ -757,8 +824,8 @@ func (rep *httpReport) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# HTTP benchmark, %s\n\n", rep.Date.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Host: %s; %s; %s. Command: `go run ./bench/cmd/httpbench`.\n\n", rep.Env.Host, rep.Env.Go, rep.Env.QEMU)
-	fmt.Fprintf(&b, "The same `examples/httpserver` (stock net/http, `GET /`: a 40-byte text answer) as a unigo unikernel and as the program of a Linux guest (%s, the server exec'd as PID 1 by `bench/programs/netinit`), on the same QEMU command line: %s, TCG, 1 vCPU, %d MiB, virtio-net, user networking with a forwarded port. Load: `wrk -t1 -c%d` from the host, one guest after the other in this run.\n\n",
-		rep.LinuxKernel.Package, rep.Machine, rep.MemMiB, conns(rep))
+	fmt.Fprintf(&b, "The same `examples/httpserver` (stock net/http, `GET /`: a 40-byte text answer) as a unigo unikernel and as the program of a Linux guest (%s, the server exec'd as PID 1 by `bench/programs/netinit`), on the same QEMU command line: %s, TCG, 1 vCPU, %d MiB, virtio-net, user networking with a forwarded port. %s\n\n",
+		rep.LinuxKernel.Package, rep.Machine, rep.MemMiB, loadText(rep))
 	b.WriteString("| guest | requests/s | p50 | p75 | p90 | p99 | errors | guest instructions per request |\n|---|---:|---:|---:|---:|---:|---|---:|\n")
 	for _, g := range rep.Guests {
 		if g.LoadErr != nil {
@@ -794,8 +861,8 @@ func (rep *httpReport) markdown() string {
 	for _, g := range rep.Guests {
 		runs = max(runs, len(g.Runs))
 	}
-	fmt.Fprintf(&b, "\nInstructions per request: pairs of boots under `-icount shift=0,sleep=off` with the counting plugin (bench/plugin), serving %d and then %d sequential requests on one keep-alive connection before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests. %d pairs per guest, the guests' pairs alternating (`-icount-runs`); the table gives the median.\n",
-		rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0], runs)
+	fmt.Fprintf(&b, "\nInstructions per request: boots under `-icount %s` with the counting plugin (bench/plugin) serving sequential requests on one keep-alive connection%s; the plugin snapshots the guest's instruction count (and profile) after request %d and after request %d, and the difference divided by %d is the figure, the boot's own work left out. It includes what the guest does while idle between requests. %d boots per guest, the guests' boots alternating (`-icount-runs`); the table gives the median.\n",
+		rep.ICount, gapText(rep.Gap), rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0], runs)
 	if runs > 1 {
 		b.WriteString("\n" + runsMarkdown(rep.Guests))
 	}
@@ -863,6 +930,13 @@ func (rep *httpReport) markdown() string {
 	return b.String()
 }
 
+func loadText(rep *httpReport) string {
+	if n := conns(rep); n > 0 {
+		return fmt.Sprintf("Load: `wrk -t1 -c%d` from the host, one guest after the other in this run.", n)
+	}
+	return "No load run (`-skip load`)."
+}
+
 func conns(rep *httpReport) int {
 	for _, g := range rep.Guests {
 		if g.Load != nil {
@@ -878,4 +952,11 @@ func indent(s string) string {
 		b.WriteString("    " + line + "\n")
 	}
 	return b.String()
+}
+
+func gapText(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", the host pausing %v after each answer (`-request-gap`)", d)
 }

@@ -30,7 +30,7 @@ func sides(costs []funcCost) (program, kernel float64) {
 func groupsOf(costs []funcCost, kernel bool) []funcCost {
 	var out []funcCost
 	for _, g := range byPackage(costs) {
-		if g.Kernel == kernel {
+		if g.Kernel == kernel && math.Round(g.Insns) != 0 {
 			out = append(out, g)
 		}
 	}
@@ -44,6 +44,9 @@ func num(v float64) string {
 
 // signed formats a difference with its sign.
 func signed(v float64) string {
+	if math.Round(v) == 0 {
+		return "0"
+	}
 	if math.Round(v) > 0 {
 		return "+" + num(v)
 	}
@@ -157,6 +160,9 @@ func splitMarkdown(uni, linux []funcCost, top int) string {
 	for i, n := range names {
 		if i == top {
 			break
+		}
+		if math.Round(pu[n]) == 0 && math.Round(pl[n]) == 0 {
+			continue
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", n, num(pu[n]), num(pl[n]), signed(pu[n]-pl[n]))
 	}

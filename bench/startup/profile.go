@@ -80,7 +80,16 @@ func loadSymtab(path string) (*symtab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	return newSymtab(syms), nil
+	t := newSymtab(syms)
+	// Code ends with the executable sections, not at the last symbol
+	// (runtime.etext has no size).
+	t.end = 0
+	for _, s := range f.Sections {
+		if s.Flags&elf.SHF_EXECINSTR != 0 {
+			t.end = max(t.end, s.Addr+s.Size)
+		}
+	}
+	return t, nil
 }
 
 func newSymtab(syms []elf.Symbol) *symtab {

@@ -91,3 +91,14 @@ func TestPackageOf(t *testing.T) {
 		}
 	}
 }
+
+func TestCommas(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"0", "0"}, {"230", "230"}, {"-230", "-230"}, {"1092", "1,092"}, {"-1092", "-1,092"}, {"1234567.5", "1,234,567.5"},
+	}
+	for _, tc := range tests {
+		if got := commas(tc.in); got != tc.want {
+			t.Errorf("commas(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -43,6 +43,11 @@ type runner struct {
 	qemuPath    string
 	verbose     bool
 	stderr      io.Writer
+	// icount, when set, replaces the -icount options of QEMU command
+	// lines (the HTTP benchmark's -icount flag).
+	icount string
+	// gap is the HTTP benchmark's pause between requests.
+	gap time.Duration
 }
 
 func (r *runner) logf(format string, args ...any) {
