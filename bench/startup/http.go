@@ -61,6 +61,7 @@ type httpGuest struct {
 	InsnsPerReq float64
 	InsnsErr    error
 	Runs        []icountRun
+	ICountArgs  []string // QEMU arguments of the last instruction run
 	// Profile is where the instructions of the median run go, per
 	// function.
 	Profile []funcCost
@@ -331,7 +332,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				}
 				var counts [2]uint64
 				var profs [2]funcProfile
-				counts, profs, g.InsnsErr = r.countRequests(ctx, name, cfg, extra, port, rep.ReqCounts, res)
+				counts, profs, g.InsnsErr = r.countRequests(ctx, name, cfg, extra, port, rep.ReqCounts, res, &g.ICountArgs)
 				if g.InsnsErr != nil {
 					continue
 				}
@@ -705,7 +706,7 @@ func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResu
 // instruction count and, with a resolver (which gets the boot's console),
 // its profile by function. The difference of the two snapshots is the
 // cost of ns[1]-ns[0] requests, the boot's own work left out.
-func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port int, ns [2]int, res func(string) (resolver, error)) ([2]uint64, [2]funcProfile, error) {
+func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port int, ns [2]int, res func(string) (resolver, error), args *[]string) ([2]uint64, [2]funcProfile, error) {
 	var counts [2]uint64
 	var profs [2]funcProfile
 	dir, err := os.MkdirTemp(r.cache, "icount-")
@@ -727,7 +728,8 @@ func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config
 	if res != nil {
 		plugin += ",profile=" + filepath.Join(dir, "exit.prof")
 	}
-	g, _, err := r.startGuest(name, cfg, extra, plugin)
+	g, a, err := r.startGuest(name, cfg, extra, plugin)
+	*args = a
 	if err != nil {
 		return counts, profs, err
 	}
@@ -921,11 +923,19 @@ func (rep *httpReport) markdown() string {
 			fmt.Fprintf(&b, "%s:\n\n    qemu-system-x86_64 %s\n\n", g.Name, shellJoin(g.Args))
 		}
 	}
-	b.WriteString("## wrk output\n\n")
 	for _, g := range rep.Guests {
-		if g.Load != nil {
-			fmt.Fprintf(&b, "%s:\n\n%s\n", g.Name, indent(g.Load.Raw))
+		if len(g.ICountArgs) > 0 {
+			fmt.Fprintf(&b, "%s, instruction runs (the plugin's files were temporary):\n\n    qemu-system-x86_64 %s\n\n", g.Name, shellJoin(g.ICountArgs))
 		}
+	}
+	for i, g := range rep.Guests {
+		if g.Load == nil {
+			continue
+		}
+		if i == 0 || rep.Guests[0].Load == nil && i == 1 {
+			b.WriteString("## wrk output\n\n")
+		}
+		fmt.Fprintf(&b, "%s:\n\n%s\n", g.Name, indent(g.Load.Raw))
 	}
 	return b.String()
 }
