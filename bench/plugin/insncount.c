@@ -5,7 +5,7 @@
  * QEMU 7.2 plugin API (QEMU_PLUGIN_VERSION 1, include/qemu/qemu-plugin.h at
  * tag v7.2.0) that it uses. Build with plain gcc:
  *
- *   gcc -shared -fPIC -O2 -o insncount.so insncount.c
+ *   gcc -shared -fPIC -O2 -pthread -o insncount.so insncount.c
  *
  * Use:
  *
@@ -37,10 +37,23 @@
  * summed; INSNS is the largest one's). It is an exact profile of where the
  * guest's instructions go, symbolised on the host (bench/startup/profile.go).
  *
+ * ctl=FIFO takes snapshots while the guest runs: a thread reads lines from
+ * the named pipe FIFO, each a path P, and for each writes the profile so far
+ * to P.prof (with profile=) and then "insns <N>" (the count so far) to P,
+ * through a rename, so that P appears complete and last; the count is taken
+ * when the profile's counters are copied, before the slow part (sorting and
+ * writing), which the guest keeps running through. The HTTP benchmark
+ * snapshots one boot after two numbers of requests, so that the boot's own
+ * work (and its variation) is in neither figure. The thread reads counters
+ * the vCPU updates: a snapshot taken while the guest runs is off by the
+ * instructions run during it; the benchmark takes them while the guest
+ * waits for the host.
+ *
  * Output, at exit: "mark 0x<ADDR> <N>" for each mark reached, then
  * "insns <N>" (the total), one per line, appended to the file named by
  * outfile= or, without it, through qemu_plugin_outs (shown with -d plugin).
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +111,7 @@ struct mark {
 static uint64_t insns;
 static char *outfile;
 static char *profile;
+static char *ctl;
 
 /* One translation of a TB (profile=). */
 struct tbcount {
@@ -142,54 +156,66 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			c->vaddr = pc;
 			c->ninsns = qemu_plugin_tb_n_insns(tb);
 			c->next = tbs;
-			tbs = c;
+			/* Published complete: the ctl thread walks the list. */
+			__atomic_store_n(&tbs, c, __ATOMIC_RELEASE);
 			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 								 &c->execs, 1);
 		}
 	}
 }
 
-static int cmp_tb(const void *a, const void *b)
+static int cmp_tbval(const void *a, const void *b)
 {
-	const struct tbcount *x = *(struct tbcount *const *)a, *y = *(struct tbcount *const *)b;
+	const struct tbcount *x = a, *y = b;
 	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
-/* write_profile writes the per-TB counts, merged by start address. */
-static void write_profile(void)
+/*
+ * write_profile writes the per-TB counts, merged by start address, to path
+ * and returns the instruction count at the moment it copied them: it copies
+ * the counters first (quick), then sorts and writes the copy, so that what
+ * the guest runs meanwhile is in neither.
+ */
+static uint64_t write_profile(const char *path)
 {
 	size_t n = 0, k = 0;
-	for (struct tbcount *c = tbs; c; c = c->next)
+	struct tbcount *head = __atomic_load_n(&tbs, __ATOMIC_ACQUIRE);
+	for (struct tbcount *c = head; c; c = c->next)
 		n++;
-	struct tbcount **v = malloc(n * sizeof *v);
-	FILE *f = fopen(profile, "w");
-	if (!v || !f) {
-		fprintf(stderr, "insncount: cannot write the profile to %s\n", profile);
-		free(v);
-		if (f)
-			fclose(f);
-		return;
+	struct tbcount *v = malloc((n + 1) * sizeof *v);
+	if (!v) {
+		fprintf(stderr, "insncount: no memory for the profile\n");
+		return __atomic_load_n(&insns, __ATOMIC_RELAXED);
 	}
-	for (struct tbcount *c = tbs; c; c = c->next)
-		v[k++] = c;
-	qsort(v, n, sizeof *v, cmp_tb);
+	for (struct tbcount *c = head; c && k < n; c = c->next)
+		v[k++] = *c;
+	uint64_t count = __atomic_load_n(&insns, __ATOMIC_RELAXED);
+	n = k;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "insncount: cannot write the profile to %s\n", path);
+		free(v);
+		return count;
+	}
+	qsort(v, n, sizeof *v, cmp_tbval);
 	for (size_t i = 0; i < n;) {
 		uint64_t execs = 0, ninsns = 0, insnsum = 0;
 		size_t j = i;
-		for (; j < n && v[j]->vaddr == v[i]->vaddr; j++) {
-			execs += v[j]->execs;
-			insnsum += v[j]->execs * v[j]->ninsns;
-			if (v[j]->ninsns > ninsns)
-				ninsns = v[j]->ninsns;
+		for (; j < n && v[j].vaddr == v[i].vaddr; j++) {
+			execs += v[j].execs;
+			insnsum += v[j].execs * v[j].ninsns;
+			if (v[j].ninsns > ninsns)
+				ninsns = v[j].ninsns;
 		}
 		if (execs > 0)
-			fprintf(f, "tb %#llx %llu %llu %llu\n", (unsigned long long)v[i]->vaddr,
+			fprintf(f, "tb %#llx %llu %llu %llu\n", (unsigned long long)v[i].vaddr,
 				(unsigned long long)ninsns, (unsigned long long)execs,
 				(unsigned long long)insnsum);
 		i = j;
 	}
 	fclose(f);
 	free(v);
+	return count;
 }
 
 static void at_exit(qemu_plugin_id_t id, void *p)
@@ -199,7 +225,7 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 	(void)id;
 	(void)p;
 	if (profile)
-		write_profile();
+		write_profile(profile);
 	for (int i = 0; i < nmarks; i++) {
 		if (marks[i].reached) {
 			n += snprintf(line + n, sizeof line - n, "mark %#llx %llu\n",
@@ -219,6 +245,51 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 	qemu_plugin_outs(line);
 }
 
+/* snapshot writes the profile so far to P.prof and the count to P. */
+static void snapshot(const char *p)
+{
+	size_t n = strlen(p);
+	char *path = malloc(n + 6);
+	if (!path)
+		return;
+	uint64_t count;
+	if (profile) {
+		snprintf(path, n + 6, "%s.prof", p);
+		count = write_profile(path);
+	} else {
+		count = __atomic_load_n(&insns, __ATOMIC_RELAXED);
+	}
+	snprintf(path, n + 6, "%s.tmp", p);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "insns %llu\n", (unsigned long long)count);
+		fclose(f);
+		rename(path, p);
+	} else {
+		fprintf(stderr, "insncount: cannot write the snapshot %s\n", path);
+	}
+	free(path);
+}
+
+/* ctl_thread takes a snapshot for each path read from the ctl FIFO. */
+static void *ctl_thread(void *arg)
+{
+	(void)arg;
+	FILE *f = fopen(ctl, "r");
+	if (!f) {
+		fprintf(stderr, "insncount: cannot open %s\n", ctl);
+		return NULL;
+	}
+	char line[4096];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (line[0])
+			snapshot(line);
+	}
+	fclose(f);
+	return NULL;
+}
+
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 					   const qemu_info_t *info,
 					   int argc, char **argv)
@@ -229,6 +300,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			outfile = strdup(argv[i] + 8);
 		} else if (strncmp(argv[i], "profile=", 8) == 0) {
 			profile = strdup(argv[i] + 8);
+		} else if (strncmp(argv[i], "ctl=", 4) == 0) {
+			ctl = strdup(argv[i] + 4);
 		} else if (strncmp(argv[i], "mark=", 5) == 0 && nmarks < MAX_MARKS) {
 			char *end;
 			marks[nmarks].addr = strtoull(argv[i] + 5, &end, 16);
@@ -238,11 +311,19 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			}
 			nmarks++;
 		} else {
-			fprintf(stderr, "insncount: bad argument %s (want outfile=PATH, profile=PATH or up to %d mark=0xADDR)\n", argv[i], MAX_MARKS);
+			fprintf(stderr, "insncount: bad argument %s (want outfile=PATH, profile=PATH, ctl=FIFO or up to %d mark=0xADDR)\n", argv[i], MAX_MARKS);
 			return -1;
 		}
 	}
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+	if (ctl) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, ctl_thread, NULL) != 0) {
+			fprintf(stderr, "insncount: cannot start the ctl thread\n");
+			return -1;
+		}
+		pthread_detach(t);
+	}
 	return 0;
 }

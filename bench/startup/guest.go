@@ -168,7 +168,7 @@ func (r *runner) buildPlugin(ctx context.Context) error {
 	}
 	src := filepath.Join(r.repo, "bench", "plugin", "insncount.c")
 	r.plugin = filepath.Join(r.cache, "insncount.so")
-	_, err := r.output(ctx, "", "gcc", "-shared", "-fPIC", "-O2", "-Wall", "-o", r.plugin, src)
+	_, err := r.output(ctx, "", "gcc", "-shared", "-fPIC", "-O2", "-Wall", "-pthread", "-o", r.plugin, src)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package startup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -12,8 +13,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,13 +55,24 @@ type httpGuest struct {
 	Args    []string // QEMU arguments
 	Load    *wrkResult
 	LoadErr error
-	// Guest instructions per request (-icount), from two runs of
-	// different request counts.
+	// Guest instructions per request (-icount): each run is one boot
+	// snapshotted after two request counts; InsnsPerReq is the median of
+	// the runs.
 	InsnsPerReq float64
 	InsnsErr    error
-	// Profile is where those instructions go, per function (the
-	// unikernel only: its symbols are in its image).
+	Runs        []icountRun
+	ICountArgs  []string // QEMU arguments of the last instruction run
+	// Profile is where the instructions of the median run go, per
+	// function.
 	Profile []funcCost
+	// resolver symbolises one boot's profile, given its console.
+	resolver func(console string) (resolver, error)
+}
+
+// icountRun is one instruction-counting boot.
+type icountRun struct {
+	PerReq  float64
+	Profile []funcCost // nil without -profile
 }
 
 type wrkResult struct {
@@ -92,8 +106,10 @@ type httpReport struct {
 	Small       []smallGuest
 	LinuxKernel linuxKernel
 	ReqCounts   [2]int
-	ICountConns int // connections the instruction runs' requests are spread over
 	ProfileTop  int
+	ICount      string        // -icount options of the instruction runs
+	Gap         time.Duration // host pause between their requests
+	ICountConns int           // connections they sent their requests on at once
 }
 
 // RunHTTP runs the HTTP benchmark with command-line args (without the
@@ -111,10 +127,13 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		mem        = fs.Int("m", 256, "guest memory in `MiB` for the comparison")
 		machine    = fs.String("machine", "q35", "QEMU `machine` for both guests")
 		small      = fs.String("small", "32,16", "comma-separated guest memory `sizes` (MiB) the unikernel is loaded in")
-		reqs       = fs.String("requests", "200,1200", "the two request `counts` of the instruction runs")
-		icConns    = fs.Int("icount-conns", 8, "keep-alive `connections` the instruction runs send their requests on at once (1: one request at a time)")
+		reqs       = fs.String("requests", "200,3200", "the instruction runs snapshot the count after these two request `counts`")
+		icountOpts = fs.String("icount", "shift=0,sleep=on", "QEMU -icount `options` of the instruction runs (both guests; sleep=off makes idle time host-dependent, see bench/README.md)")
+		icConns    = fs.Int("icount-conns", 8, "keep-alive `connections` the instruction runs send their requests on at once (1: one request at a time, idle time between requests counted)")
+		gap        = fs.Duration("request-gap", 0, "host pause `between` the requests of the instruction runs (to see what idle time costs)")
+		icountRuns = fs.Int("icount-runs", 3, "boot each guest `k` times for instructions per request (median and range)")
 		skip       = fs.String("skip", "", "comma-separated parts to skip: load, linux-guest, icount, small")
-		profileTop = fs.Int("profile", 40, "list the unikernel's top `n` functions by instructions per request (0: no profile)")
+		profileTop = fs.Int("profile", 40, "list each guest's top `n` functions by instructions per request (0: no profile)")
 		verbose    = fs.Bool("v", false, "stream guest consoles to standard error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -136,14 +155,22 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *profileTop < 0 {
 		return fmt.Errorf("-profile %d: want a number of functions ≥ 0", *profileTop)
 	}
-	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem, ProfileTop: *profileTop}
+	if *icountRuns < 1 {
+		return fmt.Errorf("-icount-runs %d: want at least 1 run", *icountRuns)
+	}
 	if *icConns < 1 {
 		return fmt.Errorf("-icount-conns %d: want at least 1 connection", *icConns)
 	}
-	rep.ICountConns = *icConns
+	if !strings.HasPrefix(*icountOpts, "shift=") {
+		return fmt.Errorf("-icount %q: want QEMU -icount options starting with shift=, like shift=0,sleep=off", *icountOpts)
+	}
+	if *gap < 0 {
+		return fmt.Errorf("-request-gap %v: want a pause ≥ 0", *gap)
+	}
+	rep := &httpReport{Date: time.Now(), Machine: *machine, MemMiB: *mem, ProfileTop: *profileTop}
 	n1, err1 := fmt.Sscanf(*reqs, "%d,%d", &rep.ReqCounts[0], &rep.ReqCounts[1])
 	if err1 != nil || n1 != 2 || rep.ReqCounts[0] <= 0 || rep.ReqCounts[1] <= rep.ReqCounts[0] {
-		return fmt.Errorf("-requests %q: want two increasing counts like 200,1200", *reqs)
+		return fmt.Errorf("-requests %q: want two increasing counts like 200,3200", *reqs)
 	}
 	var smallSizes []int
 	for s := range strings.SplitSeq(*small, ",") {
@@ -161,7 +188,8 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	r := &runner{repo: repo, verbose: *verbose, stderr: stderr}
+	r := &runner{repo: repo, verbose: *verbose, stderr: stderr, icount: *icountOpts, gap: *gap, conns: *icConns}
+	rep.ICount, rep.Gap, rep.ICountConns = *icountOpts, *gap, *icConns
 	if r.cache = *cacheDir; r.cache == "" {
 		r.cache = filepath.Join(repo, "bench", ".cache")
 	}
@@ -210,12 +238,23 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	uni := &httpGuest{Name: "unigo"}
+	// Symbols: the unikernel's from its image, the program side being
+	// what the Linux build of the same program also links.
+	progSyms, err := loadSymtab(linuxServer)
+	if err != nil {
+		return err
+	}
+	imgSyms, err := loadSymtab(img)
+	if err != nil {
+		return err
+	}
+	uniRes := goResolver{syms: imgSyms, prog: newProgSymbols(progSyms)}
+	uni := &httpGuest{Name: "unigo", resolver: func(string) (resolver, error) { return uniRes, nil }}
 	rep.Guests = append(rep.Guests, uni)
 	uniCfg := func(mib int, port int, icount bool) qemu.Config {
 		line, _ := cmdline.Encode(cmdline.Line{Argv0: "httpserver",
 			Kernel: []string{"unigo.net.ip=" + qemu.UserGuestIP, "unigo.net.gw=" + qemu.UserGateway}})
-		return qemu.Config{Machine: *machine, Accel: "tcg", MemoryMiB: mib, SMP: 1, Kernel: img, Append: line, ICount: icount, ICountRealIdle: true,
+		return qemu.Config{Machine: *machine, Accel: "tcg", MemoryMiB: mib, SMP: 1, Kernel: img, Append: line, ICount: icount,
 			Net: &qemu.Net{Mode: "user", Forwards: []qemu.Forward{{Proto: "tcp", HostAddr: "127.0.0.1", HostPort: port, GuestPort: 8080}}}}
 	}
 	var linux *httpGuest
@@ -237,8 +276,17 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		} else {
 			linuxCfg = func(mib, port int, icount bool) (qemu.Config, []string) {
 				return qemu.Config{Machine: *machine, Accel: "tcg", MemoryMiB: mib, SMP: 1, Kernel: k.Path,
-					Append: "console=ttyS0 quiet panic=-1", ICount: icount, ICountRealIdle: true,
+					Append: "console=ttyS0 quiet panic=-1", ICount: icount,
 					Net: &qemu.Net{Mode: "user", Forwards: []qemu.Forward{{Proto: "tcp", HostAddr: "127.0.0.1", HostPort: port, GuestPort: 8080}}}}, []string{"-initrd", initrd}
+			}
+			if !skipped["icount"] && *profileTop > 0 {
+				kernSyms, err := r.linuxKallsyms(ctx, k, linuxCfg)
+				if err != nil {
+					return err
+				}
+				linux.resolver = func(console string) (resolver, error) {
+					return newLinuxResolver(progSyms, kernSyms, console)
+				}
 			}
 		}
 	}
@@ -261,16 +309,16 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		g.Load, g.Args, g.LoadErr = r.loadGuest(ctx, g.Name, cfg, extra, port, *duration, *conns)
 	}
-	// Instructions per request.
+	// Instructions per request: the guests' runs alternate, so that both
+	// see the same host conditions.
 	if !skipped["icount"] {
-		for _, g := range rep.Guests {
-			if g.LoadErr != nil {
-				continue
-			}
-			var counts [2]uint64
-			var profs [2]tbProfile
-			profile := g == uni && *profileTop > 0
-			for k, n := range rep.ReqCounts {
+		profile := *profileTop > 0
+		units := rep.ReqCounts[1] - rep.ReqCounts[0]
+		for run := range *icountRuns {
+			for _, g := range rep.Guests {
+				if g.LoadErr != nil || g.InsnsErr != nil {
+					continue
+				}
 				port, err := freeHostPort()
 				if err != nil {
 					return err
@@ -282,21 +330,30 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				} else {
 					cfg, extra = linuxCfg(*mem, port, true)
 				}
-				counts[k], profs[k], g.InsnsErr = r.countRequests(ctx, g.Name, cfg, extra, port, n, rep.ICountConns, profile)
+				name := fmt.Sprintf("%s (run %d of %d)", g.Name, run+1, *icountRuns)
+				res := g.resolver
+				if !profile {
+					res = nil
+				}
+				var counts [2]uint64
+				var profs [2]funcProfile
+				counts, profs, g.InsnsErr = r.countRequests(ctx, name, cfg, extra, port, rep.ReqCounts, res, &g.ICountArgs)
 				if g.InsnsErr != nil {
-					break
+					continue
 				}
-			}
-			if g.InsnsErr == nil {
-				units := rep.ReqCounts[1] - rep.ReqCounts[0]
-				g.InsnsPerReq = float64(int64(counts[1])-int64(counts[0])) / float64(units)
+				ir := icountRun{PerReq: float64(int64(counts[1])-int64(counts[0])) / float64(units)}
 				if profile {
-					syms, err := loadSymtab(img)
-					if err != nil {
-						return err
-					}
-					g.Profile = diffProfiles(profs[0], profs[1], syms, units)
+					ir.Profile = diffFuncProfiles(profs[0], profs[1], units)
 				}
+				r.logf("  %s: %.0f instructions per request", g.Name, ir.PerReq)
+				g.Runs = append(g.Runs, ir)
+			}
+		}
+		for _, g := range rep.Guests {
+			if g.InsnsErr == nil && len(g.Runs) > 0 {
+				var m icountRun
+				g.InsnsPerReq, m = medianRun(g.Runs)
+				g.Profile = m.Profile
 			}
 		}
 	}
@@ -326,6 +383,54 @@ func freeHostPort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// linuxKallsyms returns the Linux guest kernel's text symbols as offsets
+// from _text. Debian's System.map is a placeholder (the real one is in the
+// -dbg package, ~1 GB), so one boot of the benchmark's guest with
+// BENCH_KALLSYMS=all on the kernel command line has netinit print them
+// from /proc/kallsyms; they are cached next to the kernel. KASLR moves
+// the whole image by one offset, so they hold for every boot.
+func (r *runner) linuxKallsyms(ctx context.Context, k linuxKernel, cfg func(mib, port int, icount bool) (qemu.Config, []string)) (*symtab, error) {
+	cache := filepath.Join(filepath.Dir(k.Path), "kallsyms-"+strings.TrimPrefix(filepath.Base(k.Path), "vmlinuz-")+".txt")
+	if data, err := os.ReadFile(cache); err == nil {
+		if ks, err := parseKallsyms(string(data)); err == nil && ks.complete && len(ks.kernel.addrs) > 1000 {
+			return ks.kernel, nil
+		}
+	}
+	port, err := freeHostPort()
+	if err != nil {
+		return nil, err
+	}
+	c, extra := cfg(256, port, false)
+	c.Append += " BENCH_KALLSYMS=all"
+	r.logf("  Linux guest: reading the kernel's symbols from /proc/kallsyms (once per kernel)")
+	g, _, err := r.startGuest("Linux guest (kallsyms)", c, extra, "")
+	if err != nil {
+		return nil, err
+	}
+	err = waitReady(ctx, g, port)
+	g.stop()
+	if err != nil {
+		return nil, fmt.Errorf("Linux guest (kallsyms): %v", err)
+	}
+	var dump strings.Builder
+	for line := range strings.SplitSeq(g.console.String(), "\n") {
+		if _, rest, ok := strings.Cut(line, kallsymsPrefix); ok {
+			dump.WriteString(kallsymsPrefix + strings.TrimRight(rest, "\r") + "\n")
+		}
+	}
+	ks, err := parseKallsyms(dump.String())
+	if err != nil {
+		return nil, fmt.Errorf("Linux guest (kallsyms): %v", err)
+	}
+	if !ks.complete || len(ks.kernel.addrs) < 1000 {
+		return nil, fmt.Errorf("Linux guest (kallsyms): the console holds %d kernel symbols and no end line; is kernel.kptr_restrict hiding them? console:\n%s", len(ks.kernel.addrs), tail(g.console.String(), 15))
+	}
+	if err := os.WriteFile(cache, []byte(dump.String()), 0o644); err != nil {
+		return nil, err
+	}
+	return ks.kernel, nil
 }
 
 // writeNetInitrd writes the Linux guest's initramfs: netinit as /init,
@@ -426,9 +531,10 @@ func (r *runner) debianModules(ctx context.Context, k linuxKernel) ([]string, er
 
 // guestProc is a QEMU guest running in the background.
 type guestProc struct {
-	cmd     *exec.Cmd
-	console strings.Builder
-	done    chan error
+	cmd      *exec.Cmd
+	console  strings.Builder
+	done     chan error
+	stopOnce sync.Once
 }
 
 func (r *runner) startGuest(name string, cfg qemu.Config, extra []string, plugin string) (*guestProc, []string, error) {
@@ -437,6 +543,9 @@ func (r *runner) startGuest(name string, cfg qemu.Config, extra []string, plugin
 		return nil, nil, err
 	}
 	args = append(args, extra...)
+	if i := slices.Index(args, "-icount"); i >= 0 && i+1 < len(args) && r.icount != "" {
+		args[i+1] = r.icount
+	}
 	if plugin != "" {
 		args = append(args, "-plugin", plugin)
 	}
@@ -456,15 +565,17 @@ func (r *runner) startGuest(name string, cfg qemu.Config, extra []string, plugin
 }
 
 // stop ends the guest (SIGTERM: QEMU exits cleanly, so the counting
-// plugin writes its total) and waits.
+// plugin writes its total) and waits; later calls do nothing.
 func (g *guestProc) stop() {
-	g.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-g.done:
-	case <-time.After(30 * time.Second):
-		g.cmd.Process.Kill()
-		<-g.done
-	}
+	g.stopOnce.Do(func() {
+		g.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-g.done:
+		case <-time.After(30 * time.Second):
+			g.cmd.Process.Kill()
+			<-g.done
+		}
+	})
 }
 
 // waitReady polls the guest's server until it answers.
@@ -594,43 +705,94 @@ func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResu
 	return res, nil
 }
 
-// countRequests boots a guest under -icount with the counting plugin,
-// serves n requests on conns keep-alive connections (each sends its share
-// one after the other; with conns > 1 the guest has the next request
-// waiting while it answers one, so what it does while idle between
-// requests drops out) and returns the guest's total instruction count at
-// exit and, with profile, the plugin's per-TB profile.
-func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port, n, conns int, profile bool) (uint64, tbProfile, error) {
-	f, err := os.CreateTemp(r.cache, "insns-*.txt")
+// countRequests boots a guest under -icount with the counting plugin and
+// serves requests on one keep-alive connection; after the first ns[0]
+// requests and after ns[1] in all it has the plugin snapshot the guest's
+// instruction count and, with a resolver (which gets the boot's console),
+// its profile by function. The difference of the two snapshots is the
+// cost of ns[1]-ns[0] requests, the boot's own work left out.
+func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config, extra []string, port int, ns [2]int, res func(string) (resolver, error), args *[]string) ([2]uint64, [2]funcProfile, error) {
+	var counts [2]uint64
+	var profs [2]funcProfile
+	dir, err := os.MkdirTemp(r.cache, "icount-")
 	if err != nil {
-		return 0, nil, err
+		return counts, profs, err
 	}
-	f.Close()
-	defer os.Remove(f.Name())
-	plugin := r.plugin + ",outfile=" + f.Name()
-	profPath := strings.TrimSuffix(f.Name(), ".txt") + ".prof"
-	if profile {
-		plugin += ",profile=" + profPath
-		defer os.Remove(profPath)
+	defer os.RemoveAll(dir)
+	fifo := filepath.Join(dir, "ctl")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		return counts, profs, err
 	}
-	g, _, err := r.startGuest(name, cfg, extra, plugin)
+	// O_RDWR: opening does not wait for the plugin's reader.
+	ctl, err := os.OpenFile(fifo, os.O_RDWR, 0)
 	if err != nil {
-		return 0, nil, err
+		return counts, profs, err
 	}
+	defer ctl.Close()
+	plugin := r.plugin + ",outfile=" + filepath.Join(dir, "exit.txt") + ",ctl=" + fifo
+	if res != nil {
+		plugin += ",profile=" + filepath.Join(dir, "exit.prof")
+	}
+	g, a, err := r.startGuest(name, cfg, extra, plugin)
+	*args = a
+	if err != nil {
+		return counts, profs, err
+	}
+	defer g.stop()
 	if err := waitReady(ctx, g, port); err != nil {
-		g.stop()
-		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+		return counts, profs, fmt.Errorf("%s (icount): %v", name, err)
 	}
-	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: r.conns}}
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	errs := make(chan error, conns)
-	for w := 0; w < conns; w++ {
-		share := n / conns
-		if w < n%conns {
+	snaps := [2]string{filepath.Join(dir, "snap0"), filepath.Join(dir, "snap1")}
+	done := 0
+	for k, n := range ns {
+		if err := r.sendRequests(c, url, n-done); err != nil {
+			return counts, profs, fmt.Errorf("%s (icount): after %d requests: %v", name, done, err)
+		}
+		done = n
+		if err := snapshot(ctx, g, ctl, snaps[k]); err != nil {
+			return counts, profs, fmt.Errorf("%s (icount): after %d requests: %v", name, done, err)
+		}
+	}
+	g.stop()
+	var rs resolver
+	if res != nil {
+		if rs, err = res(g.console.String()); err != nil {
+			return counts, profs, fmt.Errorf("%s (icount): symbols: %v", name, err)
+		}
+	}
+	for k, snap := range snaps {
+		b := &boot{Marks: map[uint64]uint64{}}
+		if err := b.readCounts(snap); err != nil {
+			return counts, profs, fmt.Errorf("%s (icount): %v", name, err)
+		}
+		counts[k] = b.Insns
+		if rs != nil {
+			prof, err := readProfile(snap + ".prof")
+			if err != nil {
+				return counts, profs, fmt.Errorf("%s (icount): %v", name, err)
+			}
+			profs[k] = symbolise(prof, rs)
+		}
+	}
+	r.logf("  %s: %d guest instructions after %d requests, %d after %d", name, counts[0], ns[0], counts[1], ns[1])
+	return counts, profs, nil
+}
+
+// sendRequests sends n GET requests, spread over r.conns keep-alive
+// connections that each send their share one after the other (with more
+// than one, the guest has the next request waiting while it answers one,
+// so it rarely idles), pausing r.gap after each.
+func (r *runner) sendRequests(c *http.Client, url string, n int) error {
+	errs := make(chan error, r.conns)
+	for w := range r.conns {
+		share := n / r.conns
+		if w < n%r.conns {
 			share++
 		}
 		go func() {
-			for i := 0; i < share; i++ {
+			for i := range share {
 				resp, err := c.Get(url)
 				if err != nil {
 					errs <- fmt.Errorf("connection %d, request %d: %v", w, i, err)
@@ -638,41 +800,76 @@ func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				if r.gap > 0 {
+					time.Sleep(r.gap)
+				}
 			}
 			errs <- nil
 		}()
 	}
-	var firstErr error
-	for w := 0; w < conns; w++ {
-		if err := <-errs; err != nil && firstErr == nil {
-			firstErr = err
+	var first error
+	for range r.conns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
 	}
-	if firstErr != nil {
-		g.stop()
-		return 0, nil, fmt.Errorf("%s (icount): %v", name, firstErr)
+	return first
+}
+
+// connsText says how the instruction runs sent their requests.
+func connsText(n int) string {
+	if n == 1 {
+		return "one after the other on one keep-alive connection"
 	}
-	g.stop()
-	b := &boot{Marks: map[uint64]uint64{}}
-	if err := b.readCounts(f.Name()); err != nil {
-		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+	return fmt.Sprintf("on %d keep-alive connections at once, each sending its share one after the other (the guest rarely idles)", n)
+}
+
+// snapshot has the counting plugin write its count (and profile) to path
+// and waits until it has.
+func snapshot(ctx context.Context, g *guestProc, ctl *os.File, path string) error {
+	if _, err := ctl.WriteString(path + "\n"); err != nil {
+		return err
 	}
-	r.logf("  %s: %d requests, %d guest instructions in all", name, n, b.Insns)
-	var prof tbProfile
-	if profile {
-		if prof, err = readProfile(profPath); err != nil {
-			return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+	deadline := time.Now().Add(time.Minute)
+	for !fileExists(path) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the counting plugin wrote no snapshot %s within a minute", path)
+		}
+		select {
+		case err := <-g.done:
+			g.done <- err
+			return fmt.Errorf("QEMU exited (%v) before the snapshot; console:\n%s", err, tail(g.console.String(), 15))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return b.Insns, prof, nil
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// medianRun returns the median instructions per request of runs and the
+// run closest to it (the lower middle one of an even number).
+func medianRun(runs []icountRun) (float64, icountRun) {
+	s := slices.Clone(runs)
+	slices.SortFunc(s, func(a, b icountRun) int { return cmp.Compare(a.PerReq, b.PerReq) })
+	mid := s[(len(s)-1)/2]
+	if len(s)%2 == 0 {
+		return (mid.PerReq + s[len(s)/2].PerReq) / 2, mid
+	}
+	return mid.PerReq, mid
 }
 
 func (rep *httpReport) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# HTTP benchmark, %s\n\n", rep.Date.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Host: %s; %s; %s. Command: `go run ./bench/cmd/httpbench`.\n\n", rep.Env.Host, rep.Env.Go, rep.Env.QEMU)
-	fmt.Fprintf(&b, "The same `examples/httpserver` (stock net/http, `GET /`: a 40-byte text answer) as a unigo unikernel and as the program of a Linux guest (%s, the server exec'd as PID 1 by `bench/programs/netinit`), on the same QEMU command line: %s, TCG, 1 vCPU, %d MiB, virtio-net, user networking with a forwarded port. Load: `wrk -t1 -c%d` from the host, one guest after the other in this run.\n\n",
-		rep.LinuxKernel.Package, rep.Machine, rep.MemMiB, conns(rep))
+	fmt.Fprintf(&b, "The same `examples/httpserver` (stock net/http, `GET /`: a 40-byte text answer) as a unigo unikernel and as the program of a Linux guest (%s, the server exec'd as PID 1 by `bench/programs/netinit`), on the same QEMU command line: %s, TCG, 1 vCPU, %d MiB, virtio-net, user networking with a forwarded port. %s\n\n",
+		rep.LinuxKernel.Package, rep.Machine, rep.MemMiB, loadText(rep))
 	b.WriteString("| guest | requests/s | p50 | p75 | p90 | p99 | errors | guest instructions per request |\n|---|---:|---:|---:|---:|---:|---|---:|\n")
 	for _, g := range rep.Guests {
 		if g.LoadErr != nil {
@@ -704,15 +901,35 @@ func (rep *httpReport) markdown() string {
 		}
 		b.WriteString(".\n")
 	}
-	how := "sequential requests on one keep-alive connection"
-	if rep.ICountConns > 1 {
-		how = fmt.Sprintf("requests spread over %d keep-alive connections sending at once", rep.ICountConns)
+	runs := 0
+	for _, g := range rep.Guests {
+		runs = max(runs, len(g.Runs))
 	}
-	fmt.Fprintf(&b, "\nInstructions per request: two boots per guest under `-icount shift=0,sleep=on` with the counting plugin (bench/plugin), serving %d and then %d %s before QEMU is stopped; the difference of the totals divided by %d requests. It includes what the guest does while idle between requests. `sleep=on` lets the guest's clock run at real speed while it idles; under `sleep=off` it jumps to the guest's next timer, so a request-driven guest races through timers, TCP retransmissions and GC cycles during every gap, at a pace set by the host's latency (one unigo run: 114k sequential instructions per request on a quiet host, 150k on a busy one, 187k with 1 ms between requests). With several connections the guest rarely idles at all.\n",
-		rep.ReqCounts[0], rep.ReqCounts[1], how, rep.ReqCounts[1]-rep.ReqCounts[0])
+	fmt.Fprintf(&b, "\nInstructions per request: boots under `-icount %s` with the counting plugin (bench/plugin) serving requests %s%s; the plugin snapshots the guest's instruction count (and profile) after request %d and after request %d, and the difference divided by %d is the figure, the boot's own work left out. It includes what the guest does while idle between requests. %d boots per guest, the guests' boots alternating (`-icount-runs`); the table gives the median.\n",
+		rep.ICount, connsText(rep.ICountConns), gapText(rep.Gap), rep.ReqCounts[0], rep.ReqCounts[1], rep.ReqCounts[1]-rep.ReqCounts[0], runs)
+	if runs > 1 {
+		b.WriteString("\n" + runsMarkdown(rep.Guests))
+	}
+	var uniProf, linuxProf []funcCost
+	for _, g := range rep.Guests {
+		if g.Name == "unigo" {
+			uniProf = g.Profile
+		} else {
+			linuxProf = g.Profile
+		}
+	}
+	if len(uniProf) > 0 && len(linuxProf) > 0 {
+		b.WriteString("\n## Program and kernel side\n\nThe median runs' profiles (the counting plugin's `profile=`: every translation block's executions and instructions), symbolised per boot: unigo with its image's symbols, the Linux guest with the server binary's symbols in user space and the kernel's `/proc/kallsyms` (printed by `bench/programs/netinit`; KASLR moves the kernel on every boot) above. The program side is the code a Linux process of the same program also runs: the server, the standard library and the runtime. The kernel side is, in unigo, the kernel's packages (`unigo.dev/unigo/kernel/...`, gVisor, and every package or assembly symbol that the static Linux build of the same program does not link), in the Linux guest the kernel, its modules and the vDSO.\n\n")
+		b.WriteString(splitMarkdown(uniProf, linuxProf, rep.ProfileTop))
+	}
+	for _, g := range rep.Guests {
+		if v := variationMarkdown(g, 15); v != "" {
+			fmt.Fprintf(&b, "\n## How %s's runs differ\n\nThe groups whose instructions per request vary the most between the runs (each run's profile):\n\n%s", g.Name, v)
+		}
+	}
 	for _, g := range rep.Guests {
 		if len(g.Profile) > 0 {
-			fmt.Fprintf(&b, "\n## Where %s's instructions per request go\n\nThe top %d functions of the difference of the two instruction runs' profiles (the counting plugin's profile= output, by function of the image's symbol table):\n\n", g.Name, rep.ProfileTop)
+			fmt.Fprintf(&b, "\n## Where %s's instructions per request go\n\nThe median run's profile difference, by group and for the top %d functions (calls are executions of a function's first block):\n\n", g.Name, rep.ProfileTop)
 			b.WriteString(profileMarkdown(g.Profile, rep.ProfileTop))
 		}
 	}
@@ -748,13 +965,28 @@ func (rep *httpReport) markdown() string {
 			fmt.Fprintf(&b, "%s:\n\n    qemu-system-x86_64 %s\n\n", g.Name, shellJoin(g.Args))
 		}
 	}
-	b.WriteString("## wrk output\n\n")
 	for _, g := range rep.Guests {
-		if g.Load != nil {
-			fmt.Fprintf(&b, "%s:\n\n%s\n", g.Name, indent(g.Load.Raw))
+		if len(g.ICountArgs) > 0 {
+			fmt.Fprintf(&b, "%s, instruction runs (the plugin's files were temporary):\n\n    qemu-system-x86_64 %s\n\n", g.Name, shellJoin(g.ICountArgs))
 		}
 	}
+	for i, g := range rep.Guests {
+		if g.Load == nil {
+			continue
+		}
+		if i == 0 || rep.Guests[0].Load == nil && i == 1 {
+			b.WriteString("## wrk output\n\n")
+		}
+		fmt.Fprintf(&b, "%s:\n\n%s\n", g.Name, indent(g.Load.Raw))
+	}
 	return b.String()
+}
+
+func loadText(rep *httpReport) string {
+	if n := conns(rep); n > 0 {
+		return fmt.Sprintf("Load: `wrk -t1 -c%d` from the host, one guest after the other in this run.", n)
+	}
+	return "No load run (`-skip load`)."
 }
 
 func conns(rep *httpReport) int {
@@ -772,4 +1004,11 @@ func indent(s string) string {
 		b.WriteString("    " + line + "\n")
 	}
 	return b.String()
+}
+
+func gapText(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", the host pausing %v after each answer (`-request-gap`)", d)
 }

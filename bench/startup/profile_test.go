@@ -81,11 +81,24 @@ func TestPackageOf(t *testing.T) {
 		{"gvisor.dev/gvisor/pkg/buffer.(*Buffer).PullUp", "gvisor.dev/gvisor/pkg/buffer"},
 		{"unigo.dev/unigo/kernel/core.vdsoClockGettime.abi0", "unigo.dev/unigo/kernel/core"},
 		{"trapcommon", "(asm)"},
+		{"slices.pdqsortCmpFunc[go.shape.struct { net/http.key string }]", "slices"},
+		{"gvisor.dev/gvisor/pkg/sync.(*Mutex[go.shape.int]).Lock", "gvisor.dev/gvisor/pkg/sync"},
 		{"type:.eq.[2]interface {}", "type:"},
 	}
 	for _, tc := range tests {
 		if got := packageOf(tc.in); got != tc.want {
 			t.Errorf("packageOf(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestCommas(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"0", "0"}, {"230", "230"}, {"-230", "-230"}, {"1092", "1,092"}, {"-1092", "-1,092"}, {"1234567.5", "1,234,567.5"},
+	}
+	for _, tc := range tests {
+		if got := commas(tc.in); got != tc.want {
+			t.Errorf("commas(%q) = %q; want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -72,8 +72,12 @@ func millions(n uint64) string {
 
 // commas groups the integer digits of a decimal number in threes.
 func commas(s string) string {
-	intPart, frac, hasFrac := strings.Cut(s, ".")
 	var b strings.Builder
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		b.WriteByte('-')
+		s = rest
+	}
+	intPart, frac, hasFrac := strings.Cut(s, ".")
 	for i, c := range intPart {
 		if i > 0 && (len(intPart)-i)%3 == 0 {
 			b.WriteByte(',')

@@ -43,6 +43,14 @@ type runner struct {
 	qemuPath    string
 	verbose     bool
 	stderr      io.Writer
+	// icount, when set, replaces the -icount options of QEMU command
+	// lines (the HTTP benchmark's -icount flag).
+	icount string
+	// gap is the HTTP benchmark's pause between requests.
+	gap time.Duration
+	// conns is the number of keep-alive connections the HTTP benchmark's
+	// instruction runs send their requests on at once.
+	conns int
 }
 
 func (r *runner) logf(format string, args ...any) {

@@ -4,9 +4,21 @@
 // eth0 with QEMU user networking's address (10.0.2.15/24, gateway
 // 10.0.2.2), then execs /httpserver with its own arguments, so the server
 // runs as PID 1 as it does in the unikernel.
+//
+// Before that it prints, from /proc/kallsyms, the kernel's _text and the
+// text symbols of the modules (with BENCH_KALLSYMS=all on the kernel
+// command line: all text symbols), each line prefixed "netinit: kallsyms
+// ", then "netinit: kallsyms end". The benchmark symbolises the guest's
+// instruction profile with them: KASLR moves the kernel and the modules
+// on every boot, and Debian ships no real System.map outside its -dbg
+// package, so the benchmark takes the kernel's symbols from one boot with
+// BENCH_KALLSYMS=all, relative to _text, and each boot's _text and
+// modules from that boot.
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -21,6 +33,9 @@ func main() {
 		fmt.Println("netinit:", err)
 		time.Sleep(time.Second)
 		os.Exit(1)
+	}
+	if err := printKallsyms(); err != nil {
+		fmt.Println("netinit: kallsyms:", err)
 	}
 	argv := append([]string{"/httpserver"}, os.Args[1:]...)
 	err := syscall.Exec("/httpserver", argv, os.Environ())
@@ -109,4 +124,39 @@ func ifUp(fd int, name string) error {
 		return fmt.Errorf("%s up: %v", name, err)
 	}
 	return nil
+}
+
+// printKallsyms mounts /proc for a moment and prints the lines of
+// /proc/kallsyms that locate the kernel (_text) and the modules' code.
+func printKallsyms() error {
+	if err := os.MkdirAll("/proc", 0o555); err != nil {
+		return err
+	}
+	if err := syscall.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+		return fmt.Errorf("mount /proc: %v", err)
+	}
+	defer syscall.Unmount("/proc", 0)
+	f, err := os.Open("/proc/kallsyms")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	all := os.Getenv("BENCH_KALLSYMS") == "all"
+	var out bytes.Buffer
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		// "ADDR TYPE NAME" or "ADDR TYPE NAME\t[MODULE]"
+		f := strings.Fields(line)
+		text := len(f) >= 3 && (f[1] == "t" || f[1] == "T")
+		if len(f) == 3 && f[2] == "_text" || text && (len(f) == 4 || all) {
+			out.WriteString("netinit: kallsyms " + line + "\n")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	out.WriteString("netinit: kallsyms end\n")
+	_, err = os.Stdout.Write(out.Bytes())
+	return err
 }

@@ -27,28 +27,22 @@ const DebugExitPort = 0xf4
 
 // Config describes one guest boot.
 type Config struct {
-	QEMU      string // qemu-system-x86_64 binary
-	Machine   string // microvm (default), q35 or pc
-	Accel     string // kvm or tcg (resolve "auto" with [ResolveAccel] first)
-	MemoryMiB int    // guest memory; 0 means DefaultMemoryMiB
-	SMP       int    // vCPUs; 0 means 1
-	Kernel    string // the image
-	Append    string // kernel command line (package cmdline)
-	GDB       bool   // wait for a debugger on tcp::1234 (-s -S)
-	TraceFile string // if set, log interrupts and CPU resets there (-d int,cpu_reset)
-	ICount    bool   // deterministic instruction counting (-icount shift=0,sleep=off)
-	// ICountRealIdle makes an ICount guest's clock run at real speed while
-	// it idles (sleep=on) instead of jumping to its next timer: for
-	// guests driven from outside (requests over the network), whose idle
-	// time would otherwise race through timers, retransmissions and GC
-	// cycles at a pace set by the host's latency.
-	ICountRealIdle bool
-	CPU            string  // CPU model; "" means host (KVM) or max (TCG)
-	QMP            string  // if set, a QMP server socket at this path (for Powerdown)
-	Disk           string  // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
-	Volumes        []Drive // more virtio-blk disks (ext2 volumes), after Disk
-	Shares         []Share
-	Net            *Net // if set, a virtio-net device
+	QEMU      string  // qemu-system-x86_64 binary
+	Machine   string  // microvm (default), q35 or pc
+	Accel     string  // kvm or tcg (resolve "auto" with [ResolveAccel] first)
+	MemoryMiB int     // guest memory; 0 means DefaultMemoryMiB
+	SMP       int     // vCPUs; 0 means 1
+	Kernel    string  // the image
+	Append    string  // kernel command line (package cmdline)
+	GDB       bool    // wait for a debugger on tcp::1234 (-s -S)
+	TraceFile string  // if set, log interrupts and CPU resets there (-d int,cpu_reset)
+	ICount    bool    // deterministic instruction counting (-icount shift=0,sleep=off)
+	CPU       string  // CPU model; "" means host (KVM) or max (TCG)
+	QMP       string  // if set, a QMP server socket at this path (for Powerdown)
+	Disk      string  // if set, a raw disk image attached as virtio-blk (the guest's /dev/vda)
+	Volumes   []Drive // more virtio-blk disks (ext2 volumes), after Disk
+	Shares    []Share
+	Net       *Net // if set, a virtio-net device
 }
 
 // Drive is a disk image attached as virtio-blk. The guest kernel names the
@@ -139,11 +133,7 @@ func (c Config) Args() ([]string, error) {
 		"-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=0x04", DebugExitPort),
 	}
 	if c.ICount {
-		sleep := "off"
-		if c.ICountRealIdle {
-			sleep = "on"
-		}
-		args = append(args, "-icount", "shift=0,sleep="+sleep)
+		args = append(args, "-icount", "shift=0,sleep=off")
 	}
 	if c.TraceFile != "" {
 		args = append(args, "-d", "int,cpu_reset", "-D", c.TraceFile)
