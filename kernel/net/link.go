@@ -110,23 +110,28 @@ func (l *link) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 			b = b[:0]
 		}
 		b = append(b, byte(size), byte(size>>8))
-		// The views behind the packet, from its first header on
-		// (pkt.AsSlices without allocating the slice of slices).
-		views, off := pkt.AsViewList()
-		for v := views.Front(); v != nil; v = v.Next() {
-			s := v.AsSlice()
-			if off >= len(s) {
-				off -= len(s)
-				continue
-			}
-			b = append(b, s[off:]...)
-			off = 0
-		}
+		b = appendFrame(b, pkt)
 		n++
 	}
 	l.flush(b)
 	l.tx = b[:0]
 	return n, nil
+}
+
+// appendFrame appends the bytes of pkt from its first header on: what
+// pkt.AsSlices returns, without allocating the slice of slices.
+func appendFrame(b []byte, pkt *stack.PacketBuffer) []byte {
+	views, off := pkt.AsViewList()
+	for v := views.Front(); v != nil; v = v.Next() {
+		s := v.AsSlice()
+		if off >= len(s) {
+			off -= len(s)
+			continue
+		}
+		b = append(b, s[off:]...)
+		off = 0
+	}
+	return b
 }
 
 func (l *link) flush(b []byte) {
