@@ -110,14 +110,28 @@ func (l *link) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 			b = b[:0]
 		}
 		b = append(b, byte(size), byte(size>>8))
-		for _, s := range pkt.AsSlices() {
-			b = append(b, s...)
-		}
+		b = appendFrame(b, pkt)
 		n++
 	}
 	l.flush(b)
 	l.tx = b[:0]
 	return n, nil
+}
+
+// appendFrame appends the bytes of pkt from its first header on: what
+// pkt.AsSlices returns, without allocating the slice of slices.
+func appendFrame(b []byte, pkt *stack.PacketBuffer) []byte {
+	views, off := pkt.AsViewList()
+	for v := views.Front(); v != nil; v = v.Next() {
+		s := v.AsSlice()
+		if off >= len(s) {
+			off -= len(s)
+			continue
+		}
+		b = append(b, s[off:]...)
+		off = 0
+	}
+	return b
 }
 
 func (l *link) flush(b []byte) {
@@ -154,21 +168,25 @@ func (l *link) receive() {
 }
 
 func (l *link) deliver(d stack.NetworkDispatcher, frame []byte) {
-	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: buffer.MakeWithData(frame)})
-	defer pkt.DecRef()
-	if !l.ParseHeader(pkt) {
-		return
-	}
-	eth := header.Ethernet(pkt.LinkHeader().Slice())
-	switch dst := eth.DestinationAddress(); {
+	// The packet type and the protocol come from the frame itself, not
+	// from the packet buffer's link header (each header access pulls
+	// the buffer up).
+	var pktType tcpip.PacketType
+	switch dst := tcpip.LinkAddress(frame[:6]); {
 	case dst == header.EthernetBroadcastAddress:
-		pkt.PktType = tcpip.PacketBroadcast
+		pktType = tcpip.PacketBroadcast
 	case header.IsMulticastEthernetAddress(dst):
-		pkt.PktType = tcpip.PacketMulticast
+		pktType = tcpip.PacketMulticast
 	case dst == l.mac:
-		pkt.PktType = tcpip.PacketHost
+		pktType = tcpip.PacketHost
 	default:
-		pkt.PktType = tcpip.PacketOtherHost
+		pktType = tcpip.PacketOtherHost
 	}
-	d.DeliverNetworkPacket(eth.Type(), pkt)
+	proto := tcpip.NetworkProtocolNumber(uint16(frame[12])<<8 | uint16(frame[13]))
+	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: buffer.MakeWithData(frame)})
+	if _, ok := pkt.LinkHeader().Consume(header.EthernetMinimumSize); ok {
+		pkt.PktType = pktType
+		d.DeliverNetworkPacket(proto, pkt)
+	}
+	pkt.DecRef()
 }

@@ -101,3 +101,18 @@ func TestDHCPMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestMonotonic(t *testing.T) {
+	for _, ns := range []int64{0, 1, 999, 1e9 + 7, 86400e9 * 365, -5} {
+		want := tcpip.MonotonicTime{}.Add(time.Duration(ns))
+		if got := monotonic(ns); got != want {
+			t.Errorf("monotonic(%d) = %v; want %v", ns, got, want)
+		}
+	}
+	c := newClock()
+	a := c.NowMonotonic()
+	b := c.NowMonotonic()
+	if b.Before(a) || a.Before(tcpip.MonotonicTime{}) {
+		t.Errorf("NowMonotonic went back: %v then %v", a, b)
+	}
+}
