@@ -48,6 +48,11 @@ var (
 // boot, before the Go runtime starts.
 var TrapHandler func(tf *TrapFrame)
 
+// SyscallHandler is called for every SYSCALL from the program, directly
+// from syscallEntry (which calls the func value with the Go register ABI).
+// It is set once at boot, before the Go runtime starts.
+var SyscallHandler func(tf *TrapFrame)
+
 // trapDispatch is called by trapcommon on the thread's kernel stack.
 func trapDispatch(tf *TrapFrame) {
 	TrapHandler(tf)

@@ -12,7 +12,21 @@
 #define MSR_FS_BASE 0xC0000100
 
 // syscallEntry is the LSTAR target. SYSCALL at CPL0: RCX = return RIP,
-// R11 = RFLAGS, IF cleared by SFMASK, RSP still the program's.
+// R11 = RFLAGS, IF and DF cleared by SFMASK, RSP still the program's.
+//
+// It is trapcommon specialised for the system call, the trap of every
+// request (docs/adr/0001-execution-model.md, "The system-call path"):
+//   - the frame is always at the top of the thread's kernel stack, where
+//     frame.FS already holds the program's FS base (set by clone,
+//     arch_prctl and every earlier trap; the program changes it only
+//     through arch_prctl), so FS is only switched to the kernel TLS,
+//     without reading it first;
+//   - the vector state's place is fixed too, and its XSAVE header stays
+//     valid between traps (XSAVE writes only XSTATE_BV; InitThread and
+//     rt_sigreturn write whole valid areas), so it is not zeroed again;
+//   - the Go handler (SyscallHandler, ABIInternal) is called through its
+//     func value with R14 = the kernel g and X15 = 0 set here, without
+//     the ABI0 wrapper and the generic dispatch.
 TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ SP, PerCPU_scratch(GS)
 	MOVQ PerCPU_kstackTop(GS), SP
@@ -23,7 +37,50 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ CX
 	PUSHQ $0
 	PUSHQ $const_VectorSyscall
-	JMP trapcommon<>(SB)
+	PUSHQ AX
+	PUSHQ BX
+	PUSHQ CX
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
+	PUSHQ BP
+	PUSHQ R8
+	PUSHQ R9
+	PUSHQ R10
+	PUSHQ R11
+	PUSHQ R12
+	PUSHQ R13
+	PUSHQ R14
+	PUSHQ R15
+	SUBQ $16, SP
+	MOVQ SP, R12
+
+	// FS = kernel TLS (frame.FS is already the program's).
+	MOVL PerCPU_ktls(GS), AX
+	MOVL PerCPU_ktls+4(GS), DX
+	MOVL $MSR_FS_BASE, CX
+	WRMSR
+
+	SUBQ PerCPU_xsaveSize(GS), SP
+	ANDQ $~63, SP
+	MOVQ SP, TrapFrame_XSave(R12)
+	CMPB PerCPU_useXSave(GS), $0
+	JEQ sysfxsave
+	MOVL $-1, AX
+	MOVL $-1, DX
+	XSAVE64 (SP)
+	JMP syssaved
+sysfxsave:
+	FXSAVE64 (SP)
+syssaved:
+	PUSHQ R12 // the spill slot of the handler's argument; popped by trapret
+	MOVQ R12, AX
+	MOVQ PerCPU_ktlsSlot(GS), R14
+	XORPS X15, X15
+	MOVQ ·SyscallHandler(SB), DX
+	MOVQ 0(DX), BX
+	CALL BX
+	JMP ·trapret(SB)
 
 // istcommon: an interrupt or exception arrived on IST1 with
 // [vector, errcode, rip, cs, rflags, rsp, ss] on the stack. Move the frame to
