@@ -306,6 +306,7 @@ func armTimer() {
 
 // timerInterrupt runs on every local APIC timer interrupt.
 func timerInterrupt(tf *amd64.TrapFrame) {
+	timerArmedAt = 0 // it fired: off until armed again
 	now := nanotime()
 	expireTimers(now)
 	t := cur()
