@@ -253,12 +253,11 @@ func waitIO(key uintptr) {
 
 // wakeAll wakes the threads waiting on key (none before the scheduler
 // runs: device completions at boot, before futexInit, must not touch the
-// wait queues).
+// wait queues). Small enough to inline: most calls find nobody waiting.
 func wakeAll(key uintptr) {
-	if !schedRunning || *futexBucket(key) < 0 {
-		return // (nobody waits: the common case, kept inline)
+	if futexHead[(key>>2)%futexBuckets] >= 0 && schedRunning {
+		futexWake(key, maxThreads, ^uint32(0))
 	}
-	futexWake(key, maxThreads, ^uint32(0))
 }
 
 // readiness returns the poll events of file i now.

@@ -20,6 +20,9 @@ const (
 	threadNameSize = 16
 )
 
+// maxThreads is a power of two: handleSyscall masks the thread index.
+const _ uint = -(maxThreads & (maxThreads - 1))
+
 type threadState uint8
 
 const (

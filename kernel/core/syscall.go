@@ -37,23 +37,21 @@ var enosysLogged [linux.NumSyscalls/64 + 1]uint64
 // handleSyscall is amd64.SyscallHandler: every SYSCALL from the program
 // comes here on the thread's kernel stack, interrupts disabled. The common
 // case (a handler in the table, nothing held, no signal to deliver) is
-// kept short: it runs about twenty times per HTTP request.
+// kept short: it runs about ten times per HTTP request.
 func handleSyscall(tf *amd64.TrapFrame) {
-	if nr := tf.RAX; nr < uintptr(len(syscallTable)) {
-		if h := syscallTable[nr]; h != nil {
-			tf.RAX = h(sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9})
-			syscallDone(tf)
-			return
-		}
+	if nr := tf.RAX; nr < uintptr(len(syscallTable)) && syscallTable[nr] != nil {
+		tf.RAX = syscallTable[nr](*(*sysArgs)(tf.SyscallArgs()))
+	} else {
+		syscallTrap(tf)
 	}
-	syscallTrap(tf)
-	syscallDone(tf)
+	if t := &threads[current&(maxThreads-1)]; t.nheld|t.nscratch != 0 || t.sigPending&^t.sigMask != 0 {
+		syscallDone(tf, t)
+	}
 }
 
 // syscallDone drops what the system call held and delivers a pending
 // signal before the program resumes.
-func syscallDone(tf *amd64.TrapFrame) {
-	t := cur()
+func syscallDone(tf *amd64.TrapFrame, t *Thread) {
 	if t.nheld|t.nscratch != 0 {
 		releaseHeld()
 	}
@@ -68,7 +66,7 @@ func syscallDone(tf *amd64.TrapFrame) {
 func syscallTrap(tf *amd64.TrapFrame) {
 	nr := tf.RAX
 	if nr == netcall.Sys {
-		tf.RAX = sysNetcall(sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9})
+		tf.RAX = sysNetcall(*(*sysArgs)(tf.SyscallArgs()))
 		return
 	}
 	if nr == linux.SYS_RT_SIGRETURN {
@@ -76,7 +74,7 @@ func syscallTrap(tf *amd64.TrapFrame) {
 		return
 	}
 	if nr < uintptr(len(syscallTable)) {
-		if r, ok := fsSyscall(nr, sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}); ok {
+		if r, ok := fsSyscall(nr, *(*sysArgs)(tf.SyscallArgs())); ok {
 			tf.RAX = r
 			return
 		}

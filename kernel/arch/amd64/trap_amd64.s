@@ -1,7 +1,8 @@
 // Trap entry and exit. See docs/adr/0001-execution-model.md.
 //
 // Every entry builds a TrapFrame on the current thread's kernel stack:
-//   SS RSP RFLAGS CS RIP ErrCode Vector RAX..R15 FS XSave   (high -> low)
+//   SS RSP RFLAGS CS RIP ErrCode Vector RAX RBX RCX RBP R11..R15 R9 R8 R10
+//   RDX RSI RDI FS XSave   (high -> low; the system-call arguments in order)
 // then the vector state (XSAVE/FXSAVE) below it, 64-byte aligned, then one
 // word holding the frame pointer, which is both the argument of trapDispatch
 // and what trapret pops.
@@ -40,18 +41,18 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ AX
 	PUSHQ BX
 	PUSHQ CX
-	PUSHQ DX
-	PUSHQ SI
-	PUSHQ DI
 	PUSHQ BP
-	PUSHQ R8
-	PUSHQ R9
-	PUSHQ R10
 	PUSHQ R11
 	PUSHQ R12
 	PUSHQ R13
 	PUSHQ R14
 	PUSHQ R15
+	PUSHQ R9
+	PUSHQ R8
+	PUSHQ R10
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
 	SUBQ $16, SP
 	MOVQ SP, R12
 
@@ -124,18 +125,18 @@ TEXT trapcommon<>(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ AX
 	PUSHQ BX
 	PUSHQ CX
-	PUSHQ DX
-	PUSHQ SI
-	PUSHQ DI
 	PUSHQ BP
-	PUSHQ R8
-	PUSHQ R9
-	PUSHQ R10
 	PUSHQ R11
 	PUSHQ R12
 	PUSHQ R13
 	PUSHQ R14
 	PUSHQ R15
+	PUSHQ R9
+	PUSHQ R8
+	PUSHQ R10
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
 	SUBQ $16, SP
 	MOVQ SP, R12
 
@@ -198,18 +199,18 @@ restored:
 	WRMSR
 	MOVQ R12, SP
 	ADDQ $16, SP
+	POPQ DI
+	POPQ SI
+	POPQ DX
+	POPQ R10
+	POPQ R8
+	POPQ R9
 	POPQ R15
 	POPQ R14
 	POPQ R13
 	POPQ R12
 	POPQ R11
-	POPQ R10
-	POPQ R9
-	POPQ R8
 	POPQ BP
-	POPQ DI
-	POPQ SI
-	POPQ DX
 	POPQ CX
 	POPQ BX
 	POPQ AX
