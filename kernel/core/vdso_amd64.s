@@ -12,9 +12,6 @@ TEXT ·vdsoClockGettime(SB),NOSPLIT|NOFRAME,$0
 	// CLOCK_MONOTONIC (1) first: it is the runtime's nanotime.
 	CMPQ DI, $1
 	JNE  notmono
-	XORL R8, R8
-
-now:
 	// ns = (TSC - tscBase) * tscMult >> 32 as one 128-bit product:
 	// nanotime's arithmetic (time.go), bit for bit.
 	RDTSC
@@ -23,10 +20,24 @@ now:
 	SUBQ  ·tscBase(SB), AX
 	MULQ  ·tscMult(SB)
 	SHRQ  $32, DX, AX
+	XORL  DX, DX
+	DIVQ  ·vdsoNsPerSec(SB)
+	MOVQ  AX, 0(SI) // tv_sec
+	MOVQ  DX, 8(SI) // tv_nsec
+	XORL  AX, AX
+	RET
+
+now:
+	// The same, plus the offset in R8.
+	RDTSC
+	SHLQ  $32, DX
+	ORQ   DX, AX
+	SUBQ  ·tscBase(SB), AX
+	MULQ  ·tscMult(SB)
+	SHRQ  $32, DX, AX
 	ADDQ  R8, AX
 	XORL  DX, DX
-	MOVQ  $1000000000, CX
-	DIVQ  CX
+	DIVQ  ·vdsoNsPerSec(SB)
 	MOVQ  AX, 0(SI) // tv_sec
 	MOVQ  DX, 8(SI) // tv_nsec
 	XORL  AX, AX
@@ -42,7 +53,7 @@ notmono:
 	CMPQ DI, $11
 	JEQ  now
 	// CLOCK_MONOTONIC_RAW (4), _COARSE (6), CLOCK_BOOTTIME (7)
-	XORQ R8, R8
+	XORL R8, R8
 	CMPQ DI, $4
 	JEQ  now
 	CMPQ DI, $6
