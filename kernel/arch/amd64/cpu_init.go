@@ -142,7 +142,12 @@ func InitCPU() {
 	// SYSCALL: CS/SS from STAR[47:32]; entry at LSTAR; SFMASK clears IF, TF,
 	// DF, AC, NT. EFER.SCE on (EFER.NXE was set by the entry code).
 	Wrmsr(MSRSTAR, uint64(KernelCS)<<32|uint64(KernelCS)<<48)
-	Wrmsr(MSRLSTAR, uint64(syscallEntryPC()))
+	entry := syscallEntryPC()
+	if Features.FSGSBase && cpu0.useXSave != 0 && (TrapFrameSize+cpu0.xsaveSize)%64 == 0 {
+		WriteCR4(ReadCR4() | 1<<16) // CR4.FSGSBASE: WRFSBASE
+		entry = syscallEntryFastPC()
+	}
+	Wrmsr(MSRLSTAR, uint64(entry))
 	Wrmsr(MSRSFMASK, 0x47700)
 	efer := Rdmsr(MSREFER) | 1
 	if Features.NX {

@@ -83,6 +83,81 @@ syssaved:
 	CALL BX
 	JMP ·trapret(SB)
 
+// syscallEntryFast is syscallEntry for CPUs with XSAVE and FSGSBASE (InitCPU
+// picks it): WRFSBASE instead of WRMSR, no format test, and the vector
+// state's place computed, not stored (the top frame's XSave field keeps
+// it: kernel stacks are page aligned and the frame is TrapFrameSize, a
+// multiple of 64, so the area is exactly xsaveSize below the frame). It
+// returns on its own, without trapret's tests; threads that switched
+// away inside the call come back here through swtch as well.
+TEXT ·syscallEntryFast(SB),NOSPLIT|NOFRAME,$0
+	MOVQ SP, PerCPU_scratch(GS)
+	MOVQ PerCPU_kstackTop(GS), SP
+	PUSHQ $const_KernelDS
+	PUSHQ PerCPU_scratch(GS)
+	PUSHQ R11
+	PUSHQ $const_KernelCS
+	PUSHQ CX
+	PUSHQ $0
+	PUSHQ $const_VectorSyscall
+	PUSHQ AX
+	PUSHQ BX
+	PUSHQ CX
+	PUSHQ BP
+	PUSHQ R11
+	PUSHQ R12
+	PUSHQ R13
+	PUSHQ R14
+	PUSHQ R15
+	PUSHQ R9
+	PUSHQ R8
+	PUSHQ R10
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
+	SUBQ $16, SP
+	MOVQ SP, R12
+
+	MOVQ PerCPU_ktls(GS), AX
+	WRFSBASEQ AX
+
+	SUBQ PerCPU_xsaveSize(GS), SP
+	MOVL $-1, AX
+	MOVL $-1, DX
+	XSAVE64 (SP)
+	PUSHQ R12 // the spill slot of the handler's argument
+	MOVQ R12, AX
+	MOVQ PerCPU_ktlsSlot(GS), R14
+	XORPS X15, X15
+	MOVQ ·SyscallHandler(SB), DX
+	MOVQ 0(DX), BX
+	CALL BX
+
+	POPQ R12
+	MOVL $-1, AX
+	MOVL $-1, DX
+	XRSTOR64 (SP)
+	MOVQ TrapFrame_FS(R12), AX
+	WRFSBASEQ AX
+	LEAQ 16(R12), SP
+	POPQ DI
+	POPQ SI
+	POPQ DX
+	POPQ R10
+	POPQ R8
+	POPQ R9
+	POPQ R15
+	POPQ R14
+	POPQ R13
+	POPQ R12
+	POPQ R11
+	POPQ BP
+	POPQ CX
+	POPQ BX
+	POPQ AX
+	ADDQ $16, SP
+	IRETQ
+
 // istcommon: an interrupt or exception arrived on IST1 with
 // [vector, errcode, rip, cs, rflags, rsp, ss] on the stack. Move the frame to
 // the current thread's kernel stack: below the interrupted RSP when kernel code
