@@ -57,6 +57,7 @@ func kernelMain(proto, info uintptr) {
 	console.Init(uart.COM1)
 	klog.Sink = consoleSink
 	amd64.TrapHandler = handleTrap
+	amd64.SyscallHandler = handleSyscall
 	amd64.SetBootKernelStack()
 	amd64.InitCPU()
 

@@ -40,7 +40,9 @@ type file struct {
 	refs  int32
 	obj   int32 // index into the kind's pool
 	flags uint32
-	seq   uint32 // bumped on every readiness change (for EPOLLET)
+	// epHead lists the epoll registrations of this file (epoll.go):
+	// index+1 into epitems, 0 = none.
+	epHead int32
 
 	// kindVFS, kindDev
 	ino    vfs.Ino
@@ -73,22 +75,6 @@ type eventfd struct {
 	count     uint64
 	semaphore bool
 	file      int32
-}
-
-type epitem struct {
-	used   bool
-	ep     int32 // epoll pool index
-	fd     int32
-	file   int32
-	events uint32
-	data   uint64
-	seen   uint32 // file seq last reported (edge-triggered)
-	next   int32
-}
-
-type epoll struct {
-	used  bool
-	items int32 // head of the item list
 }
 
 var (
@@ -165,12 +151,7 @@ func releaseFile(i int32) {
 	if haveFS && f.buf != 0 {
 		kmem.Free(f.buf, f.bufLen)
 	}
-	// Drop epoll registrations of this file.
-	for j := range epitems {
-		if epitems[j].used && epitems[j].file == i {
-			epollRemoveItem(int32(j))
-		}
-	}
+	fileEpollRelease(i)
 	*f = file{}
 	notify(i)
 }
@@ -181,23 +162,23 @@ func releaseObject(kind fileKind, obj int32) {
 	case kindPipeRead:
 		p := &pipes[obj]
 		p.readers--
+		if p.readers == 0 && p.writers > 0 {
+			notify(p.wfile) // EPOLLERR for the writers
+		}
 		pipeMaybeFree(p)
 	case kindPipeWrite:
 		p := &pipes[obj]
 		p.writers--
+		if p.writers == 0 && p.readers > 0 {
+			notify(p.rfile) // EPOLLHUP for the readers
+		}
 		pipeMaybeFree(p)
 	case kindEventfd:
 		eventfds[obj].used = false
 	case kindSocket:
 		sockClosed(obj)
 	case kindEpoll:
-		ep := &epolls[obj]
-		for it := ep.items; it >= 0; {
-			n := epitems[it].next
-			epitems[it].used = false
-			it = n
-		}
-		ep.used = false
+		epollFree(obj)
 	}
 }
 
@@ -214,12 +195,17 @@ func pipeMaybeFree(p *pipe) {
 	wakeAll(waitKeyPipe)
 }
 
-// notify records a readiness change of file i and wakes pollers.
+// notify records a readiness change of file i: its epoll registrations
+// go on their epolls' ready lists, whose waiters wake (epoll.go). With
+// i < 0 it only wakes epoll waiters.
 func notify(i int32) {
-	if i >= 0 {
-		files[i].seq++
+	if i < 0 {
+		wakeAll(waitKeyPoll)
+		return
 	}
-	wakeAll(waitKeyPoll)
+	for it := files[i].epHead; it != 0; it = epitems[it-1].fnext {
+		epollQueue(it - 1)
+	}
 }
 
 // waitOn blocks the current thread on a kernel wait key until wakeAll,
@@ -267,12 +253,11 @@ func waitIO(key uintptr) {
 
 // wakeAll wakes the threads waiting on key (none before the scheduler
 // runs: device completions at boot, before futexInit, must not touch the
-// wait queues).
+// wait queues). Small enough to inline: most calls find nobody waiting.
 func wakeAll(key uintptr) {
-	if !schedRunning {
-		return
+	if futexHead[(key>>2)%futexBuckets] >= 0 && schedRunning {
+		futexWake(key, maxThreads, ^uint32(0))
 	}
-	futexWake(key, maxThreads, ^uint32(0))
 }
 
 // readiness returns the poll events of file i now.
@@ -344,6 +329,7 @@ const consoleIRQ = 4
 
 // consoleInterrupt moves received bytes into consIn and wakes readers.
 func consoleInterrupt() {
+	tail := consTail
 	for {
 		c, ok := console.GetByte()
 		if !ok {
@@ -357,8 +343,10 @@ func consoleInterrupt() {
 			consTail++
 		}
 	}
-	notify(-1)
-	wakeAll(waitKeyCons)
+	if consTail != tail {
+		notifyConsole()
+		wakeAll(waitKeyCons)
+	}
 }
 
 func consoleHasInput() bool {

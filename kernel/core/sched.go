@@ -20,6 +20,9 @@ const (
 	threadNameSize = 16
 )
 
+// maxThreads is a power of two: handleSyscall masks the thread index.
+const _ uint = -(maxThreads & (maxThreads - 1))
+
 type threadState uint8
 
 const (
@@ -306,6 +309,7 @@ func armTimer() {
 
 // timerInterrupt runs on every local APIC timer interrupt.
 func timerInterrupt(tf *amd64.TrapFrame) {
+	timerArmedAt = 0 // it fired: off until armed again
 	now := nanotime()
 	expireTimers(now)
 	t := cur()

@@ -258,6 +258,7 @@ func sysRtSigreturn(tf *amd64.TrapFrame) {
 	tf.RFLAGS = r(17)&0x0DD5 | 0x202
 	if fp := uintptr(get64(mc + scFpstate)); fp != 0 && userRange(fp, amd64.VectorStateSize(), false) {
 		amd64.CopyVectorState(tf.XSave, fp)
+		amd64.SanitizeVectorState(tf.XSave)
 	}
 	t.sigMask = get64(uc+ucSigmask) &^ unblockable
 }

@@ -335,10 +335,7 @@ func unqueue(i int32) {
 
 // sockChanged wakes whoever waits on socket i (epoll, blocked syscalls).
 func sockChanged(i int32) {
-	if f := socks[i].file; f >= 0 {
-		files[f].seq++
-	}
-	wakeAll(waitKeyPoll)
+	notify(socks[i].file)
 	wakeAll(waitKeySock)
 }
 

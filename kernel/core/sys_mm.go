@@ -1,6 +1,8 @@
 package core
 
 import (
+	"unsafe"
+
 	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/arch/amd64"
 	"unigo.dev/unigo/kernel/klog"
@@ -52,6 +54,12 @@ type userAreaHint struct {
 // userBytes returns the program memory [addr, addr+n) as a slice after
 // checking it; nil, false on a bad pointer.
 func userBytes(addr, n uintptr, write bool) ([]byte, bool) {
+	// userRange's hint test, repeated here to save a call on the path of
+	// every read and write.
+	h := &userHint
+	if end := addr + n; n != 0 && addr >= h.start && end <= h.end && end >= addr && h.gen == vmas.Gen() && (!write || h.writable) {
+		return unsafe.Slice((*byte)(kptr(addr)), n), true
+	}
 	if !userRange(addr, n, write) {
 		return nil, false
 	}

@@ -34,27 +34,49 @@ func errno(e linux.Errno) uintptr { return e.Ret() }
 
 var enosysLogged [linux.NumSyscalls/64 + 1]uint64
 
-// syscallTrap dispatches a SYSCALL from the program.
+// handleSyscall is amd64.SyscallHandler: every SYSCALL from the program
+// comes here on the thread's kernel stack, interrupts disabled. The common
+// case (a handler in the table, nothing held, no signal to deliver) is
+// kept short: it runs about ten times per HTTP request.
+func handleSyscall(tf *amd64.TrapFrame) {
+	var h sysHandler
+	if nr := tf.RAX; nr < uintptr(len(syscallTable)) {
+		h = syscallTable[nr]
+	} else if nr == netcall.Sys {
+		h = sysNetcall // the network bridge's calls: half of all
+	}
+	if h != nil {
+		tf.RAX = h(*(*sysArgs)(tf.SyscallArgs()))
+	} else {
+		syscallTrap(tf)
+	}
+	if t := &threads[current&(maxThreads-1)]; t.nheld|t.nscratch != 0 || t.sigPending&^t.sigMask != 0 {
+		syscallDone(tf, t)
+	}
+}
+
+// syscallDone drops what the system call held and delivers a pending
+// signal before the program resumes.
+func syscallDone(tf *amd64.TrapFrame, t *Thread) {
+	if t.nheld|t.nscratch != 0 {
+		releaseHeld()
+	}
+	if t.sigPending&^t.sigMask != 0 {
+		deliverSignals(tf)
+	}
+}
+
+// syscallTrap handles the system calls without a handler in
+// handleSyscall: rt_sigreturn, the file-system table and unknown numbers.
 func syscallTrap(tf *amd64.TrapFrame) {
 	nr := tf.RAX
 	if nr == linux.SYS_RT_SIGRETURN {
 		sysRtSigreturn(tf)
 		return
 	}
-	if nr == netcall.Sys {
-		tf.RAX = sysNetcall(sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9})
-		return
-	}
 	if nr < uintptr(len(syscallTable)) {
-		a := sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
-		if h := syscallTable[nr]; h != nil {
-			tf.RAX = h(a)
-			releaseHeld()
-			return
-		}
-		if r, ok := fsSyscall(nr, a); ok {
+		if r, ok := fsSyscall(nr, *(*sysArgs)(tf.SyscallArgs())); ok {
 			tf.RAX = r
-			releaseHeld()
 			return
 		}
 	}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math/bits"
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/arch/amd64"
@@ -16,6 +17,8 @@ import (
 var (
 	tscBase        uint64 // TSC at boot
 	tscMult        uint64 // ns = ticks * tscMult >> 32
+	tscPerNs       uint64 // ticks = ns * tscPerNs >> 32
+	tscMinTicks    uint64 // the shortest timer the kernel arms: 10 µs
 	tscHz          uint64
 	lapicHz        uint64 // local APIC timer ticks per second (divide by 1)
 	bootEpoch      int64  // wall-clock ns at tscBase
@@ -69,12 +72,19 @@ func kvmclockHz() uint64 {
 	return hz
 }
 
-// nanotime returns monotonic nanoseconds since boot.
+// nanotime returns monotonic nanoseconds since boot: the TSC ticks since
+// boot times tscMult, a 32.32 fixed-point ns-per-tick, as one 128-bit
+// product (the vDSO computes the same, vdso_amd64.s).
 func nanotime() int64 {
-	d := amd64.Rdtsc() - tscBase
-	hi := (d >> 32) * tscMult
-	lo := (d & 0xFFFFFFFF) * tscMult >> 32
-	return int64(hi + lo)
+	hi, lo := bits.Mul64(amd64.Rdtsc()-tscBase, tscMult)
+	return int64(hi<<32 | lo>>32)
+}
+
+// nsToTSC returns the TSC value at monotonic time ns (nanotime's inverse,
+// through tscPerNs, a 32.32 fixed-point ticks-per-ns).
+func nsToTSC(ns int64) uint64 {
+	hi, lo := bits.Mul64(uint64(ns), tscPerNs)
+	return tscBase + (hi<<32 | lo>>32)
 }
 
 func walltime() int64 { return bootEpoch + nanotime() }
@@ -204,6 +214,8 @@ func initTime() {
 		}
 	}
 	tscMult = (1_000_000_000 << 32) / tscHz
+	tscPerNs, _ = bits.Div64(tscHz>>32, tscHz<<32, 1_000_000_000)
+	tscMinTicks = tscHz / 100_000 // 10 µs
 	bootEpoch = readRTC() * 1_000_000_000
 	mode := "one-shot"
 	if useTSCDeadline {
@@ -217,9 +229,10 @@ func initTime() {
 }
 
 // timerArm programs the APIC timer to fire at the monotonic deadline (0 =
-// no event).
+// no event). Arming the deadline already armed does nothing (the timer
+// interrupt forgets the armed deadline: a fired timer is off).
 func timerArm(deadline int64) {
-	if !timerReady {
+	if !timerReady || deadline == timerArmedAt {
 		return
 	}
 	timerArmedAt = deadline
@@ -232,12 +245,12 @@ func timerArm(deadline int64) {
 		return
 	}
 	if useTSCDeadline {
-		d := deadline - nanotime()
-		if d < 10_000 {
-			d = 10_000
+		// At least 10 µs ahead, as below.
+		at, min := nsToTSC(deadline), amd64.Rdtsc()+tscMinTicks
+		if int64(at-min) < 0 {
+			at = min
 		}
-		ticks := uint64(d) / 1000 * (tscHz / 1000) / 1000
-		amd64.Wrmsr(amd64.MSRTSCDeadline, amd64.Rdtsc()+ticks+1)
+		amd64.Wrmsr(amd64.MSRTSCDeadline, at)
 		return
 	}
 	d := deadline - nanotime()

@@ -8,13 +8,12 @@ import (
 	"unigo.dev/unigo/kernel/mm/vma"
 )
 
-// handleTrap is amd64.TrapHandler: every syscall, interrupt and exception
-// comes here on the current thread's kernel stack, interrupts disabled.
+// handleTrap is amd64.TrapHandler: every interrupt and exception comes here
+// on the current thread's kernel stack, interrupts disabled (system calls
+// go to handleSyscall).
 func handleTrap(tf *amd64.TrapFrame) {
 	fromProgram := !tf.FromKernel()
 	switch v := tf.Vector; {
-	case v == amd64.VectorSyscall:
-		syscallTrap(tf)
 	case v == vectorTimer:
 		lapicEOIWrite()
 		timerInterrupt(tf)

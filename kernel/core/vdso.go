@@ -22,6 +22,10 @@ import "unsafe"
 // convention and must not be called from Go.
 func vdsoClockGettime()
 
+// vdsoNsPerSec is the divisor vdsoClockGettime splits nanoseconds with
+// (a memory operand saves loading it).
+var vdsoNsPerSec uint64 = 1_000_000_000
+
 // vdsoClockGettimeAddr returns vdsoClockGettime's address.
 func vdsoClockGettimeAddr() uintptr
 

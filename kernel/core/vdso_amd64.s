@@ -9,6 +9,41 @@
 
 // func vdsoClockGettime() (not callable from Go)
 TEXT ·vdsoClockGettime(SB),NOSPLIT|NOFRAME,$0
+	// CLOCK_MONOTONIC (1) first: it is the runtime's nanotime.
+	CMPQ DI, $1
+	JNE  notmono
+	// ns = (TSC - tscBase) * tscMult >> 32 as one 128-bit product:
+	// nanotime's arithmetic (time.go), bit for bit.
+	RDTSC
+	SHLQ  $32, DX
+	ORQ   DX, AX
+	SUBQ  ·tscBase(SB), AX
+	MULQ  ·tscMult(SB)
+	SHRQ  $32, DX, AX
+	XORL  DX, DX
+	DIVQ  ·vdsoNsPerSec(SB)
+	MOVQ  AX, 0(SI) // tv_sec
+	MOVQ  DX, 8(SI) // tv_nsec
+	XORL  AX, AX
+	RET
+
+now:
+	// The same, plus the offset in R8.
+	RDTSC
+	SHLQ  $32, DX
+	ORQ   DX, AX
+	SUBQ  ·tscBase(SB), AX
+	MULQ  ·tscMult(SB)
+	SHRQ  $32, DX, AX
+	ADDQ  R8, AX
+	XORL  DX, DX
+	DIVQ  ·vdsoNsPerSec(SB)
+	MOVQ  AX, 0(SI) // tv_sec
+	MOVQ  DX, 8(SI) // tv_nsec
+	XORL  AX, AX
+	RET
+
+notmono:
 	// CLOCK_REALTIME (0), CLOCK_REALTIME_COARSE (5), CLOCK_TAI (11)
 	MOVQ ·bootEpoch(SB), R8
 	CMPQ DI, $0
@@ -17,10 +52,8 @@ TEXT ·vdsoClockGettime(SB),NOSPLIT|NOFRAME,$0
 	JEQ  now
 	CMPQ DI, $11
 	JEQ  now
-	// CLOCK_MONOTONIC (1), CLOCK_MONOTONIC_RAW (4), _COARSE (6), CLOCK_BOOTTIME (7)
-	XORQ R8, R8
-	CMPQ DI, $1
-	JEQ  now
+	// CLOCK_MONOTONIC_RAW (4), _COARSE (6), CLOCK_BOOTTIME (7)
+	XORL R8, R8
 	CMPQ DI, $4
 	JEQ  now
 	CMPQ DI, $6
@@ -30,31 +63,6 @@ TEXT ·vdsoClockGettime(SB),NOSPLIT|NOFRAME,$0
 	// Anything else is the system call's business.
 	MOVQ $SYS_clock_gettime, AX
 	SYSCALL
-	RET
-
-now:
-	// ns = (d>>32)*tscMult + (d&0xFFFFFFFF)*tscMult>>32, d = TSC - tscBase:
-	// nanotime's arithmetic (time.go), bit for bit.
-	RDTSC
-	SHLQ  $32, DX
-	ORQ   DX, AX
-	SUBQ  ·tscBase(SB), AX
-	MOVQ  ·tscMult(SB), R9
-	MOVQ  AX, CX
-	SHRQ  $32, CX
-	IMULQ R9, CX
-	MOVQ  $0xFFFFFFFF, R10
-	ANDQ  R10, AX
-	IMULQ R9, AX
-	SHRQ  $32, AX
-	ADDQ  CX, AX
-	ADDQ  R8, AX
-	XORL  DX, DX
-	MOVQ  $1000000000, CX
-	DIVQ  CX
-	MOVQ  AX, 0(SI) // tv_sec
-	MOVQ  DX, 8(SI) // tv_nsec
-	XORL  AX, AX
 	RET
 
 // func vdsoClockGettimeAddr() uintptr

@@ -386,3 +386,116 @@ func TestReservationCostsNoRAM(t *testing.T) {
 		t.Errorf("2 GiB of untouched mappings took %d MiB of RAM", (before-after)>>20)
 	}
 }
+
+// TestEpollSemantics checks level-triggered, edge-triggered and one-shot
+// registrations, a hang-up seen edge-triggered, and an epoll inside an
+// epoll, against what Linux does (the same test passes as a Linux process).
+func TestEpollSemantics(t *testing.T) {
+	const et = syscall.EPOLLET & 0xffffffff
+	for _, tc := range []struct {
+		name   string
+		events uint32
+		// want[i]: events reported by epoll_wait(timeout 0) after step i.
+		steps []string
+		want  []uint32
+	}{
+		{"level", syscall.EPOLLIN, []string{"wait", "write", "wait", "wait", "read", "wait"},
+			[]uint32{0, 0, syscall.EPOLLIN, syscall.EPOLLIN, 0, 0}},
+		{"edge", syscall.EPOLLIN | et, []string{"write", "wait", "wait", "write", "wait", "read", "wait"},
+			[]uint32{0, syscall.EPOLLIN, 0, 0, syscall.EPOLLIN, 0, 0}},
+		{"oneshot", syscall.EPOLLIN | syscall.EPOLLONESHOT, []string{"write", "wait", "wait", "write", "wait", "rearm", "wait"},
+			[]uint32{0, syscall.EPOLLIN, 0, 0, 0, 0, syscall.EPOLLIN}},
+		{"hangup-edge", syscall.EPOLLIN | syscall.EPOLLRDHUP | et, []string{"wait", "close", "wait", "wait"},
+			[]uint32{0, 0, syscall.EPOLLHUP, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p [2]int
+			if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+				t.Fatal(err)
+			}
+			defer syscall.Close(p[0])
+			wclosed := false
+			defer func() {
+				if !wclosed {
+					syscall.Close(p[1])
+				}
+			}()
+			ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer syscall.Close(ep)
+			ev := syscall.EpollEvent{Events: tc.events, Fd: int32(p[0])}
+			if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, p[0], &ev); err != nil {
+				t.Fatal(err)
+			}
+			events := make([]syscall.EpollEvent, 4)
+			for i, step := range tc.steps {
+				var got uint32
+				switch step {
+				case "write":
+					syscall.Write(p[1], []byte("x"))
+				case "read":
+					syscall.Read(p[0], make([]byte, 64))
+				case "close":
+					syscall.Close(p[1])
+					wclosed = true
+				case "rearm":
+					if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_MOD, p[0], &ev); err != nil {
+						t.Fatal(err)
+					}
+				case "wait":
+					n, err := syscall.EpollWait(ep, events, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, e := range events[:n] {
+						got |= e.Events
+					}
+				}
+				if got != tc.want[i] {
+					t.Errorf("step %d (%s): events %#x; want %#x", i, step, got, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestEpollNested: an epoll file is readable while an epoll it watches has
+// events, and an edge-triggered watch of it sees each new edge.
+func TestEpollNested(t *testing.T) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	inner, _ := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	outer, _ := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	defer syscall.Close(inner)
+	defer syscall.Close(outer)
+	if err := syscall.EpollCtl(inner, syscall.EPOLL_CTL_ADD, p[0], &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p[0])}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.EpollCtl(outer, syscall.EPOLL_CTL_ADD, inner, &syscall.EpollEvent{Events: syscall.EPOLLIN | (syscall.EPOLLET & 0xffffffff), Fd: int32(inner)}); err != nil {
+		t.Fatal(err)
+	}
+	events := make([]syscall.EpollEvent, 4)
+	if n, _ := syscall.EpollWait(outer, events, 0); n != 0 {
+		t.Errorf("outer epoll reported %d events with nothing ready", n)
+	}
+	done := make(chan struct{})
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		syscall.Write(p[1], []byte("x"))
+		close(done)
+	}()
+	n, err := syscall.EpollWait(outer, events, 5000)
+	if err != nil || n != 1 || events[0].Fd != int32(inner) || events[0].Events&syscall.EPOLLIN == 0 {
+		t.Fatalf("outer epoll_wait = %d, %v, %+v; want EPOLLIN of the inner epoll", n, err, events[0])
+	}
+	<-done
+	if n, _ := syscall.EpollWait(inner, events, 0); n != 1 || events[0].Fd != int32(p[0]) {
+		t.Errorf("inner epoll_wait = %d events; want the pipe", n)
+	}
+}

@@ -79,6 +79,7 @@ func Fninit()
 // Addresses of assembly entry points.
 func rt0PC() uintptr
 func syscallEntryPC() uintptr
+func syscallEntryFastPC() uintptr
 func trapretPC() uintptr
 func kthreadStartPC() uintptr
 func vectorTable() uintptr
@@ -86,6 +87,7 @@ func vectorStubs()
 
 // Entry points implemented in assembly and reached only from the hardware.
 func syscallEntry()
+func syscallEntryFast()
 func trapret()
 func kthreadStart()
 func entry64()

@@ -226,6 +226,11 @@ TEXT ·syscallEntryPC(SB),NOSPLIT,$0-8
 	MOVQ AX, ret+0(FP)
 	RET
 
+TEXT ·syscallEntryFastPC(SB),NOSPLIT,$0-8
+	LEAQ ·syscallEntryFast(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET
+
 TEXT ·trapretPC(SB),NOSPLIT,$0-8
 	LEAQ ·trapret(SB), AX
 	MOVQ AX, ret+0(FP)

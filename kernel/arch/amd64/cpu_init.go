@@ -48,6 +48,11 @@ var (
 // boot, before the Go runtime starts.
 var TrapHandler func(tf *TrapFrame)
 
+// SyscallHandler is called for every SYSCALL from the program, directly
+// from syscallEntry (which calls the func value with the Go register ABI).
+// It is set once at boot, before the Go runtime starts.
+var SyscallHandler func(tf *TrapFrame)
+
 // trapDispatch is called by trapcommon on the thread's kernel stack.
 func trapDispatch(tf *TrapFrame) {
 	TrapHandler(tf)
@@ -137,7 +142,12 @@ func InitCPU() {
 	// SYSCALL: CS/SS from STAR[47:32]; entry at LSTAR; SFMASK clears IF, TF,
 	// DF, AC, NT. EFER.SCE on (EFER.NXE was set by the entry code).
 	Wrmsr(MSRSTAR, uint64(KernelCS)<<32|uint64(KernelCS)<<48)
-	Wrmsr(MSRLSTAR, uint64(syscallEntryPC()))
+	entry := syscallEntryPC()
+	if Features.FSGSBase && cpu0.useXSave != 0 && (TrapFrameSize+cpu0.xsaveSize)%64 == 0 {
+		WriteCR4(ReadCR4() | 1<<16) // CR4.FSGSBASE: WRFSBASE
+		entry = syscallEntryFastPC()
+	}
+	Wrmsr(MSRLSTAR, uint64(entry))
 	Wrmsr(MSRSFMASK, 0x47700)
 	efer := Rdmsr(MSREFER) | 1
 	if Features.NX {

@@ -1,5 +1,7 @@
 package amd64
 
+import "unsafe"
+
 // Boot protocols, as passed from the entry points to archMain.
 const (
 	BootPVH     = 1 // Xen PVH: info is a struct hvm_start_info
@@ -50,14 +52,22 @@ type TrapFrame struct {
 	XSave uintptr // address of the saved vector state
 	FS    uintptr // FS base of the interrupted context
 
-	R15, R14, R13, R12, R11, R10, R9, R8 uintptr
-	RBP, RDI, RSI, RDX, RCX, RBX, RAX    uintptr
+	// The system-call arguments first, in their order (see SyscallArgs).
+	RDI, RSI, RDX, R10, R8, R9 uintptr
+	R15, R14, R13, R12, R11    uintptr
+	RBP, RCX, RBX, RAX         uintptr
 
 	Vector  uintptr
 	ErrCode uintptr
 
 	// Hardware interrupt frame (built by the stub for SYSCALL).
 	RIP, CS, RFLAGS, RSP, SS uintptr
+}
+
+// SyscallArgs returns the six system-call arguments (RDI, RSI, RDX, R10,
+// R8, R9), which the frame holds side by side in that order.
+func (tf *TrapFrame) SyscallArgs() *[6]uintptr {
+	return (*[6]uintptr)(unsafe.Pointer(&tf.RDI))
 }
 
 // TrapFrameSize is the size of a TrapFrame in bytes.

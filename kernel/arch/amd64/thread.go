@@ -70,6 +70,21 @@ func copyBytes(dst, src, n uintptr) {
 // CopyVectorState copies a saved vector state.
 func CopyVectorState(dst, src uintptr) { copyBytes(dst, src, cpu0.xsaveSize) }
 
+// SanitizeVectorState makes the vector state at p, which came from the
+// program (a signal frame), one that XRSTOR/FXRSTOR accept: MXCSR without
+// reserved bits, an XSAVE header with only enabled components and zero
+// reserved bytes. syscallEntry relies on the header staying valid.
+func SanitizeVectorState(p uintptr) {
+	*(*uint32)(ptr(p + 24)) &= 0xFFFF // MXCSR
+	if cpu0.useXSave == 0 {
+		return
+	}
+	*(*uint64)(ptr(p + 512)) &= Features.XCR0 // XSTATE_BV
+	for off := uintptr(520); off < 576; off += 8 {
+		*(*uint64)(ptr(p + off)) = 0 // XCOMP_BV and reserved
+	}
+}
+
 // RT0 returns the address of the Go runtime's Linux entry point,
 // _rt0_amd64_linux, where the main thread starts.
 func RT0() uintptr { return rt0PC() }

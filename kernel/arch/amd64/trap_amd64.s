@@ -1,7 +1,8 @@
 // Trap entry and exit. See docs/adr/0001-execution-model.md.
 //
 // Every entry builds a TrapFrame on the current thread's kernel stack:
-//   SS RSP RFLAGS CS RIP ErrCode Vector RAX..R15 FS XSave   (high -> low)
+//   SS RSP RFLAGS CS RIP ErrCode Vector RAX RBX RCX RBP R11..R15 R9 R8 R10
+//   RDX RSI RDI FS XSave   (high -> low; the system-call arguments in order)
 // then the vector state (XSAVE/FXSAVE) below it, 64-byte aligned, then one
 // word holding the frame pointer, which is both the argument of trapDispatch
 // and what trapret pops.
@@ -12,7 +13,21 @@
 #define MSR_FS_BASE 0xC0000100
 
 // syscallEntry is the LSTAR target. SYSCALL at CPL0: RCX = return RIP,
-// R11 = RFLAGS, IF cleared by SFMASK, RSP still the program's.
+// R11 = RFLAGS, IF and DF cleared by SFMASK, RSP still the program's.
+//
+// It is trapcommon specialised for the system call, the trap of every
+// request (docs/adr/0001-execution-model.md, "The system-call path"):
+//   - the frame is always at the top of the thread's kernel stack, where
+//     frame.FS already holds the program's FS base (set by clone,
+//     arch_prctl and every earlier trap; the program changes it only
+//     through arch_prctl), so FS is only switched to the kernel TLS,
+//     without reading it first;
+//   - the vector state's place is fixed too, and its XSAVE header stays
+//     valid between traps (XSAVE writes only XSTATE_BV; InitThread and
+//     rt_sigreturn write whole valid areas), so it is not zeroed again;
+//   - the Go handler (SyscallHandler, ABIInternal) is called through its
+//     func value with R14 = the kernel g and X15 = 0 set here, without
+//     the ABI0 wrapper and the generic dispatch.
 TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ SP, PerCPU_scratch(GS)
 	MOVQ PerCPU_kstackTop(GS), SP
@@ -23,7 +38,125 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ CX
 	PUSHQ $0
 	PUSHQ $const_VectorSyscall
-	JMP trapcommon<>(SB)
+	PUSHQ AX
+	PUSHQ BX
+	PUSHQ CX
+	PUSHQ BP
+	PUSHQ R11
+	PUSHQ R12
+	PUSHQ R13
+	PUSHQ R14
+	PUSHQ R15
+	PUSHQ R9
+	PUSHQ R8
+	PUSHQ R10
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
+	SUBQ $16, SP
+	MOVQ SP, R12
+
+	// FS = kernel TLS (frame.FS is already the program's).
+	MOVL PerCPU_ktls(GS), AX
+	MOVL PerCPU_ktls+4(GS), DX
+	MOVL $MSR_FS_BASE, CX
+	WRMSR
+
+	SUBQ PerCPU_xsaveSize(GS), SP
+	ANDQ $~63, SP
+	MOVQ SP, TrapFrame_XSave(R12)
+	CMPB PerCPU_useXSave(GS), $0
+	JEQ sysfxsave
+	MOVL $-1, AX
+	MOVL $-1, DX
+	XSAVE64 (SP)
+	JMP syssaved
+sysfxsave:
+	FXSAVE64 (SP)
+syssaved:
+	PUSHQ R12 // the spill slot of the handler's argument; popped by trapret
+	MOVQ R12, AX
+	MOVQ PerCPU_ktlsSlot(GS), R14
+	XORPS X15, X15
+	MOVQ ·SyscallHandler(SB), DX
+	MOVQ 0(DX), BX
+	CALL BX
+	JMP ·trapret(SB)
+
+// syscallEntryFast is syscallEntry for CPUs with XSAVE and FSGSBASE (InitCPU
+// picks it): WRFSBASE instead of WRMSR, no format test, and the vector
+// state's place computed, not stored (the top frame's XSave field keeps
+// it: kernel stacks are page aligned and the frame is TrapFrameSize, a
+// multiple of 64, so the area is exactly xsaveSize below the frame). It
+// returns on its own, without trapret's tests; threads that switched
+// away inside the call come back here through swtch as well.
+TEXT ·syscallEntryFast(SB),NOSPLIT|NOFRAME,$0
+	MOVQ SP, PerCPU_scratch(GS)
+	MOVQ PerCPU_kstackTop(GS), SP
+	PUSHQ $const_KernelDS
+	PUSHQ PerCPU_scratch(GS)
+	PUSHQ R11
+	PUSHQ $const_KernelCS
+	PUSHQ CX
+	PUSHQ $0
+	PUSHQ $const_VectorSyscall
+	PUSHQ AX
+	PUSHQ BX
+	PUSHQ CX
+	PUSHQ BP
+	PUSHQ R11
+	PUSHQ R12
+	PUSHQ R13
+	PUSHQ R14
+	PUSHQ R15
+	PUSHQ R9
+	PUSHQ R8
+	PUSHQ R10
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
+	SUBQ $16, SP
+	MOVQ SP, R12
+
+	MOVQ PerCPU_ktls(GS), AX
+	WRFSBASEQ AX
+
+	SUBQ PerCPU_xsaveSize(GS), SP
+	MOVL $-1, AX
+	MOVL $-1, DX
+	XSAVE64 (SP)
+	PUSHQ R12 // the spill slot of the handler's argument
+	MOVQ R12, AX
+	MOVQ PerCPU_ktlsSlot(GS), R14
+	XORPS X15, X15
+	MOVQ ·SyscallHandler(SB), DX
+	MOVQ 0(DX), BX
+	CALL BX
+
+	POPQ R12
+	MOVL $-1, AX
+	MOVL $-1, DX
+	XRSTOR64 (SP)
+	MOVQ TrapFrame_FS(R12), AX
+	WRFSBASEQ AX
+	LEAQ 16(R12), SP
+	POPQ DI
+	POPQ SI
+	POPQ DX
+	POPQ R10
+	POPQ R8
+	POPQ R9
+	POPQ R15
+	POPQ R14
+	POPQ R13
+	POPQ R12
+	POPQ R11
+	POPQ BP
+	POPQ CX
+	POPQ BX
+	POPQ AX
+	ADDQ $16, SP
+	IRETQ
 
 // istcommon: an interrupt or exception arrived on IST1 with
 // [vector, errcode, rip, cs, rflags, rsp, ss] on the stack. Move the frame to
@@ -67,18 +200,18 @@ TEXT trapcommon<>(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ AX
 	PUSHQ BX
 	PUSHQ CX
-	PUSHQ DX
-	PUSHQ SI
-	PUSHQ DI
 	PUSHQ BP
-	PUSHQ R8
-	PUSHQ R9
-	PUSHQ R10
 	PUSHQ R11
 	PUSHQ R12
 	PUSHQ R13
 	PUSHQ R14
 	PUSHQ R15
+	PUSHQ R9
+	PUSHQ R8
+	PUSHQ R10
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
 	SUBQ $16, SP
 	MOVQ SP, R12
 
@@ -141,18 +274,18 @@ restored:
 	WRMSR
 	MOVQ R12, SP
 	ADDQ $16, SP
+	POPQ DI
+	POPQ SI
+	POPQ DX
+	POPQ R10
+	POPQ R8
+	POPQ R9
 	POPQ R15
 	POPQ R14
 	POPQ R13
 	POPQ R12
 	POPQ R11
-	POPQ R10
-	POPQ R9
-	POPQ R8
 	POPQ BP
-	POPQ DI
-	POPQ SI
-	POPQ DX
 	POPQ CX
 	POPQ BX
 	POPQ AX
