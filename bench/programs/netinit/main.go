@@ -147,9 +147,9 @@ func printKallsyms() error {
 	for sc.Scan() {
 		line := sc.Text()
 		// "ADDR TYPE NAME" or "ADDR TYPE NAME\t[MODULE]"
-		f := strings.Fields(line)
-		text := len(f) >= 3 && (f[1] == "t" || f[1] == "T")
-		if len(f) == 3 && f[2] == "_text" || text && (len(f) == 4 || all) {
+		fields := strings.Fields(line)
+		text := len(fields) >= 3 && (fields[1] == "t" || fields[1] == "T")
+		if len(fields) == 3 && fields[2] == "_text" || text && (len(fields) == 4 || all) {
 			out.WriteString("netinit: kallsyms " + line + "\n")
 		}
 	}
