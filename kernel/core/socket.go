@@ -663,10 +663,12 @@ func fillEvent(i int32, ev *netcall.Event) {
 	}
 }
 
-// netPoll fills up to n events. It consumes the eventfd's signal: the
-// stack does not read the eventfd, it only waits for it to be readable, so
-// any work that arrives after this call signals it afresh.
-func netPoll(buf uintptr, n uintptr) uintptr {
+// netPoll fills up to n events and copies waiting frames into rx (as
+// netRecv does, then a zero length when there is room). It consumes the
+// eventfd's signal: the stack does not read the eventfd, it only waits
+// for it to be readable, so any work that arrives after this call signals
+// it afresh.
+func netPoll(buf uintptr, n uintptr, rx []byte) uintptr {
 	if n > 4096 || !userRange(buf, n*unsafe.Sizeof(netcall.Event{}), true) {
 		return errno(linux.EFAULT)
 	}
@@ -687,6 +689,13 @@ func netPoll(buf uintptr, n uintptr) uintptr {
 	}
 	if pendHead >= 0 {
 		netSignal() // more next time
+	}
+	if len(rx) >= 2 {
+		m := uintptr(0)
+		if netdev.rxPending {
+			m = netRecv(rx[:len(rx)-2])
+		}
+		rx[m], rx[m+1] = 0, 0
 	}
 	if netdev.rxPending {
 		k |= netcall.PollRecv

@@ -3,6 +3,9 @@ package net
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -22,8 +25,8 @@ import (
 // has a gVisor endpoint here. One goroutine (bridge.run) does all the
 // work: it takes the kernel's events (OpPoll), reacts to gVisor's
 // readiness callbacks, and moves data between the kernel's socket rings
-// and the endpoints. Nothing here blocks; the goroutine sleeps on its kick
-// channel.
+// and the endpoints. Nothing here blocks; the goroutine sleeps in the
+// netpoller on the kernel's eventfd (run).
 
 const (
 	afInet  = syscall.AF_INET
@@ -71,10 +74,11 @@ type bridge struct {
 	st    *stack.Stack
 	link  *link
 	socks map[uint32]*socket
+	evfd  *os.File // the kernel's eventfd (set before run starts)
 
 	mu       sync.Mutex
 	dirty    []*socket
-	sleeping bool // waiting for the eventfd: markDirty must kick
+	sleeping bool // waiting for the eventfd: markDirty must wake it
 
 	events  [64]netcall.Event
 	batch   []netcall.Event
@@ -85,11 +89,19 @@ func newBridge(st *stack.Stack, l *link) *bridge {
 	return &bridge{st: st, link: l, socks: map[uint32]*socket{}, scratch: make([]byte, 64<<10)}
 }
 
-// run is the bridge goroutine: rc is the kernel's eventfd, which becomes
-// readable when the kernel has work (or a kick arrived); OpPoll consumes
-// the signal, so the eventfd is never read.
-func (b *bridge) run(rc syscall.RawConn) {
-	err := rc.Read(func(uintptr) bool {
+// run is the bridge goroutine: it waits in the runtime's netpoller for
+// the kernel's eventfd, which becomes readable when the kernel has work;
+// OpPoll consumes the signal, so the eventfd is never read. gVisor's
+// callbacks (goroutines of this runtime) wake it without the kernel: they
+// set the eventfd's read deadline in the past, which makes the netpoller
+// ready the bridge at once (wake).
+func (b *bridge) run() {
+	rc, err := b.evfd.SyscallConn()
+	if err != nil {
+		logf("event channel: %v", err)
+		return
+	}
+	work := func(uintptr) bool {
 		b.mu.Lock()
 		b.sleeping = false
 		b.mu.Unlock()
@@ -97,15 +109,33 @@ func (b *bridge) run(rc syscall.RawConn) {
 			b.pollKernel()
 			b.serviceDirty()
 			if b.sleep() {
-				return false // wait for the eventfd
+				return false // wait for the eventfd or a wake
 			}
 		}
-	})
-	logf("event channel: %v", err)
+	}
+	for {
+		err := rc.Read(work)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			logf("event channel: %v", err)
+			return
+		}
+		// A wake: clear the deadline and work again.
+		b.evfd.SetReadDeadline(time.Time{})
+	}
+}
+
+// pastDeadline is a read deadline that has passed: setting it readies a
+// goroutine waiting in the netpoller for the eventfd.
+var pastDeadline = time.Unix(1, 0)
+
+// wake readies the sleeping bridge from a goroutine: the runtime makes it
+// runnable directly, without a system call or a netpoller round.
+func (b *bridge) wake() {
+	b.evfd.SetReadDeadline(pastDeadline)
 }
 
 // sleep reports whether the bridge may wait for the eventfd: nothing is
-// dirty. From then on markDirty kicks it.
+// dirty. From then on markDirty wakes it.
 func (b *bridge) sleep() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -126,25 +156,47 @@ func (b *bridge) sleep() bool {
 // then received frames, then connects and data.
 func (b *bridge) pollKernel() {
 	b.batch = b.batch[:0]
-	frames := false
+	// The first OpPoll also brings the frames that wait, into the link's
+	// receive buffer; PollRecv says more wait than fitted.
+	var rx []byte
+	if b.link != nil {
+		rx = b.link.rx
+	}
+	more := false
 	for {
-		r, e := call(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), 0, 0)
+		r, e := call(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), bytesPtr(rx), uintptr(len(rx)))
 		if e != 0 {
 			logf("poll: %v", e)
 			return
 		}
-		frames = frames || r&netcall.PollRecv != 0
+		more = r&netcall.PollRecv != 0
 		n := int(r &^ netcall.PollRecv)
 		b.batch = append(b.batch, b.events[:n]...)
 		if n < len(b.events) {
 			break
 		}
+		rx = nil
 	}
 	for i := range b.batch {
 		b.setup(&b.batch[i])
 	}
-	if frames && b.link != nil {
-		b.link.receive()
+	if b.link != nil {
+		frames := b.link.rx[0] != 0 || b.link.rx[1] != 0
+		if frames {
+			b.link.deliverAll(b.link.rx)
+		}
+		if more {
+			b.link.receive()
+			frames = true
+		}
+		if frames {
+			// gVisor's TCP segment processor was readied by the
+			// frames: let it run now, so that the sockets it marks
+			// dirty are serviced below without a wake-up (one yield
+			// per batch: the bridge goes to the back of the run
+			// queue, nothing is starved).
+			runtime.Gosched()
+		}
 	}
 	for i := range b.batch {
 		b.act(&b.batch[i])
@@ -157,11 +209,11 @@ func (b *bridge) markDirty(s *socket) {
 		s.dirty = true
 		b.dirty = append(b.dirty, s)
 	}
-	kick := b.sleeping
+	wake := b.sleeping
 	b.sleeping = false
 	b.mu.Unlock()
-	if kick {
-		call(netcall.OpKick, 0, 0, 0, 0)
+	if wake {
+		b.wake()
 	}
 }
 

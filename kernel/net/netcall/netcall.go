@@ -8,8 +8,8 @@
 // The stack talks to the kernel through one system call, [Sys], whose
 // first argument is an operation (Op*); the kernel talks to the stack by
 // signalling an eventfd the stack registered with [OpAttach], after which
-// the stack collects work with [OpPoll] and received frames with
-// [OpRecv]. Every operation is non-blocking.
+// the stack collects work and received frames with [OpPoll] (and
+// [OpRecv] when more frames wait). Every operation is non-blocking.
 //
 // The records here are shared memory layouts: both sides are Go on amd64,
 // and the types use fixed-size fields only.
@@ -38,8 +38,10 @@ const (
 	// OpSend(buf, len): transmits the frames in buf (same framing).
 	// Returns how many were queued; the rest were dropped.
 	OpSend = 4
-	// OpPoll(*[n]Event, n): socket work for the stack. Returns the number
-	// of events, plus PollRecv when frames wait for OpRecv. It consumes
+	// OpPoll(*[n]Event, n, buf, len): socket work for the stack, and the
+	// frames that wait, copied into buf as OpRecv does and ended by a
+	// zero length (when len >= 2; buf may be 0). Returns the number of
+	// events, plus PollRecv when more frames wait for OpRecv. It consumes
 	// the eventfd's signal (see OpAttach).
 	OpPoll = 5
 	// OpPush(id, buf, len, *Sockaddr): received data for a socket. Stream:
@@ -65,10 +67,6 @@ const (
 	// OpAddrs(*[n]Sockaddr, n): the interface addresses, for bind(2)
 	// checks and getsockname of wildcard binds.
 	OpAddrs = 11
-	// OpKick(): signal the eventfd (if OpPoll has not been called since the
-	// last signal, it is still pending and nothing happens). The stack
-	// wakes itself this way when gVisor has work for a sleeping bridge.
-	OpKick = 12
 )
 
 // PollRecv is or'ed into OpPoll's result when received frames wait.
