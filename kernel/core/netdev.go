@@ -167,7 +167,15 @@ func sysNetcall(a sysArgs) uintptr {
 			}
 			rx = b
 		}
-		return netPoll(a[1], a[2], rx)
+		var tx []byte
+		if a[5] != 0 {
+			b, ok := userBytes(a[5], netcall.PollTxSize, true)
+			if !ok {
+				return errno(linux.EFAULT)
+			}
+			tx = b
+		}
+		return netPoll(a[1], a[2], rx, tx)
 	case netcall.OpPush, netcall.OpPull:
 		b, ok := userBytes(a[2], a[3], a[0] == netcall.OpPull)
 		if !ok {

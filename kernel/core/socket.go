@@ -663,17 +663,18 @@ func fillEvent(i int32, ev *netcall.Event) {
 	}
 }
 
-// netPoll fills up to n events and copies waiting frames into rx (as
-// netRecv does, then a zero length when there is room). It consumes the
-// eventfd's signal: the stack does not read the eventfd, it only waits
-// for it to be readable, so any work that arrives after this call signals
-// it afresh.
-func netPoll(buf uintptr, n uintptr, rx []byte) uintptr {
+// netPoll fills up to n events, copies waiting frames into rx (as netRecv
+// does, then a zero length when there is room) and the sent data of
+// stream sockets into tx (pollTx). It consumes the eventfd's signal: the
+// stack does not read the eventfd, it only waits for it to be readable,
+// so any work that arrives after this call signals it afresh.
+func netPoll(buf uintptr, n uintptr, rx, tx []byte) uintptr {
 	if n > 4096 || !userRange(buf, n*unsafe.Sizeof(netcall.Event{}), true) {
 		return errno(linux.EFAULT)
 	}
 	eventfds[netstack.evfd].count = 0
 	k := uintptr(0)
+	txOff := 0
 	for k < n && pendHead >= 0 {
 		i := pendHead
 		s := &socks[i]
@@ -681,7 +682,9 @@ func netPoll(buf uintptr, n uintptr, rx []byte) uintptr {
 		if pendHead < 0 {
 			pendTail = -1
 		}
-		fillEvent(i, (*netcall.Event)(kptr(buf+k*unsafe.Sizeof(netcall.Event{}))))
+		ev := (*netcall.Event)(kptr(buf + k*unsafe.Sizeof(netcall.Event{})))
+		fillEvent(i, ev)
+		txOff = pollTx(i, ev, tx, txOff)
 		s.pend = 0
 		s.queued = false
 		s.pendNext = -1
@@ -701,6 +704,26 @@ func netPoll(buf uintptr, n uintptr, rx []byte) uintptr {
 		k |= netcall.PollRecv
 	}
 	return k
+}
+
+// pollTx moves the data a stream socket's EvSend event announces into
+// tx[off:] (as netPull would): the event gets its place (TxOff, TxLen)
+// and keeps EvSend only if the ring still holds more. It returns the next
+// free offset.
+func pollTx(i int32, ev *netcall.Event, tx []byte, off int) int {
+	s := &socks[i]
+	if ev.Ops&netcall.EvSend == 0 || s.typ != linux.SOCK_STREAM || off >= len(tx) {
+		return off
+	}
+	m := s.tx.get(tx[off:])
+	ev.TxOff, ev.TxLen = uint32(off), uint32(m)
+	if s.tx.used() == 0 {
+		ev.Ops &^= netcall.EvSend
+	}
+	if m > 0 {
+		sockChanged(i)
+	}
+	return off + m
 }
 
 // netPush takes received data for a socket.

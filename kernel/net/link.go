@@ -16,7 +16,11 @@ import (
 // call makes a netcall system call. The kernel never blocks in one, so
 // the runtime need not know about it (RawSyscall).
 func call(op uintptr, a1, a2, a3, a4 uintptr) (uintptr, syscall.Errno) {
-	r, _, e := syscall.RawSyscall6(netcall.Sys, op, a1, a2, a3, a4, 0)
+	return call5(op, a1, a2, a3, a4, 0)
+}
+
+func call5(op uintptr, a1, a2, a3, a4, a5 uintptr) (uintptr, syscall.Errno) {
+	r, _, e := syscall.RawSyscall6(netcall.Sys, op, a1, a2, a3, a4, a5)
 	return r, e
 }
 

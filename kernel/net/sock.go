@@ -53,8 +53,15 @@ type socket struct {
 	entry waiter.Entry
 	state sockState
 	dirty bool // on bridge.dirty (bridge.mu)
+	// rxSignal (bridge.mu): gVisor signalled readable (or hang-up, error)
+	// since the bridge last took the dirty list; rxIdle: the last Read
+	// found nothing, and no signal came since. streamIO reads only when
+	// not rxIdle.
+	rxSignal bool
+	rxIdle   bool
 
 	pending   []byte // stream: bytes pulled from the kernel that gVisor has not taken
+	shared    bool   // pending is in a bridge buffer (scratch, tx): streamIO takes or copies it
 	txData    bool   // stream: the kernel's send ring may hold data (EvSend seen, not drained)
 	rxBlocked bool   // the kernel's receive ring is full
 	eof       bool   // the kernel knows the receive side ended
@@ -83,10 +90,12 @@ type bridge struct {
 	events  [64]netcall.Event
 	batch   []netcall.Event
 	scratch []byte
+	tx      []byte // OpPoll's tx buffer: the data of this pass's EvSend events
 }
 
 func newBridge(st *stack.Stack, l *link) *bridge {
-	return &bridge{st: st, link: l, socks: map[uint32]*socket{}, scratch: make([]byte, 64<<10)}
+	return &bridge{st: st, link: l, socks: map[uint32]*socket{},
+		scratch: make([]byte, 64<<10), tx: make([]byte, netcall.PollTxSize)}
 }
 
 // run is the bridge goroutine: it waits in the runtime's netpoller for
@@ -157,14 +166,16 @@ func (b *bridge) sleep() bool {
 func (b *bridge) pollKernel() {
 	b.batch = b.batch[:0]
 	// The first OpPoll also brings the frames that wait, into the link's
-	// receive buffer; PollRecv says more wait than fitted.
+	// receive buffer (PollRecv says more wait than fitted), and the data
+	// the program sent, into b.tx (act hands it to the sockets).
 	var rx []byte
 	if b.link != nil {
 		rx = b.link.rx
 	}
+	tx := bytesPtr(b.tx)
 	more := false
 	for {
-		r, e := call(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), bytesPtr(rx), uintptr(len(rx)))
+		r, e := call5(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), bytesPtr(rx), uintptr(len(rx)), tx)
 		if e != 0 {
 			logf("poll: %v", e)
 			return
@@ -175,7 +186,7 @@ func (b *bridge) pollKernel() {
 		if n < len(b.events) {
 			break
 		}
-		rx = nil
+		rx, tx = nil, 0
 	}
 	for i := range b.batch {
 		b.setup(&b.batch[i])
@@ -203,8 +214,15 @@ func (b *bridge) pollKernel() {
 	}
 }
 
-func (b *bridge) markDirty(s *socket) {
+// rxEvents are the readiness events after which a stream socket's Read
+// may find something.
+const rxEvents = waiter.ReadableEvents | waiter.EventHUp | waiter.EventErr
+
+func (b *bridge) markDirty(s *socket, mask waiter.EventMask) {
 	b.mu.Lock()
+	if mask&rxEvents != 0 {
+		s.rxSignal = true
+	}
 	if !s.dirty {
 		s.dirty = true
 		b.dirty = append(b.dirty, s)
@@ -224,6 +242,9 @@ func (b *bridge) serviceDirty() {
 		b.dirty = nil
 		for _, s := range list {
 			s.dirty = false
+			if s.rxSignal {
+				s.rxSignal, s.rxIdle = false, false
+			}
 		}
 		b.mu.Unlock()
 		if len(list) == 0 {
@@ -260,7 +281,7 @@ func (b *bridge) endpoint(s *socket) tcpip.Error {
 // watch registers for gVisor's readiness callbacks.
 func (s *socket) watch() {
 	s.entry = waiter.NewFunctionEntry(waiter.ReadableEvents|waiter.WritableEvents|waiter.EventHUp|waiter.EventErr,
-		func(waiter.EventMask) { s.b.markDirty(s) })
+		func(m waiter.EventMask) { s.b.markDirty(s, m) })
 	s.wq.EventRegister(&s.entry)
 }
 
@@ -319,8 +340,21 @@ func (b *bridge) act(ev *netcall.Event) {
 	if ev.Ops&netcall.EvRecvSpace != 0 {
 		s.rxBlocked = false
 	}
+	if ev.Ops&(netcall.EvRecvSpace|netcall.EvShutdown) != 0 {
+		s.rxIdle = false
+	}
 	if ev.Ops&netcall.EvSend != 0 {
-		s.txData = true
+		s.txData = true // more than OpPoll brought
+	}
+	if ev.TxLen > 0 {
+		data := b.tx[ev.TxOff : ev.TxOff+ev.TxLen]
+		if len(s.pending) > 0 || s.state != sConnected {
+			// Behind older data, or not ready to send: keep a copy
+			// (b.tx is the next OpPoll's).
+			s.pending, s.shared = append(s.pending, data...), false
+		} else {
+			s.pending, s.shared = data, true // streamIO takes or copies it
+		}
 	}
 	b.service(s)
 }
@@ -533,7 +567,7 @@ func (b *bridge) acceptAll(l *socket) {
 		c.ev.ID, c.ev.Ops, c.ev.Local, c.ev.Remote = c.id, 0, a.Local, a.Remote
 		// The accepted endpoint signals on the queue gVisor made for it.
 		c.entry = waiter.NewFunctionEntry(waiter.ReadableEvents|waiter.WritableEvents|waiter.EventHUp|waiter.EventErr,
-			func(waiter.EventMask) { b.markDirty(c) })
+			func(m waiter.EventMask) { b.markDirty(c, m) })
 		h.wq.EventRegister(&c.entry)
 		b.socks[c.id] = c
 		b.streamIO(c)
@@ -567,7 +601,7 @@ func (p *pusher) Write(b []byte) (int, error) {
 
 func (b *bridge) streamIO(s *socket) {
 	// Receive.
-	for !s.rxBlocked && !s.eof && !s.dead {
+	for !s.rxIdle && !s.rxBlocked && !s.eof && !s.dead {
 		p := pusher{id: s.id}
 		_, err := s.ep.Read(&p, tcpip.ReadOptions{})
 		if p.n > 0 {
@@ -578,10 +612,19 @@ func (b *bridge) streamIO(s *socket) {
 			break
 		}
 		if err == nil {
+			// A Read takes all the data gVisor holds. Unless the
+			// connection left ESTABLISHED (a FIN or an error may wait
+			// for the next Read), nothing more is there until gVisor
+			// signals readable again.
+			if s.ep.State() == uint32(tcp.StateEstablished) {
+				s.rxIdle = true
+				break
+			}
 			continue
 		}
 		switch err.(type) {
 		case *tcpip.ErrWouldBlock:
+			s.rxIdle = true
 		case *tcpip.ErrClosedForReceive:
 			debugf("socket %#x: end of data", s.id)
 			call(netcall.OpState, uintptr(s.id), netcall.StateRecvEOF, 0, 0)
@@ -593,7 +636,6 @@ func (b *bridge) streamIO(s *socket) {
 	}
 	// Send.
 	for !s.dead {
-		fromScratch := false
 		if len(s.pending) == 0 {
 			if !s.txData {
 				break // the kernel has not said there is more (EvSend)
@@ -603,7 +645,7 @@ func (b *bridge) streamIO(s *socket) {
 				s.txData = false
 				break
 			}
-			s.pending, fromScratch = b.scratch[:r], true
+			s.pending, s.shared = b.scratch[:r], true
 			// Fewer bytes than asked for: the ring is empty now, and the
 			// next send brings an EvSend.
 			s.txData = int(r) == len(b.scratch)
@@ -620,13 +662,16 @@ func (b *bridge) streamIO(s *socket) {
 			}
 		}
 		if len(s.pending) > 0 {
-			// gVisor is full: keep the rest, off the shared scratch buffer.
-			if fromScratch {
-				s.pending = append([]byte(nil), s.pending...)
-			}
-			break
+			break // gVisor is full: keep the rest (copied below)
 		}
 		s.pending = nil
+	}
+	if s.shared {
+		// Off the bridge's buffers, which the next pull or poll reuses.
+		if len(s.pending) > 0 {
+			s.pending = append([]byte(nil), s.pending...)
+		}
+		s.shared = false
 	}
 	if s.ev.Flags&netcall.FlagShutWrite != 0 && !s.shutWr && len(s.pending) == 0 {
 		s.shutWr = true

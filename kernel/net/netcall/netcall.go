@@ -38,11 +38,15 @@ const (
 	// OpSend(buf, len): transmits the frames in buf (same framing).
 	// Returns how many were queued; the rest were dropped.
 	OpSend = 4
-	// OpPoll(*[n]Event, n, buf, len): socket work for the stack, and the
-	// frames that wait, copied into buf as OpRecv does and ended by a
-	// zero length (when len >= 2; buf may be 0). Returns the number of
-	// events, plus PollRecv when more frames wait for OpRecv. It consumes
-	// the eventfd's signal (see OpAttach).
+	// OpPoll(*[n]Event, n, buf, len, tx): socket work for the stack, and
+	// the frames that wait, copied into buf as OpRecv does and ended by a
+	// zero length (when len >= 2; buf may be 0). With tx (a buffer of
+	// PollTxSize bytes, or 0), the data of stream sockets' EvSend events
+	// comes along too, as OpPull would give it: Event.TxLen bytes at
+	// tx[Event.TxOff:]; EvSend stays set only when the send ring still
+	// holds more. Returns the number of events, plus PollRecv when more
+	// frames wait for OpRecv. It consumes the eventfd's signal (see
+	// OpAttach).
 	OpPoll = 5
 	// OpPush(id, buf, len, *Sockaddr): received data for a socket. Stream:
 	// returns the bytes taken (fewer when the socket's buffer is full;
@@ -71,6 +75,9 @@ const (
 
 // PollRecv is or'ed into OpPoll's result when received frames wait.
 const PollRecv = 1 << 20
+
+// PollTxSize is the size of OpPoll's tx buffer.
+const PollTxSize = 64 << 10
 
 // Event bits: what the program asked of a socket since the last poll.
 const (
@@ -135,8 +142,10 @@ type Event struct {
 	KeepIdle  int32 // seconds, 0 for the default
 	KeepIntvl int32
 	KeepCnt   int32
-	Linger    int32 // seconds, -1 when off
-	_         int32
+	Linger    int32  // seconds, -1 when off
+	TxOff     uint32 // OpPoll: the socket's sent data in the tx buffer
+	TxLen     uint32
+	_         uint32
 	Local     Sockaddr
 	Remote    Sockaddr
 }
