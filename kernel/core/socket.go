@@ -333,6 +333,13 @@ func unqueue(i int32) {
 	socks[i].pend = 0
 }
 
+// txFull reports whether s's send ring is full. Only then does taking
+// data out of it make the socket writable: a rising edge that epoll and
+// blocked writers must see. Otherwise it was writable already, and a
+// wake-up would only cost the program a spurious epoll event (Linux, too,
+// signals write space only to a writer that found none).
+func txFull(s *sock) bool { return s.tx.buf != 0 && s.tx.used() == s.tx.size }
+
 // sockChanged wakes whoever waits on socket i (epoll, blocked syscalls).
 func sockChanged(i int32) {
 	if f := socks[i].file; f >= 0 {
@@ -715,12 +722,13 @@ func pollTx(i int32, ev *netcall.Event, tx []byte, off int) int {
 	if ev.Ops&netcall.EvSend == 0 || s.typ != linux.SOCK_STREAM || off >= len(tx) {
 		return off
 	}
+	full := txFull(s)
 	m := s.tx.get(tx[off:])
 	ev.TxOff, ev.TxLen = uint32(off), uint32(m)
 	if s.tx.used() == 0 {
 		ev.Ops &^= netcall.EvSend
 	}
-	if m > 0 {
+	if m > 0 && full {
 		sockChanged(i)
 	}
 	return off + m
@@ -786,8 +794,11 @@ func netPull(id uint32, b []byte, addr uintptr) uintptr {
 	if s.tx.used() == 0 {
 		return 0
 	}
+	full := txFull(s)
 	n := s.tx.get(b)
-	sockChanged(i)
+	if n > 0 && full {
+		sockChanged(i)
+	}
 	return uintptr(n)
 }
 

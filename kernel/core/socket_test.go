@@ -419,24 +419,27 @@ func TestEphemeralPortRange(t *testing.T) {
 // TestPollTx: OpPoll hands a stream socket's sent data over with its
 // EvSend event, packed after the data of earlier events; the event keeps
 // EvSend only when the ring holds more than fitted, and datagram sockets
-// and other events are left to OpPull.
+// and other events are left to OpPull. Only draining a full ring tells
+// epoll (a rising EPOLLOUT edge).
 func TestPollTx(t *testing.T) {
 	tests := []struct {
-		name     string
-		typ      uint16
-		ops      uint32
-		queued   int // bytes in the send ring
-		txSize   int
-		off      int
-		wantLen  int
-		wantSend bool // EvSend still set
+		name        string
+		typ         uint16
+		ops         uint32
+		queued      int // bytes in the send ring
+		txSize      int
+		off         int
+		wantLen     int
+		wantSend    bool // EvSend still set
+		wantChanged bool // the file's readiness sequence moved
 	}{
-		{"all fits", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 0, 100, false},
-		{"after another socket's data", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 1000, 24, true},
-		{"buffer already full", linux.SOCK_STREAM, netcall.EvSend | netcall.EvOpts, 100, 1024, 1024, 0, true},
-		{"no EvSend", linux.SOCK_STREAM, netcall.EvOpts, 100, 1024, 0, 0, false},
-		{"datagram", linux.SOCK_DGRAM, netcall.EvSend, 100, 1024, 0, 0, true},
-		{"no tx buffer", linux.SOCK_STREAM, netcall.EvSend, 100, 0, 0, 0, true},
+		{"all fits", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 0, 100, false, false},
+		{"after another socket's data", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 1000, 24, true, false},
+		{"full ring drained", linux.SOCK_STREAM, netcall.EvSend, sockBufMin, 1024, 0, 1024, true, true},
+		{"buffer already full", linux.SOCK_STREAM, netcall.EvSend | netcall.EvOpts, 100, 1024, 1024, 0, true, false},
+		{"no EvSend", linux.SOCK_STREAM, netcall.EvOpts, 100, 1024, 0, 0, false, false},
+		{"datagram", linux.SOCK_DGRAM, netcall.EvSend, 100, 1024, 0, 0, true, false},
+		{"no tx buffer", linux.SOCK_STREAM, netcall.EvSend, 100, 0, 0, 0, true, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -454,6 +457,9 @@ func TestPollTx(t *testing.T) {
 			}
 			s.tx.put(data)
 			s.pend = tc.ops
+			const fi = 5
+			s.file = fi
+			seq := files[fi].seq
 			var ev netcall.Event
 			fillEvent(i, &ev)
 			tx := make([]byte, tc.txSize)
@@ -472,6 +478,9 @@ func TestPollTx(t *testing.T) {
 			}
 			if got := int(s.tx.used()); got != tc.queued-tc.wantLen {
 				t.Errorf("ring holds %d bytes; want %d", got, tc.queued-tc.wantLen)
+			}
+			if got := files[fi].seq != seq; got != tc.wantChanged {
+				t.Errorf("readiness changed = %v; want %v", got, tc.wantChanged)
 			}
 		})
 	}
