@@ -101,16 +101,10 @@ func newBridge(st *stack.Stack, l *link) *bridge {
 // run is the bridge goroutine: it waits in the runtime's netpoller for
 // the kernel's eventfd, which becomes readable when the kernel has work;
 // OpPoll consumes the signal, so the eventfd is never read. gVisor's
-// callbacks (goroutines of this runtime) wake it without the kernel: they
-// set the eventfd's read deadline in the past, which makes the netpoller
-// ready the bridge at once (wake).
+// callbacks (goroutines of this runtime) wake it without the kernel
+// (wake).
 func (b *bridge) run() {
-	rc, err := b.evfd.SyscallConn()
-	if err != nil {
-		logf("event channel: %v", err)
-		return
-	}
-	work := func(uintptr) bool {
+	err := waitLoop(b.evfd, func() bool {
 		b.mu.Lock()
 		b.sleeping = false
 		b.mu.Unlock()
@@ -121,15 +115,34 @@ func (b *bridge) run() {
 				return false // wait for the eventfd or a wake
 			}
 		}
+	})
+	logf("event channel: %v", err)
+}
+
+// waitLoop calls work whenever f becomes readable or a goroutine set f's
+// read deadline in the past (which makes the netpoller ready the waiting
+// goroutine at once, without a system call); work reports whether to
+// stop. It returns f's error, or nil when work stopped.
+func waitLoop(f *os.File, work func() bool) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	stop := false
+	read := func(uintptr) bool {
+		stop = work()
+		return stop
 	}
 	for {
-		err := rc.Read(work)
+		err := rc.Read(read)
+		if stop {
+			return nil
+		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			logf("event channel: %v", err)
-			return
+			return err
 		}
 		// A wake: clear the deadline and work again.
-		b.evfd.SetReadDeadline(time.Time{})
+		f.SetReadDeadline(time.Time{})
 	}
 }
 
