@@ -159,7 +159,23 @@ func sysNetcall(a sysArgs) uintptr {
 		}
 		return netSend(b)
 	case netcall.OpPoll:
-		return netPoll(a[1], a[2])
+		var rx []byte
+		if a[3] != 0 {
+			b, ok := userBytes(a[3], a[4], true)
+			if !ok {
+				return errno(linux.EFAULT)
+			}
+			rx = b
+		}
+		var tx []byte
+		if a[5] != 0 {
+			b, ok := userBytes(a[5], netcall.PollTxSize, true)
+			if !ok {
+				return errno(linux.EFAULT)
+			}
+			tx = b
+		}
+		return netPoll(a[1], a[2], rx, tx)
 	case netcall.OpPush, netcall.OpPull:
 		b, ok := userBytes(a[2], a[3], a[0] == netcall.OpPull)
 		if !ok {
@@ -175,9 +191,6 @@ func sysNetcall(a sysArgs) uintptr {
 		return netAccept(uint32(a[1]), a[2])
 	case netcall.OpRelease:
 		return netRelease(uint32(a[1]))
-	case netcall.OpKick:
-		netSignal()
-		return 0
 	}
 	return errno(linux.EINVAL)
 }
@@ -218,7 +231,8 @@ func netInfo(p uintptr) uintptr {
 	return 0
 }
 
-// netRecv copies waiting frames into b, each behind a 2-byte length.
+// netRecv copies waiting frames into b, each behind a 2-byte length; it
+// stops when fewer than 2+MaxFrame bytes are left.
 func netRecv(b []byte) uintptr {
 	if !netdev.present {
 		return 0

@@ -333,6 +333,13 @@ func unqueue(i int32) {
 	socks[i].pend = 0
 }
 
+// txFull reports whether s's send ring is full. Only then does taking
+// data out of it make the socket writable: a rising edge that epoll and
+// blocked writers must see. Otherwise it was writable already, and a
+// wake-up would only cost the program a spurious epoll event (Linux, too,
+// signals write space only to a writer that found none).
+func txFull(s *sock) bool { return s.tx.buf != 0 && s.tx.used() == s.tx.size }
+
 // sockChanged wakes whoever waits on socket i (epoll, blocked syscalls).
 func sockChanged(i int32) {
 	notify(socks[i].file)
@@ -660,15 +667,18 @@ func fillEvent(i int32, ev *netcall.Event) {
 	}
 }
 
-// netPoll fills up to n events. It consumes the eventfd's signal: the
-// stack does not read the eventfd, it only waits for it to be readable, so
-// any work that arrives after this call signals it afresh.
-func netPoll(buf uintptr, n uintptr) uintptr {
+// netPoll fills up to n events, copies waiting frames into rx (as netRecv
+// does, then a zero length when there is room) and the sent data of
+// stream sockets into tx (pollTx). It consumes the eventfd's signal: the
+// stack does not read the eventfd, it only waits for it to be readable,
+// so any work that arrives after this call signals it afresh.
+func netPoll(buf uintptr, n uintptr, rx, tx []byte) uintptr {
 	if n > 4096 || !userRange(buf, n*unsafe.Sizeof(netcall.Event{}), true) {
 		return errno(linux.EFAULT)
 	}
 	eventfds[netstack.evfd].count = 0
 	k := uintptr(0)
+	txOff := 0
 	for k < n && pendHead >= 0 {
 		i := pendHead
 		s := &socks[i]
@@ -676,7 +686,9 @@ func netPoll(buf uintptr, n uintptr) uintptr {
 		if pendHead < 0 {
 			pendTail = -1
 		}
-		fillEvent(i, (*netcall.Event)(kptr(buf+k*unsafe.Sizeof(netcall.Event{}))))
+		ev := (*netcall.Event)(kptr(buf + k*unsafe.Sizeof(netcall.Event{})))
+		fillEvent(i, ev)
+		txOff = pollTx(i, ev, tx, txOff)
 		s.pend = 0
 		s.queued = false
 		s.pendNext = -1
@@ -685,10 +697,38 @@ func netPoll(buf uintptr, n uintptr) uintptr {
 	if pendHead >= 0 {
 		netSignal() // more next time
 	}
+	if len(rx) >= 2 {
+		m := uintptr(0)
+		if netdev.rxPending {
+			m = netRecv(rx[:len(rx)-2])
+		}
+		rx[m], rx[m+1] = 0, 0
+	}
 	if netdev.rxPending {
 		k |= netcall.PollRecv
 	}
 	return k
+}
+
+// pollTx moves the data a stream socket's EvSend event announces into
+// tx[off:] (as netPull would): the event gets its place (TxOff, TxLen)
+// and keeps EvSend only if the ring still holds more. It returns the next
+// free offset.
+func pollTx(i int32, ev *netcall.Event, tx []byte, off int) int {
+	s := &socks[i]
+	if ev.Ops&netcall.EvSend == 0 || s.typ != linux.SOCK_STREAM || off >= len(tx) {
+		return off
+	}
+	full := txFull(s)
+	m := s.tx.get(tx[off:])
+	ev.TxOff, ev.TxLen = uint32(off), uint32(m)
+	if s.tx.used() == 0 {
+		ev.Ops &^= netcall.EvSend
+	}
+	if m > 0 && full {
+		sockChanged(i)
+	}
+	return off + m
 }
 
 // netPush takes received data for a socket.
@@ -751,8 +791,11 @@ func netPull(id uint32, b []byte, addr uintptr) uintptr {
 	if s.tx.used() == 0 {
 		return 0
 	}
+	full := txFull(s)
 	n := s.tx.get(b)
-	sockChanged(i)
+	if n > 0 && full {
+		sockChanged(i)
+	}
 	return uintptr(n)
 }
 

@@ -415,3 +415,73 @@ func TestEphemeralPortRange(t *testing.T) {
 		t.Fatalf("a fifth bind in a range of 4 = %v; want EADDRINUSE", e)
 	}
 }
+
+// TestPollTx: OpPoll hands a stream socket's sent data over with its
+// EvSend event, packed after the data of earlier events; the event keeps
+// EvSend only when the ring holds more than fitted, and datagram sockets
+// and other events are left to OpPull. Only draining a full ring tells
+// epoll (a rising EPOLLOUT edge).
+func TestPollTx(t *testing.T) {
+	tests := []struct {
+		name        string
+		typ         uint16
+		ops         uint32
+		queued      int // bytes in the send ring
+		txSize      int
+		off         int
+		wantLen     int
+		wantSend    bool // EvSend still set
+		wantChanged bool // the file's readiness sequence moved
+	}{
+		{"all fits", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 0, 100, false, false},
+		{"after another socket's data", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 1000, 24, true, false},
+		{"full ring drained", linux.SOCK_STREAM, netcall.EvSend, sockBufMin, 1024, 0, 1024, true, true},
+		{"buffer already full", linux.SOCK_STREAM, netcall.EvSend | netcall.EvOpts, 100, 1024, 1024, 0, true, false},
+		{"no EvSend", linux.SOCK_STREAM, netcall.EvOpts, 100, 1024, 0, 0, false, false},
+		{"datagram", linux.SOCK_DGRAM, netcall.EvSend, 100, 1024, 0, 0, true, false},
+		{"no tx buffer", linux.SOCK_STREAM, netcall.EvSend, 100, 0, 0, 0, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resetSocks()
+			goRingPages(t, 1<<20)
+			i := newSock(linux.AF_INET, tc.typ, 0)
+			s := &socks[i]
+			s.state = sockConnected
+			data := make([]byte, tc.queued)
+			for k := range data {
+				data[k] = byte(k)
+			}
+			if !s.tx.alloc() || !s.tx.fits(uint32(len(data))) {
+				t.Fatal("no ring")
+			}
+			s.tx.put(data)
+			s.pend = tc.ops
+			const fi = 5
+			s.file = fi
+			seq := files[fi].seq
+			var ev netcall.Event
+			fillEvent(i, &ev)
+			tx := make([]byte, tc.txSize)
+			next := pollTx(i, &ev, tx, tc.off)
+			if int(ev.TxLen) != tc.wantLen || next != tc.off+tc.wantLen {
+				t.Fatalf("TxLen %d, next offset %d; want %d, %d", ev.TxLen, next, tc.wantLen, tc.off+tc.wantLen)
+			}
+			if tc.wantLen > 0 && (int(ev.TxOff) != tc.off || !bytes.Equal(tx[ev.TxOff:next], data[:tc.wantLen])) {
+				t.Errorf("data at %d = %v; want the ring's first %d bytes at %d", ev.TxOff, tx[ev.TxOff:next], tc.wantLen, tc.off)
+			}
+			if got := ev.Ops&netcall.EvSend != 0; got != tc.wantSend {
+				t.Errorf("EvSend kept = %v; want %v", got, tc.wantSend)
+			}
+			if ev.Ops&netcall.EvOpts != tc.ops&netcall.EvOpts {
+				t.Errorf("ops %#x; other bits of %#x changed", ev.Ops, tc.ops)
+			}
+			if got := int(s.tx.used()); got != tc.queued-tc.wantLen {
+				t.Errorf("ring holds %d bytes; want %d", got, tc.queued-tc.wantLen)
+			}
+			if got := files[fi].seq != seq; got != tc.wantChanged {
+				t.Errorf("readiness changed = %v; want %v", got, tc.wantChanged)
+			}
+		})
+	}
+}

@@ -773,7 +773,7 @@ func sockRecv(i int32, f *file, u *uio, from *netcall.Sockaddr, flags uintptr) (
 				s.rxFull = false
 				post(i, netcall.EvRecvSpace)
 			}
-			sockChanged(i)
+			// No sockChanged: reading only lowers readiness.
 			if flags&linux.MSG_WAITALL == 0 || done == u.total {
 				break
 			}

@@ -16,7 +16,11 @@ import (
 // call makes a netcall system call. The kernel never blocks in one, so
 // the runtime need not know about it (RawSyscall).
 func call(op uintptr, a1, a2, a3, a4 uintptr) (uintptr, syscall.Errno) {
-	r, _, e := syscall.RawSyscall6(netcall.Sys, op, a1, a2, a3, a4, 0)
+	return call5(op, a1, a2, a3, a4, 0)
+}
+
+func call5(op uintptr, a1, a2, a3, a4, a5 uintptr) (uintptr, syscall.Errno) {
+	r, _, e := syscall.RawSyscall6(netcall.Sys, op, a1, a2, a3, a4, a5)
 	return r, e
 }
 
@@ -142,28 +146,33 @@ func (l *link) flush(b []byte) {
 
 // receive delivers every waiting frame to the stack.
 func (l *link) receive() {
-	l.mu.RLock()
-	d := l.dispatcher
-	l.mu.RUnlock()
 	for {
 		r, e := call(netcall.OpRecv, bytesPtr(l.rx), uintptr(len(l.rx)), 0, 0)
 		if e != 0 || r == 0 {
 			return
 		}
-		b := l.rx[:r]
-		for len(b) >= 2 {
-			n := int(b[0]) | int(b[1])<<8
-			if n > len(b)-2 {
-				break
-			}
-			if d != nil && n >= header.EthernetMinimumSize {
-				l.deliver(d, b[2:2+n])
-			}
-			b = b[2+n:]
-		}
+		l.deliverAll(l.rx[:r])
 		if len(l.rx)-int(r) >= 2+maxFrame {
 			return // OpRecv stopped for want of frames, not of room
 		}
+	}
+}
+
+// deliverAll delivers the frames in b (OpRecv's framing; a zero length
+// ends them early).
+func (l *link) deliverAll(b []byte) {
+	l.mu.RLock()
+	d := l.dispatcher
+	l.mu.RUnlock()
+	for len(b) >= 2 {
+		n := int(b[0]) | int(b[1])<<8
+		if n == 0 || n > len(b)-2 {
+			return
+		}
+		if d != nil && n >= header.EthernetMinimumSize {
+			l.deliver(d, b[2:2+n])
+		}
+		b = b[2+n:]
 	}
 }
 

@@ -27,7 +27,8 @@
 // bridge between the kernel's sockets and gVisor's endpoints is one
 // goroutine (bridge.run). It sleeps in the runtime's netpoller, waiting
 // for the kernel's eventfd to become readable; gVisor's readiness
-// callbacks that find it asleep wake it through the kernel (OpKick).
+// callbacks that find it asleep wake it through the runtime alone, by
+// setting the eventfd's read deadline in the past (bridge.wake).
 // Nothing polls: an idle stack leaves the CPU idle.
 package net
 
@@ -240,11 +241,8 @@ func start() error {
 	}
 	// The bridge waits for the eventfd in the runtime's netpoller; it
 	// never reads it (OpPoll consumes the signal).
-	rc, err := os.NewFile(fd, "unigo-net").SyscallConn()
-	if err != nil {
-		return fmt.Errorf("eventfd: %v", err)
-	}
-	go b.run(rc)
+	b.evfd = os.NewFile(fd, "unigo-net")
+	go b.run()
 	if cfg.dhcp && l != nil {
 		if err := configureDHCP(st, l, cfg.dns); err != nil {
 			return fmt.Errorf("dhcp: %v", err)

@@ -3,6 +3,9 @@ package net
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -22,8 +25,8 @@ import (
 // has a gVisor endpoint here. One goroutine (bridge.run) does all the
 // work: it takes the kernel's events (OpPoll), reacts to gVisor's
 // readiness callbacks, and moves data between the kernel's socket rings
-// and the endpoints. Nothing here blocks; the goroutine sleeps on its kick
-// channel.
+// and the endpoints. Nothing here blocks; the goroutine sleeps in the
+// netpoller on the kernel's eventfd (run).
 
 const (
 	afInet  = syscall.AF_INET
@@ -50,8 +53,15 @@ type socket struct {
 	entry waiter.Entry
 	state sockState
 	dirty bool // on bridge.dirty (bridge.mu)
+	// rxSignal (bridge.mu): gVisor signalled readable (or hang-up, error)
+	// since the bridge last took the dirty list; rxIdle: the last Read
+	// found nothing, and no signal came since. streamIO reads only when
+	// not rxIdle.
+	rxSignal bool
+	rxIdle   bool
 
 	pending   []byte // stream: bytes pulled from the kernel that gVisor has not taken
+	shared    bool   // pending is in a bridge buffer (scratch, tx): streamIO takes or copies it
 	txData    bool   // stream: the kernel's send ring may hold data (EvSend seen, not drained)
 	rxBlocked bool   // the kernel's receive ring is full
 	eof       bool   // the kernel knows the receive side ended
@@ -71,25 +81,30 @@ type bridge struct {
 	st    *stack.Stack
 	link  *link
 	socks map[uint32]*socket
+	evfd  *os.File // the kernel's eventfd (set before run starts)
 
 	mu       sync.Mutex
 	dirty    []*socket
-	sleeping bool // waiting for the eventfd: markDirty must kick
+	sleeping bool // waiting for the eventfd: markDirty must wake it
 
 	events  [64]netcall.Event
 	batch   []netcall.Event
 	scratch []byte
+	tx      []byte // OpPoll's tx buffer: the data of this pass's EvSend events
 }
 
 func newBridge(st *stack.Stack, l *link) *bridge {
-	return &bridge{st: st, link: l, socks: map[uint32]*socket{}, scratch: make([]byte, 64<<10)}
+	return &bridge{st: st, link: l, socks: map[uint32]*socket{},
+		scratch: make([]byte, 64<<10), tx: make([]byte, netcall.PollTxSize)}
 }
 
-// run is the bridge goroutine: rc is the kernel's eventfd, which becomes
-// readable when the kernel has work (or a kick arrived); OpPoll consumes
-// the signal, so the eventfd is never read.
-func (b *bridge) run(rc syscall.RawConn) {
-	err := rc.Read(func(uintptr) bool {
+// run is the bridge goroutine: it waits in the runtime's netpoller for
+// the kernel's eventfd, which becomes readable when the kernel has work;
+// OpPoll consumes the signal, so the eventfd is never read. gVisor's
+// callbacks (goroutines of this runtime) wake it without the kernel
+// (wake).
+func (b *bridge) run() {
+	err := waitLoop(b.evfd, func() bool {
 		b.mu.Lock()
 		b.sleeping = false
 		b.mu.Unlock()
@@ -97,15 +112,52 @@ func (b *bridge) run(rc syscall.RawConn) {
 			b.pollKernel()
 			b.serviceDirty()
 			if b.sleep() {
-				return false // wait for the eventfd
+				return false // wait for the eventfd or a wake
 			}
 		}
 	})
 	logf("event channel: %v", err)
 }
 
+// waitLoop calls work whenever f becomes readable or a goroutine set f's
+// read deadline in the past (which makes the netpoller ready the waiting
+// goroutine at once, without a system call); work reports whether to
+// stop. It returns f's error, or nil when work stopped.
+func waitLoop(f *os.File, work func() bool) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	stop := false
+	read := func(uintptr) bool {
+		stop = work()
+		return stop
+	}
+	for {
+		err := rc.Read(read)
+		if stop {
+			return nil
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		// A wake: clear the deadline and work again.
+		f.SetReadDeadline(time.Time{})
+	}
+}
+
+// pastDeadline is a read deadline that has passed: setting it readies a
+// goroutine waiting in the netpoller for the eventfd.
+var pastDeadline = time.Unix(1, 0)
+
+// wake readies the sleeping bridge from a goroutine: the runtime makes it
+// runnable directly, without a system call or a netpoller round.
+func (b *bridge) wake() {
+	b.evfd.SetReadDeadline(pastDeadline)
+}
+
 // sleep reports whether the bridge may wait for the eventfd: nothing is
-// dirty. From then on markDirty kicks it.
+// dirty. From then on markDirty wakes it.
 func (b *bridge) sleep() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -126,42 +178,73 @@ func (b *bridge) sleep() bool {
 // then received frames, then connects and data.
 func (b *bridge) pollKernel() {
 	b.batch = b.batch[:0]
-	frames := false
+	// The first OpPoll also brings the frames that wait, into the link's
+	// receive buffer (PollRecv says more wait than fitted), and the data
+	// the program sent, into b.tx (act hands it to the sockets).
+	var rx []byte
+	if b.link != nil {
+		rx = b.link.rx
+	}
+	tx := bytesPtr(b.tx)
+	more := false
 	for {
-		r, e := call(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), 0, 0)
+		r, e := call5(netcall.OpPoll, ptr(&b.events[0]), uintptr(len(b.events)), bytesPtr(rx), uintptr(len(rx)), tx)
 		if e != 0 {
 			logf("poll: %v", e)
 			return
 		}
-		frames = frames || r&netcall.PollRecv != 0
+		more = r&netcall.PollRecv != 0
 		n := int(r &^ netcall.PollRecv)
 		b.batch = append(b.batch, b.events[:n]...)
 		if n < len(b.events) {
 			break
 		}
+		rx, tx = nil, 0
 	}
 	for i := range b.batch {
 		b.setup(&b.batch[i])
 	}
-	if frames && b.link != nil {
-		b.link.receive()
+	if b.link != nil {
+		frames := b.link.rx[0] != 0 || b.link.rx[1] != 0
+		if frames {
+			b.link.deliverAll(b.link.rx)
+		}
+		if more {
+			b.link.receive()
+			frames = true
+		}
+		if frames {
+			// gVisor's TCP segment processor was readied by the
+			// frames: let it run now, so that the sockets it marks
+			// dirty are serviced below without a wake-up (one yield
+			// per batch: the bridge goes to the back of the run
+			// queue, nothing is starved).
+			runtime.Gosched()
+		}
 	}
 	for i := range b.batch {
 		b.act(&b.batch[i])
 	}
 }
 
-func (b *bridge) markDirty(s *socket) {
+// rxEvents are the readiness events after which a stream socket's Read
+// may find something.
+const rxEvents = waiter.ReadableEvents | waiter.EventHUp | waiter.EventErr
+
+func (b *bridge) markDirty(s *socket, mask waiter.EventMask) {
 	b.mu.Lock()
+	if mask&rxEvents != 0 {
+		s.rxSignal = true
+	}
 	if !s.dirty {
 		s.dirty = true
 		b.dirty = append(b.dirty, s)
 	}
-	kick := b.sleeping
+	wake := b.sleeping
 	b.sleeping = false
 	b.mu.Unlock()
-	if kick {
-		call(netcall.OpKick, 0, 0, 0, 0)
+	if wake {
+		b.wake()
 	}
 }
 
@@ -172,6 +255,9 @@ func (b *bridge) serviceDirty() {
 		b.dirty = nil
 		for _, s := range list {
 			s.dirty = false
+			if s.rxSignal {
+				s.rxSignal, s.rxIdle = false, false
+			}
 		}
 		b.mu.Unlock()
 		if len(list) == 0 {
@@ -208,7 +294,7 @@ func (b *bridge) endpoint(s *socket) tcpip.Error {
 // watch registers for gVisor's readiness callbacks.
 func (s *socket) watch() {
 	s.entry = waiter.NewFunctionEntry(waiter.ReadableEvents|waiter.WritableEvents|waiter.EventHUp|waiter.EventErr,
-		func(waiter.EventMask) { s.b.markDirty(s) })
+		func(m waiter.EventMask) { s.b.markDirty(s, m) })
 	s.wq.EventRegister(&s.entry)
 }
 
@@ -267,8 +353,21 @@ func (b *bridge) act(ev *netcall.Event) {
 	if ev.Ops&netcall.EvRecvSpace != 0 {
 		s.rxBlocked = false
 	}
+	if ev.Ops&(netcall.EvRecvSpace|netcall.EvShutdown) != 0 {
+		s.rxIdle = false
+	}
 	if ev.Ops&netcall.EvSend != 0 {
-		s.txData = true
+		s.txData = true // more than OpPoll brought
+	}
+	if ev.TxLen > 0 {
+		data := b.tx[ev.TxOff : ev.TxOff+ev.TxLen]
+		if len(s.pending) > 0 || s.state != sConnected {
+			// Behind older data, or not ready to send: keep a copy
+			// (b.tx is the next OpPoll's).
+			s.pending, s.shared = append(s.pending, data...), false
+		} else {
+			s.pending, s.shared = data, true // streamIO takes or copies it
+		}
 	}
 	b.service(s)
 }
@@ -481,7 +580,7 @@ func (b *bridge) acceptAll(l *socket) {
 		c.ev.ID, c.ev.Ops, c.ev.Local, c.ev.Remote = c.id, 0, a.Local, a.Remote
 		// The accepted endpoint signals on the queue gVisor made for it.
 		c.entry = waiter.NewFunctionEntry(waiter.ReadableEvents|waiter.WritableEvents|waiter.EventHUp|waiter.EventErr,
-			func(waiter.EventMask) { b.markDirty(c) })
+			func(m waiter.EventMask) { b.markDirty(c, m) })
 		h.wq.EventRegister(&c.entry)
 		b.socks[c.id] = c
 		b.streamIO(c)
@@ -515,7 +614,7 @@ func (p *pusher) Write(b []byte) (int, error) {
 
 func (b *bridge) streamIO(s *socket) {
 	// Receive.
-	for !s.rxBlocked && !s.eof && !s.dead {
+	for !s.rxIdle && !s.rxBlocked && !s.eof && !s.dead {
 		p := pusher{id: s.id}
 		_, err := s.ep.Read(&p, tcpip.ReadOptions{})
 		if p.n > 0 {
@@ -526,10 +625,19 @@ func (b *bridge) streamIO(s *socket) {
 			break
 		}
 		if err == nil {
+			// A Read takes all the data gVisor holds. Unless the
+			// connection left ESTABLISHED (a FIN or an error may wait
+			// for the next Read), nothing more is there until gVisor
+			// signals readable again.
+			if s.ep.State() == uint32(tcp.StateEstablished) {
+				s.rxIdle = true
+				break
+			}
 			continue
 		}
 		switch err.(type) {
 		case *tcpip.ErrWouldBlock:
+			s.rxIdle = true
 		case *tcpip.ErrClosedForReceive:
 			debugf("socket %#x: end of data", s.id)
 			call(netcall.OpState, uintptr(s.id), netcall.StateRecvEOF, 0, 0)
@@ -541,7 +649,6 @@ func (b *bridge) streamIO(s *socket) {
 	}
 	// Send.
 	for !s.dead {
-		fromScratch := false
 		if len(s.pending) == 0 {
 			if !s.txData {
 				break // the kernel has not said there is more (EvSend)
@@ -551,7 +658,7 @@ func (b *bridge) streamIO(s *socket) {
 				s.txData = false
 				break
 			}
-			s.pending, fromScratch = b.scratch[:r], true
+			s.pending, s.shared = b.scratch[:r], true
 			// Fewer bytes than asked for: the ring is empty now, and the
 			// next send brings an EvSend.
 			s.txData = int(r) == len(b.scratch)
@@ -568,13 +675,16 @@ func (b *bridge) streamIO(s *socket) {
 			}
 		}
 		if len(s.pending) > 0 {
-			// gVisor is full: keep the rest, off the shared scratch buffer.
-			if fromScratch {
-				s.pending = append([]byte(nil), s.pending...)
-			}
-			break
+			break // gVisor is full: keep the rest (copied below)
 		}
 		s.pending = nil
+	}
+	if s.shared {
+		// Off the bridge's buffers, which the next pull or poll reuses.
+		if len(s.pending) > 0 {
+			s.pending = append([]byte(nil), s.pending...)
+		}
+		s.shared = false
 	}
 	if s.ev.Flags&netcall.FlagShutWrite != 0 && !s.shutWr && len(s.pending) == 0 {
 		s.shutWr = true

@@ -8,8 +8,8 @@
 // The stack talks to the kernel through one system call, [Sys], whose
 // first argument is an operation (Op*); the kernel talks to the stack by
 // signalling an eventfd the stack registered with [OpAttach], after which
-// the stack collects work with [OpPoll] and received frames with
-// [OpRecv]. Every operation is non-blocking.
+// the stack collects work and received frames with [OpPoll] (and
+// [OpRecv] when more frames wait). Every operation is non-blocking.
 //
 // The records here are shared memory layouts: both sides are Go on amd64,
 // and the types use fixed-size fields only.
@@ -38,9 +38,15 @@ const (
 	// OpSend(buf, len): transmits the frames in buf (same framing).
 	// Returns how many were queued; the rest were dropped.
 	OpSend = 4
-	// OpPoll(*[n]Event, n): socket work for the stack. Returns the number
-	// of events, plus PollRecv when frames wait for OpRecv. It consumes
-	// the eventfd's signal (see OpAttach).
+	// OpPoll(*[n]Event, n, buf, len, tx): socket work for the stack, and
+	// the frames that wait, copied into buf as OpRecv does and ended by a
+	// zero length (when len >= 2; buf may be 0). With tx (a buffer of
+	// PollTxSize bytes, or 0), the data of stream sockets' EvSend events
+	// comes along too, as OpPull would give it: Event.TxLen bytes at
+	// tx[Event.TxOff:]; EvSend stays set only when the send ring still
+	// holds more. Returns the number of events, plus PollRecv when more
+	// frames wait for OpRecv. It consumes the eventfd's signal (see
+	// OpAttach).
 	OpPoll = 5
 	// OpPush(id, buf, len, *Sockaddr): received data for a socket. Stream:
 	// returns the bytes taken (fewer when the socket's buffer is full;
@@ -65,14 +71,13 @@ const (
 	// OpAddrs(*[n]Sockaddr, n): the interface addresses, for bind(2)
 	// checks and getsockname of wildcard binds.
 	OpAddrs = 11
-	// OpKick(): signal the eventfd (if OpPoll has not been called since the
-	// last signal, it is still pending and nothing happens). The stack
-	// wakes itself this way when gVisor has work for a sleeping bridge.
-	OpKick = 12
 )
 
 // PollRecv is or'ed into OpPoll's result when received frames wait.
 const PollRecv = 1 << 20
+
+// PollTxSize is the size of OpPoll's tx buffer.
+const PollTxSize = 64 << 10
 
 // Event bits: what the program asked of a socket since the last poll.
 const (
@@ -137,8 +142,10 @@ type Event struct {
 	KeepIdle  int32 // seconds, 0 for the default
 	KeepIntvl int32
 	KeepCnt   int32
-	Linger    int32 // seconds, -1 when off
-	_         int32
+	Linger    int32  // seconds, -1 when off
+	TxOff     uint32 // OpPoll: the socket's sent data in the tx buffer
+	TxLen     uint32
+	_         uint32
 	Local     Sockaddr
 	Remote    Sockaddr
 }
