@@ -459,7 +459,17 @@ func TestPollTx(t *testing.T) {
 			s.pend = tc.ops
 			const fi = 5
 			s.file = fi
-			seq := files[fi].seq
+			// An epoll watching the file sees a readiness change as its
+			// item going onto the ready list.
+			epolls, epitems = [maxEpolls]epoll{}, [maxEpItems]epitem{}
+			files[fi] = file{kind: kindSocket, refs: 1, obj: i}
+			ep, epf := testEpoll(t)
+			if epf == fi {
+				t.Fatalf("the epoll took the socket's file %d", fi)
+			}
+			it := testAdd(t, ep, fi, linux.EPOLLIN|linux.EPOLLOUT|linux.EPOLLET)
+			epitems[it].queued, epitems[it].rnext = false, 0
+			epolls[ep].ready, epolls[ep].readyTail, epolls[ep].readyCount = 0, 0, 0
 			var ev netcall.Event
 			fillEvent(i, &ev)
 			tx := make([]byte, tc.txSize)
@@ -479,7 +489,7 @@ func TestPollTx(t *testing.T) {
 			if got := int(s.tx.used()); got != tc.queued-tc.wantLen {
 				t.Errorf("ring holds %d bytes; want %d", got, tc.queued-tc.wantLen)
 			}
-			if got := files[fi].seq != seq; got != tc.wantChanged {
+			if got := epitems[it].queued; got != tc.wantChanged {
 				t.Errorf("readiness changed = %v; want %v", got, tc.wantChanged)
 			}
 		})
