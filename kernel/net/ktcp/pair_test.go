@@ -1,0 +1,164 @@
+package ktcp
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+// pair is two stacks joined by an in-memory link and a simulated clock.
+type pair struct {
+	t      *testing.T
+	a, b   *Stack
+	now    int64
+	buf    []byte
+	frames [][]byte // in flight, in order; index 0 first
+	to     []*Stack
+	// filter, when set, sees every frame: return false to drop it.
+	filter func(from *Stack, pkt []byte) bool
+	sent   map[*Stack]int
+}
+
+var addrA, addrB = [4]byte{10, 0, 0, 1}, [4]byte{10, 0, 0, 2}
+
+func newPair(t *testing.T, cfg Config) *pair {
+	ca, cb := cfg, cfg
+	ca.Secret[0], cb.Secret[0] = 1, 2
+	return &pair{t: t, a: New(ca), b: New(cb), now: int64(time.Second), buf: make([]byte, 2048),
+		sent: map[*Stack]int{}}
+}
+
+func (p *pair) other(s *Stack) *Stack {
+	if s == p.a {
+		return p.b
+	}
+	return p.a
+}
+
+// flush moves frames until both stacks are quiet.
+func (p *pair) flush() {
+	for range 100000 {
+		moved := false
+		for _, s := range []*Stack{p.a, p.b} {
+			for {
+				n := s.Output(p.buf, p.now)
+				if n == 0 {
+					break
+				}
+				pkt := append([]byte(nil), p.buf[:n]...)
+				p.sent[s]++
+				if p.filter != nil && !p.filter(s, pkt) {
+					continue
+				}
+				p.frames = append(p.frames, pkt)
+				p.to = append(p.to, p.other(s))
+			}
+		}
+		for len(p.frames) > 0 {
+			f, to := p.frames[0], p.to[0]
+			p.frames, p.to = p.frames[1:], p.to[1:]
+			to.Input(f, p.now)
+			moved = true
+		}
+		if !moved {
+			return
+		}
+	}
+	p.t.Fatal("link never went quiet")
+}
+
+// advance moves the clock by d, running timers on the way.
+func (p *pair) advance(d time.Duration) {
+	end := p.now + int64(d)
+	for {
+		next := int64(0)
+		for _, s := range []*Stack{p.a, p.b} {
+			if at := s.NextDeadline(); at != 0 && (next == 0 || at < next) {
+				next = at
+			}
+		}
+		if next == 0 || next > end {
+			break
+		}
+		if next > p.now {
+			p.now = next
+		}
+		p.a.Tick(p.now)
+		p.b.Tick(p.now)
+		p.flush()
+	}
+	p.now = end
+	p.flush()
+}
+
+// connect opens a connection from a to a listener on b.
+func (p *pair) connect(port uint16) (l, ca, cb ID) {
+	l, err := p.b.Listen(addrB, port, 16)
+	if err != OK {
+		p.t.Fatalf("Listen = %v", err)
+	}
+	ca, err = p.a.Connect(addrA, addrB, port, p.now)
+	if err != OK {
+		p.t.Fatalf("Connect = %v", err)
+	}
+	p.flush()
+	cb, err = p.b.Accept(l)
+	if err != OK {
+		p.t.Fatalf("Accept = %v (client %s)", err, p.a.State(ca))
+	}
+	if p.a.State(ca) != "ESTABLISHED" || p.b.State(cb) != "ESTABLISHED" {
+		p.t.Fatalf("states after handshake: %s, %s", p.a.State(ca), p.b.State(cb))
+	}
+	return l, ca, cb
+}
+
+func TestPairHandshakeDataClose(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 8, RxBuf: 4096, TxBuf: 4096})
+	_, ca, cb := p.connect(80)
+	msg := []byte("GET / HTTP/1.1\r\n\r\n")
+	if n, err := p.a.Write(ca, msg); n != len(msg) || err != OK {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	p.flush()
+	got := make([]byte, 100)
+	n, err := p.b.Read(cb, got)
+	if err != OK || !bytes.Equal(got[:n], msg) {
+		t.Fatalf("Read = %q, %v; want %q", got[:n], err, msg)
+	}
+	if err := p.a.Close(ca, p.now); err != OK {
+		t.Fatal(err)
+	}
+	p.flush()
+	if n, err := p.b.Read(cb, got); n != 0 || err != OK {
+		t.Fatalf("Read at EOF = %d, %v; want 0, OK", n, err)
+	}
+	if st := p.b.State(cb); st != "CLOSE-WAIT" {
+		t.Fatalf("server state = %s; want CLOSE-WAIT", st)
+	}
+	p.b.Close(cb, p.now)
+	p.flush()
+	if st := p.b.State(cb); st != "INVALID" {
+		t.Errorf("server after LAST-ACK = %s; want freed", st)
+	}
+	if st := p.a.State(ca); st != "INVALID" {
+		t.Errorf("closed client = %s; want freed (its ID was given up)", st)
+	}
+	// The client's slot stays in TIME-WAIT for 2MSL.
+	if n := p.a.countState(stTimeWait); n != 1 {
+		t.Errorf("client TIME-WAIT slots = %d; want 1", n)
+	}
+	p.advance(61 * time.Second)
+	if n := p.a.countState(stTimeWait); n != 0 {
+		t.Errorf("TIME-WAIT slots after 2MSL = %d; want 0", n)
+	}
+}
+
+func (s *Stack) countState(st uint8) int {
+	n := 0
+	for i := range s.conns {
+		if s.conns[i].state == st {
+			n++
+		}
+	}
+	return n
+}
