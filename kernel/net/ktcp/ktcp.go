@@ -151,11 +151,11 @@ type conn struct {
 
 	// A listener's half-open (SYN-RECEIVED) and accept queues, linked
 	// through the children's qnext, oldest first.
-	parent               int32
-	qnext                int32
-	synHead, synTail     int32
-	accHead, accTail     int32
-	nsyn, nacc, backlog  int32
+	parent              int32
+	qnext               int32
+	synHead, synTail    int32
+	accHead, accTail    int32
+	nsyn, nacc, backlog int32
 
 	// Send side (RFC 9293 §3.3.1). sndMax is the highest sequence number
 	// sent; snd.nxt falls back to snd.una after a timeout (go-back-N).
