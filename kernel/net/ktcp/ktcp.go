@@ -203,7 +203,7 @@ type Config struct {
 	DelayedAck time.Duration // delayed-ACK bound (default 40 ms, as Linux)
 	MinRTO     time.Duration // default 200 ms (Linux; RFC 6298 allows below 1 s)
 	InitRTO    time.Duration // default 1 s (RFC 6298)
-	QuickAcks  int           // segments acknowledged at once at connection start (default 16)
+	QuickAcks  int           // segments acknowledged at once at connection start (default 16; <0: none)
 	// Wake is called when a connection's or listener's readiness may have
 	// changed. It must not call back into the stack.
 	Wake func(ID)
@@ -288,8 +288,13 @@ func New(cfg Config) *Stack {
 	if cfg.InitRTO <= 0 {
 		cfg.InitRTO = time.Second
 	}
-	if cfg.QuickAcks == 0 {
+	switch {
+	case cfg.QuickAcks == 0:
 		cfg.QuickAcks = 16
+	case cfg.QuickAcks < 0:
+		cfg.QuickAcks = 0
+	case cfg.QuickAcks > 255:
+		cfg.QuickAcks = 255
 	}
 	need := cfg.MaxConns * (cfg.RxBuf + cfg.TxBuf)
 	if len(cfg.Mem) < need {
