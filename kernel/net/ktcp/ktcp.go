@@ -353,10 +353,22 @@ func (s *Stack) idOf(c *conn) ID {
 
 func (s *Stack) index(c *conn) int32 { return c.self }
 
-// alloc takes a free slot; it returns nil when the table is full.
+// alloc takes a free slot; with none free it ends the TIME-WAIT that
+// would end first (as Linux does past tcp_max_tw_buckets); it returns nil
+// when the table is full of live connections.
 func (s *Stack) alloc() *conn {
 	if s.free == noConn {
-		return nil
+		var old *conn
+		for i := range s.conns {
+			c := &s.conns[i]
+			if c.state == stTimeWait && c.flags&fOwned == 0 && (old == nil || c.closeAt < old.closeAt) {
+				old = c
+			}
+		}
+		if old == nil {
+			return nil
+		}
+		s.release(old)
 	}
 	i := s.free
 	c := &s.conns[i]

@@ -162,3 +162,32 @@ func (s *Stack) countState(st uint8) int {
 	}
 	return n
 }
+
+// TestTimeWaitRecycled checks that a table full of TIME-WAIT slots still
+// takes new connections.
+func TestTimeWaitRecycled(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 4, RxBuf: 4096, TxBuf: 4096})
+	l, err := p.b.Listen(addrB, 80, 4)
+	if err != OK {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		ca, err := p.a.Connect(addrA, addrB, 80, p.now)
+		if err != OK {
+			t.Fatalf("connection %d: Connect = %v", i, err)
+		}
+		p.flush()
+		cb, err := p.b.Accept(l)
+		if err != OK {
+			t.Fatalf("connection %d: Accept = %v", i, err)
+		}
+		p.a.Close(ca, p.now) // the client closes first: TIME-WAIT on its side
+		p.flush()
+		p.b.Close(cb, p.now)
+		p.flush()
+		p.now += int64(time.Second)
+	}
+	if n := p.a.countState(stTimeWait); n != 4 {
+		t.Errorf("client TIME-WAIT slots = %d; want 4 (the table)", n)
+	}
+}
