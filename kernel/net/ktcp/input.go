@@ -227,11 +227,14 @@ func (s *Stack) synced(c *conn, g *segment) {
 	// window draws a challenge ACK; outside it is ignored.
 	if g.flags&flagRST != 0 {
 		if g.seq == c.rcvNxt {
-			if c.state == stSynRcvd && c.flags&fPassive != 0 {
+			switch {
+			case c.state == stSynRcvd && c.flags&fPassive != 0:
 				s.dropChild(&s.conns[c.parent], c)
-				return
+			case c.state == stSynRcvd:
+				s.fail(c, ECONNREFUSED) // an active open (RFC 9293 §3.10.7.4)
+			default:
+				s.fail(c, ECONNRESET)
 			}
-			s.fail(c, ECONNRESET)
 		} else if inWindow(g.seq, c.rcvNxt, max(wnd, 1)) {
 			s.ackNow(c)
 		}

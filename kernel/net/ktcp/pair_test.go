@@ -191,3 +191,38 @@ func TestTimeWaitRecycled(t *testing.T) {
 		t.Errorf("client TIME-WAIT slots = %d; want 4 (the table)", n)
 	}
 }
+
+// TestSequenceWrap moves data across the 2^32 wrap of the client's
+// sequence numbers (the clock is set so that its ISS lands just below).
+func TestSequenceWrap(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 4, RxBuf: 8192, TxBuf: 8192})
+	h := p.a.isn(addrA, addrB, p.a.portNext, 80, 0)
+	p.now = int64(uint32(0xffffffff-3000-h))*4000 + 2000
+	_, ca, cb := p.connect(80)
+	if c := p.a.lookupID(ca); c.iss < 0xffff0000 {
+		t.Fatalf("ISS = %#x; want just below 2^32", c.iss)
+	}
+	data, _ := testData(100<<10, 3)
+	var got []byte
+	buf := make([]byte, 4096)
+	for off := 0; off < len(data) || len(got) < len(data); {
+		n, _ := p.a.Write(ca, data[off:])
+		off += n
+		p.flush()
+		for {
+			m, err := p.b.Read(cb, buf)
+			if m == 0 || err != OK {
+				break
+			}
+			got = append(got, buf[:m]...)
+		}
+		p.flush()
+		p.advance(50 * time.Millisecond)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("received %d bytes, different from the %d sent", len(got), len(data))
+	}
+	if c := p.a.lookupID(ca); c.sndUna > 0x10000000 {
+		t.Errorf("snd.una = %#x; want past the wrap", c.sndUna)
+	}
+}
