@@ -24,7 +24,7 @@ func newExchange(tb testing.TB) *exchange {
 		req:  []byte("GET / HTTP/1.1\r\nHost: example\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"),
 		resp: make([]byte, 140)}
 	lid, _ := e.s.Listen(addrB, 80, 8)
-	e.cid, _ = e.c.Connect(addrA, addrB, 80, e.now)
+	e.cid, _ = e.c.Connect(addrA, 0, addrB, 80, e.now)
 	e.move(e.c, e.s)
 	e.move(e.s, e.c)
 	e.move(e.c, e.s)

@@ -50,15 +50,18 @@ func (s *Stack) Accept(lid ID) (ID, Errno) {
 	return s.idOf(c), OK
 }
 
-// Connect opens a connection from laddr (and an ephemeral port) to
-// raddr:rport; the SYN leaves with the next [Stack.Output].
-func (s *Stack) Connect(laddr, raddr [4]byte, rport uint16, now int64) (ID, Errno) {
+// Connect opens a connection from laddr:lport to raddr:rport; lport 0
+// picks an ephemeral port (the kernel's port table will pass the port it
+// chose). The SYN leaves with the next [Stack.Output].
+func (s *Stack) Connect(laddr [4]byte, lport uint16, raddr [4]byte, rport uint16, now int64) (ID, Errno) {
 	s.now = now
 	if rport == 0 {
 		return -1, EINVAL
 	}
-	lport := uint16(0)
-	for range 28232 {
+	if lport != 0 && s.find(laddr, raddr, lport, rport) != nil {
+		return -1, EADDRINUSE
+	}
+	for i := 0; lport == 0 && i < 28232; i++ {
 		p := s.portNext
 		s.portNext++
 		if s.portNext < 32768 || s.portNext >= 61000 {
@@ -66,7 +69,6 @@ func (s *Stack) Connect(laddr, raddr [4]byte, rport uint16, now int64) (ID, Errn
 		}
 		if s.find(laddr, raddr, p, rport) == nil && s.findListener(laddr, p) == nil {
 			lport = p
-			break
 		}
 	}
 	if lport == 0 {
@@ -90,6 +92,7 @@ func (s *Stack) initSend(c *conn, now int64) {
 	c.iss = s.isn(c.laddr, c.raddr, c.lport, c.rport, now)
 	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss, c.iss
 	c.txSeq = c.iss + 1
+	c.recover = c.iss
 	c.rcvShift = 0
 	for c.rcvShift < maxWScale && c.rx.size>>c.rcvShift > 0xffff {
 		c.rcvShift++

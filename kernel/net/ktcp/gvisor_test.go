@@ -318,7 +318,7 @@ func TestGVisorBulk(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer gl.Close()
-				l.do(func(k *Stack) { id, _ = k.Connect(ourAddr, gvAddr, 8080, l.now()) })
+				l.do(func(k *Stack) { id, _ = k.Connect(ourAddr, 0, gvAddr, 8080, l.now()) })
 				if gc, err = gl.Accept(); err != nil {
 					t.Fatal(err)
 				}
@@ -482,7 +482,7 @@ func TestGVisorRefused(t *testing.T) {
 		t.Errorf("gVisor dialing a closed port of ours: %v; want connection refused", err)
 	}
 	var id ID
-	l.do(func(k *Stack) { id, _ = k.Connect(ourAddr, gvAddr, 9, l.now()) })
+	l.do(func(k *Stack) { id, _ = k.Connect(ourAddr, 0, gvAddr, 9, l.now()) })
 	l.wait("refusal", func(k *Stack) bool { return k.Err(id) != OK })
 	if err := l.k.Err(id); err != ECONNREFUSED {
 		t.Errorf("connecting to a closed gVisor port: %v; want ECONNREFUSED", err)

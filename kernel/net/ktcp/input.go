@@ -505,7 +505,7 @@ func (s *Stack) dupAck(c *conn) {
 		s.txqPush(c)
 		return
 	}
-	if c.dupAcks == 3 && seqGT(c.sndUna, c.recover-1) || c.dupAcks == 3 && c.recover == 0 {
+	if c.dupAcks == 3 && seqGEQ(c.sndUna, c.recover) { // RFC 6582 §3.2 step 2
 		flight := c.sndMax - c.sndUna
 		c.ssthresh = max(flight/2, 2*c.mss)
 		c.cwnd = c.ssthresh + 3*c.mss

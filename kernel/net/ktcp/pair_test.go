@@ -97,7 +97,7 @@ func (p *pair) connect(port uint16) (l, ca, cb ID) {
 	if err != OK {
 		p.t.Fatalf("Listen = %v", err)
 	}
-	ca, err = p.a.Connect(addrA, addrB, port, p.now)
+	ca, err = p.a.Connect(addrA, 0, addrB, port, p.now)
 	if err != OK {
 		p.t.Fatalf("Connect = %v", err)
 	}
@@ -172,7 +172,7 @@ func TestTimeWaitRecycled(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 10 {
-		ca, err := p.a.Connect(addrA, addrB, 80, p.now)
+		ca, err := p.a.Connect(addrA, 0, addrB, 80, p.now)
 		if err != OK {
 			t.Fatalf("connection %d: Connect = %v", i, err)
 		}
@@ -224,5 +224,38 @@ func TestSequenceWrap(t *testing.T) {
 	}
 	if c := p.a.lookupID(ca); c.sndUna > 0x10000000 {
 		t.Errorf("snd.una = %#x; want past the wrap", c.sndUna)
+	}
+}
+
+// TestSimultaneousOpen connects both stacks to each other at once (RFC
+// 9293 §3.5, figure 8): SYNs cross, both answer SYN|ACK from SYN-RECEIVED,
+// and both reach ESTABLISHED.
+func TestSimultaneousOpen(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 4, RxBuf: 4096, TxBuf: 4096})
+	ca, err := p.a.Connect(addrA, 5000, addrB, 6000, p.now)
+	if err != OK {
+		t.Fatal(err)
+	}
+	cb, err := p.b.Connect(addrB, 6000, addrA, 5000, p.now)
+	if err != OK {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	p.filter = func(from *Stack, pkt []byte) bool {
+		seen[p.a.State(ca)] = true
+		return true
+	}
+	p.flush()
+	if !seen["SYN-RECEIVED"] {
+		t.Errorf("states seen: %v; want SYN-RECEIVED on the way", seen)
+	}
+	if sa, sb := p.a.State(ca), p.b.State(cb); sa != "ESTABLISHED" || sb != "ESTABLISHED" {
+		t.Fatalf("states = %s, %s; want ESTABLISHED both", sa, sb)
+	}
+	p.a.Write(ca, []byte("ping"))
+	p.flush()
+	buf := make([]byte, 8)
+	if n, _ := p.b.Read(cb, buf); string(buf[:n]) != "ping" {
+		t.Errorf("Read = %q; want ping", buf[:n])
 	}
 }
