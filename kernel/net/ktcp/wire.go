@@ -1,6 +1,9 @@
 package ktcp
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // IPv4 (RFC 791) and TCP (RFC 9293 §3.1) header layout, written for this
 // package: the hot path parses and builds headers in place, with no views,
@@ -125,29 +128,44 @@ func parseOptions(o []byte, g *segment) {
 	}
 }
 
-// sum adds b to a ones-complement accumulator, 32 bits at a time.
+// sum adds b to a big-endian ones-complement accumulator. The
+// ones-complement sum does not depend on byte order (RFC 1071 §2(B)), so
+// it adds b as little-endian 64-bit words with carries, folds the result
+// to 16 bits and swaps its bytes once. b must start at an even offset of
+// the checksummed data.
 func sum(b []byte, acc uint64) uint64 {
-	for len(b) >= 16 {
-		acc += uint64(binary.BigEndian.Uint32(b)) + uint64(binary.BigEndian.Uint32(b[4:])) +
-			uint64(binary.BigEndian.Uint32(b[8:])) + uint64(binary.BigEndian.Uint32(b[12:]))
-		b = b[16:]
+	var s, c uint64
+	for len(b) >= 32 {
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[8:]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[16:]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[24:]), c)
+		b = b[32:]
 	}
-	for len(b) >= 4 {
-		acc += uint64(binary.BigEndian.Uint32(b))
+	for len(b) >= 8 {
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
+		b = b[8:]
+	}
+	var t uint64
+	if len(b) >= 4 {
+		t = uint64(binary.LittleEndian.Uint32(b))
 		b = b[4:]
 	}
-	// The last 1-3 bytes, zero-padded to a word (2^16 ≡ 1 mod 0xffff, so
-	// 32-bit words fold to the same 16-bit sum).
-	var w uint64
-	switch len(b) {
-	case 3:
-		w = uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8
-	case 2:
-		w = uint64(b[0])<<24 | uint64(b[1])<<16
-	case 1:
-		w = uint64(b[0]) << 24
+	if len(b) >= 2 {
+		t += uint64(binary.LittleEndian.Uint16(b)) << 32
+		b = b[2:]
 	}
-	return acc + w
+	if len(b) == 1 {
+		t += uint64(b[0]) << 48
+	}
+	s, c = bits.Add64(s, t, c)
+	s, c = bits.Add64(s, 0, c)
+	s += c
+	s = (s >> 32) + (s & 0xffffffff)
+	s = (s >> 16) + (s & 0xffff)
+	s = (s >> 16) + (s & 0xffff)
+	s = (s >> 16) + (s & 0xffff)
+	return acc + uint64(bits.ReverseBytes16(uint16(s)))
 }
 
 // fold folds the accumulator to 16 bits and complements it.
