@@ -8,10 +8,12 @@ package ktcp
 // else is consumed, answered or dropped.
 func (s *Stack) Input(pkt []byte, now int64) bool {
 	var g segment
-	if !parse(pkt, &g) {
+	payload, ok := parse(pkt, &g)
+	if !ok {
 		s.Stats.Bad++
 		return false
 	}
+	g.payload = payload
 	s.now = now
 	s.Stats.SegsIn++
 	c := s.find(g.dst, g.src, g.dport, g.sport)

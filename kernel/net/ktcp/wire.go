@@ -55,34 +55,36 @@ func (g *segment) seqLen() uint32 {
 	return n
 }
 
-// parse checks and decodes an IPv4 packet carrying TCP. It rejects
+// parse checks and decodes an IPv4 packet carrying TCP and returns the
+// payload (not stored through g: a pointer store there would need a write
+// barrier, which trap context must not run, ADR 0001). It rejects
 // anything malformed: bad versions and lengths, fragments (the guest's
 // peers use path-MTU discovery; reassembly stays with gVisor), and bad
 // IPv4 or TCP checksums.
-func parse(pkt []byte, g *segment) bool {
+func parse(pkt []byte, g *segment) ([]byte, bool) {
 	if len(pkt) < ipHdrLen+tcpHdrLen || pkt[0]>>4 != 4 {
-		return false
+		return nil, false
 	}
 	ihl := int(pkt[0]&0xf) * 4
 	total := int(binary.BigEndian.Uint16(pkt[2:]))
 	if ihl < ipHdrLen || total < ihl+tcpHdrLen || total > len(pkt) || pkt[9] != protoTCP {
-		return false
+		return nil, false
 	}
 	if binary.BigEndian.Uint16(pkt[6:])&0x3fff != 0 { // MF or a fragment offset
-		return false
+		return nil, false
 	}
 	if fold(sum(pkt[:ihl], 0)) != 0 {
-		return false
+		return nil, false
 	}
 	copy(g.src[:], pkt[12:16])
 	copy(g.dst[:], pkt[16:20])
 	t := pkt[ihl:total]
 	doff := int(t[12]>>4) * 4
 	if doff < tcpHdrLen || doff > len(t) {
-		return false
+		return nil, false
 	}
 	if fold(sum(t, pseudo(g.src, g.dst, len(t)))) != 0 {
-		return false
+		return nil, false
 	}
 	g.sport = binary.BigEndian.Uint16(t[0:])
 	g.dport = binary.BigEndian.Uint16(t[2:])
@@ -92,11 +94,10 @@ func parse(pkt []byte, g *segment) bool {
 	g.wnd = binary.BigEndian.Uint16(t[14:])
 	g.mss = 0
 	g.wscale = -1
-	g.payload = t[doff:]
 	if doff > tcpHdrLen && g.flags&flagSYN != 0 {
 		parseOptions(t[tcpHdrLen:doff], g)
 	}
-	return true
+	return t[doff:], true
 }
 
 // parseOptions reads MSS and window scale; it ignores unknown options and
