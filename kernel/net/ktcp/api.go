@@ -216,7 +216,7 @@ func (s *Stack) Close(id ID, now int64) Errno {
 		s.release(c)
 		return OK
 	}
-	if c.rx.used() > 0 {
+	if c.rx.used() > 0 || c.state == stSynRcvd { // SYN-RECEIVED: a simultaneous open
 		s.abort(c)
 		return OK
 	}
