@@ -110,10 +110,10 @@ func (s *Stack) Read(id ID, b []byte) (int, Errno) {
 	}
 	if c.rx.used() == 0 {
 		switch {
+		case c.flags&fRcvFin != 0:
+			return 0, OK // the FIN came first: EOF, as Linux (SOCK_DONE before sk_err)
 		case c.err != OK:
 			return 0, c.err
-		case c.flags&fRcvFin != 0:
-			return 0, OK
 		case c.state == stSynSent || c.state == stSynRcvd:
 			return 0, EAGAIN
 		case c.state == stClosed:

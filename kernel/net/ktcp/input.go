@@ -234,6 +234,8 @@ func (s *Stack) synced(c *conn, g *segment) {
 				s.dropChild(&s.conns[c.parent], c)
 			case c.state == stSynRcvd:
 				s.fail(c, ECONNREFUSED) // an active open (RFC 9293 §3.10.7.4)
+			case c.state == stCloseWait:
+				s.fail(c, EPIPE) // Linux's tcp_reset: the peer had closed already
 			default:
 				s.fail(c, ECONNRESET)
 			}

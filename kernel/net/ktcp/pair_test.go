@@ -259,3 +259,48 @@ func TestSimultaneousOpen(t *testing.T) {
 		t.Errorf("Read = %q; want ping", buf[:n])
 	}
 }
+
+// TestEventsAndWake checks the readiness the socket layer will see and
+// that Wake names the listener and connections whose readiness changed.
+func TestEventsAndWake(t *testing.T) {
+	woke := map[ID]int{}
+	cfg := Config{MaxConns: 8, RxBuf: 4096, TxBuf: 4096, Wake: func(id ID) { woke[id]++ }}
+	p := newPair(t, cfg)
+	l, ca, cb := p.connect(80)
+	if woke[l] == 0 {
+		t.Errorf("listener not woken for the connection on its queue")
+	}
+	if ev := p.b.Events(cb); ev != EvOut {
+		t.Errorf("fresh connection: Events = %#x; want EvOut", ev)
+	}
+	clear(woke)
+	p.a.Write(ca, []byte("x"))
+	p.flush()
+	if woke[cb] == 0 {
+		t.Error("receiver not woken for data")
+	}
+	if ev := p.b.Events(cb); ev != EvIn|EvOut {
+		t.Errorf("with data: Events = %#x; want EvIn|EvOut", ev)
+	}
+	p.b.Read(cb, make([]byte, 8))
+	p.a.Shutdown(ca)
+	p.flush()
+	if ev := p.b.Events(cb); ev != EvIn|EvOut|EvRdHup {
+		t.Errorf("after the peer's FIN: Events = %#x; want EvIn|EvOut|EvRdHup", ev)
+	}
+	p.a.Abort(ca)
+	p.flush()
+	if ev := p.b.Events(cb); ev&(EvErr|EvHup) != EvErr|EvHup {
+		t.Errorf("after a RST: Events = %#x; want EvErr|EvHup set", ev)
+	}
+	// The FIN came before the RST: reads see EOF, writes EPIPE (Linux).
+	if n, err := p.b.Read(cb, make([]byte, 8)); n != 0 || err != OK {
+		t.Errorf("Read after FIN and RST = %d, %v; want EOF", n, err)
+	}
+	if _, err := p.b.Write(cb, []byte("y")); err != EPIPE {
+		t.Errorf("Write after FIN and RST = %v; want EPIPE", err)
+	}
+	if p.b.Close(cb, p.now) != OK || p.b.Events(cb) != EvErr|EvHup {
+		t.Errorf("closed ID still reports readiness %#x", p.b.Events(cb))
+	}
+}
