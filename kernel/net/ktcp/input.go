@@ -318,9 +318,12 @@ func (s *Stack) synced(c *conn, g *segment) {
 			return // the peer's FIN came already: nothing more is taken
 		}
 		if seqGT(g.seq, c.rcvNxt) {
-			// Out of order: dropped; an immediate duplicate ACK tells the
-			// sender (RFC 5681 §4.2).
-			s.Stats.OOODrops++
+			// Out of order: kept in the ring beyond the in-order bytes
+			// when a range is free, else dropped (a FIN too); either way an
+			// immediate duplicate ACK tells the sender (RFC 5681 §4.2).
+			if !s.keepOOO(c, g.seq, data) {
+				s.Stats.OOODrops++
+			}
 			s.ackNow(c)
 			return
 		}
@@ -328,6 +331,14 @@ func (s *Stack) synced(c *conn, g *segment) {
 	if len(data) > 0 {
 		c.rx.put(s.mem, data)
 		c.rcvNxt += uint32(len(data))
+		if c.nooo > 0 {
+			// The bytes filled a hole: take the ranges that now follow.
+			if n := s.joinOOO(c); n > 0 {
+				c.rx.w += n
+				c.rcvNxt += n
+				c.quick = max(c.quick, 1) // ACK a filled hole at once
+			}
+		}
 		c.unackedBytes += uint32(len(data))
 		switch {
 		case c.quick > 0:
@@ -609,4 +620,70 @@ func (s *Stack) fail(c *conn, err Errno) {
 		return
 	}
 	s.finish(c)
+}
+
+// keepOOO stores an out-of-order segment in the receive ring at its place
+// beyond the in-order bytes (the window guarantees the room) and records
+// its range; up to len(conn.ooo) disjoint ranges are kept, so the
+// reassembly queue costs no memory beyond the ring. It reports whether the
+// bytes were kept.
+func (s *Stack) keepOOO(c *conn, seq uint32, data []byte) bool {
+	if len(data) == 0 {
+		return false
+	}
+	off := seq - c.rcvNxt
+	wnd := c.rcvWnd()
+	if off >= wnd {
+		return false
+	}
+	if uint32(len(data)) > wnd-off {
+		data = data[:wnd-off]
+	}
+	start, end := seq, seq+uint32(len(data))
+	// Merge with every range it touches.
+	k := 0
+	for i := 0; i < int(c.nooo); i++ {
+		r := c.ooo[i]
+		if seqLT(r.end, start) || seqGT(r.start, end) {
+			c.ooo[k] = r
+			k++
+			continue
+		}
+		if seqLT(r.start, start) {
+			start = r.start
+		}
+		if seqGT(r.end, end) {
+			end = r.end
+		}
+	}
+	if k == len(c.ooo) {
+		return false // no free range: nothing was merged either
+	}
+	c.rx.copyIn(s.mem, c.rx.w+off, data)
+	c.ooo[k] = seqRange{start, end}
+	c.nooo = uint8(k + 1)
+	return true
+}
+
+// joinOOO removes the ranges that start at or before rcv.nxt and returns
+// how many bytes beyond rcv.nxt they add.
+func (s *Stack) joinOOO(c *conn) uint32 {
+	var n uint32
+	for again := true; again; {
+		again = false
+		for i := 0; i < int(c.nooo); i++ {
+			r := c.ooo[i]
+			if seqGT(r.start, c.rcvNxt+n) {
+				continue
+			}
+			if seqGT(r.end, c.rcvNxt+n) {
+				n = r.end - c.rcvNxt
+			}
+			c.nooo--
+			c.ooo[i] = c.ooo[c.nooo]
+			again = true
+			break
+		}
+	}
+	return n
 }

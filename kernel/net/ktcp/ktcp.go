@@ -20,8 +20,9 @@
 // retransmission timeouts with Karn's rule; NewReno congestion control
 // (RFC 5681, RFC 6582) with fast retransmit; zero-window probes; a bounded
 // half-open table per listener that drops the oldest half-open connection
-// under a SYN flood. Out-of-order segments are dropped (and answered with
-// an immediate duplicate ACK); the peer's fast retransmit repairs them.
+// under a SYN flood. Out-of-order segments are kept in the receive ring
+// at their place beyond the in-order bytes, in up to four ranges (more are
+// dropped), and answered with an immediate duplicate ACK.
 // Not yet: timestamps, SACK, Nagle (sockets behave as TCP_NODELAY), urgent
 // data, IP options on output, keepalive.
 //
@@ -181,6 +182,10 @@ type conn struct {
 	cwnd, ssthresh, recover uint32
 	dupAcks                 uint32
 
+	// Out-of-order ranges held in rx beyond its write position.
+	ooo  [4]seqRange
+	nooo uint8
+
 	// Delayed ACK.
 	unackedBytes uint32
 	quick        uint8 // segments still acknowledged at once (quick-ack)
@@ -189,6 +194,9 @@ type conn struct {
 	rtoAt, ackAt, closeAt int64
 	born                  int64
 }
+
+// seqRange is [start, end) in sequence space.
+type seqRange struct{ start, end uint32 }
 
 // Config sizes a stack. Zero fields take the defaults.
 type Config struct {
