@@ -325,3 +325,28 @@ func (s *Stack) queueRST(src, dst [4]byte, sport, dport uint16, seq, ack uint32,
 	s.rsts[s.rstW%uint32(len(s.rsts))] = rstReq{src: src, dst: dst, sport: sport, dport: dport, seq: seq, ack: ack, flags: flags}
 	s.rstW++
 }
+
+// SetKeepalive turns keepalive probes on (idle > 0) or off (idle 0): after
+// idle without a segment from the peer, up to count probes interval
+// apart, then ETIMEDOUT. Go's net package sets it on every TCP connection
+// (15 s idle, 15 s interval, 9 probes by default).
+func (s *Stack) SetKeepalive(id ID, idle, interval int64, count int, now int64) Errno {
+	c := s.lookupID(id)
+	if c == nil || c.state == stListen {
+		return EBADF
+	}
+	if idle < 0 || interval <= 0 && idle > 0 || count < 0 || count > 255 {
+		return EINVAL
+	}
+	c.keepIdle, c.keepIntvl, c.keepCnt = idle, interval, uint8(count)
+	c.keepProbes = 0
+	c.keepAt = 0
+	if idle > 0 {
+		if c.lastRecv == 0 {
+			c.lastRecv = now
+		}
+		c.keepAt = now + idle
+		s.arm(c.keepAt)
+	}
+	return OK
+}

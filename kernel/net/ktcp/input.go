@@ -280,6 +280,8 @@ func (s *Stack) synced(c *conn, g *segment) {
 		return
 	}
 
+	c.lastRecv = s.now
+
 	// SYN in a synchronized state (RFC 5961 §4): challenge ACK.
 	if g.flags&flagSYN != 0 {
 		s.ackNow(c)

@@ -23,8 +23,8 @@
 // under a SYN flood. Out-of-order segments are kept in the receive ring
 // at their place beyond the in-order bytes, in up to four ranges (more are
 // dropped), and answered with an immediate duplicate ACK.
-// Not yet: timestamps, SACK, Nagle (sockets behave as TCP_NODELAY), urgent
-// data, IP options on output, keepalive.
+// Keepalive probes are available per connection. Not yet: timestamps,
+// SACK, Nagle (sockets behave as TCP_NODELAY), urgent data.
 //
 // A Stack is not safe for concurrent use: the kernel calls it with
 // interrupts off.
@@ -134,6 +134,7 @@ const (
 	fWsOK                  // both sides sent window scale
 	fPassive               // created by a listener
 	fHashed                // in the four-tuple hash
+	fKeepProbe             // send a keepalive probe
 )
 
 // conn is a connection or a listener. Fields link by index, never by
@@ -193,6 +194,11 @@ type conn struct {
 	// Timers: 0 when off.
 	rtoAt, ackAt, closeAt int64
 	born                  int64
+
+	// Keepalive (RFC 1122 4.2.3.6): off when keepIdle is 0.
+	keepIdle, keepIntvl int64
+	keepAt, lastRecv    int64
+	keepCnt, keepProbes uint8
 }
 
 // seqRange is [start, end) in sequence space.

@@ -55,6 +55,13 @@ func (s *Stack) emit(c *conn, buf []byte, now int64) int {
 		return 0
 	}
 
+	// Keepalive probe: an ACK one below snd.una, which the peer answers
+	// with an ACK (RFC 1122 4.2.3.6).
+	if c.flags&fKeepProbe != 0 {
+		c.flags &^= fKeepProbe
+		return s.sendSeg(c, buf, c.sndUna-1, flagACK, 0, 0, false)
+	}
+
 	// Fast retransmit: the segment at snd.una, once.
 	if c.flags&fRetxOne != 0 {
 		c.flags &^= fRetxOne

@@ -304,3 +304,35 @@ func TestEventsAndWake(t *testing.T) {
 		t.Errorf("closed ID still reports readiness %#x", p.b.Events(cb))
 	}
 }
+
+// TestKeepalive checks probes after the idle time, that an answered probe
+// keeps the connection, and that unanswered ones end it with ETIMEDOUT.
+func TestKeepalive(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 4, RxBuf: 4096, TxBuf: 4096})
+	_, ca, cb := p.connect(80)
+	if err := p.a.SetKeepalive(ca, int64(15*time.Second), int64(5*time.Second), 3, p.now); err != OK {
+		t.Fatal(err)
+	}
+	before := p.sent[p.a]
+	p.advance(14 * time.Second)
+	if p.sent[p.a] != before {
+		t.Fatalf("%d segments before the idle time", p.sent[p.a]-before)
+	}
+	p.advance(2 * time.Second)
+	if p.sent[p.a] != before+1 || p.sent[p.b] == 0 {
+		t.Fatalf("after the idle time: %d probes; want 1 (answered)", p.sent[p.a]-before)
+	}
+	p.advance(time.Minute)
+	if p.a.State(ca) != "ESTABLISHED" || p.a.Err(ca) != OK {
+		t.Fatalf("answered probes: state %s, err %v", p.a.State(ca), p.a.Err(ca))
+	}
+	// The peer goes silent: 3 probes, then ETIMEDOUT and a RST.
+	p.filter = func(from *Stack, pkt []byte) bool { return from == p.a }
+	p.advance(time.Minute)
+	if err := p.a.Err(ca); err != ETIMEDOUT {
+		t.Errorf("silent peer: Err = %v; want ETIMEDOUT", err)
+	}
+	if p.b.State(cb) != "INVALID" && p.b.Err(cb) != ECONNRESET {
+		t.Errorf("peer after the RST: %s, %v", p.b.State(cb), p.b.Err(cb))
+	}
+}

@@ -18,7 +18,7 @@ func (s *Stack) Tick(now int64) {
 	next := int64(0)
 	for i := range s.conns {
 		c := &s.conns[i]
-		if c.state <= stListen || c.rtoAt == 0 && c.ackAt == 0 && c.closeAt == 0 {
+		if c.state <= stListen || c.rtoAt == 0 && c.ackAt == 0 && c.closeAt == 0 && c.keepAt == 0 {
 			continue
 		}
 		if c.closeAt != 0 && now >= c.closeAt {
@@ -38,7 +38,10 @@ func (s *Stack) Tick(now int64) {
 				continue
 			}
 		}
-		for _, at := range [3]int64{c.rtoAt, c.ackAt, c.closeAt} {
+		if c.keepAt != 0 && now >= c.keepAt && !s.keepalive(c, now) {
+			continue
+		}
+		for _, at := range [4]int64{c.rtoAt, c.ackAt, c.closeAt, c.keepAt} {
 			if at != 0 && (next == 0 || at < next) {
 				next = at
 			}
@@ -98,4 +101,34 @@ func (s *Stack) abortErr(c *conn, err Errno) {
 		s.queueRST(c.laddr, c.raddr, c.lport, c.rport, c.sndNxt, 0, flagRST)
 	}
 	s.fail(c, err)
+}
+
+// keepalive runs an expired keepalive timer: after keepIdle without a
+// segment from the peer, up to keepCnt probes keepIntvl apart, then the
+// connection times out (Linux's tcp_keepalive_*). It returns false when it
+// ended the connection.
+func (s *Stack) keepalive(c *conn, now int64) bool {
+	c.keepAt = 0
+	if c.keepIdle == 0 || c.state != stEstablished && c.state != stCloseWait {
+		return true
+	}
+	if idle := now - c.lastRecv; idle < c.keepIdle {
+		c.keepProbes = 0
+		c.keepAt = c.lastRecv + c.keepIdle
+		return true
+	}
+	if c.sndMax != c.sndUna {
+		c.keepAt = now + c.keepIntvl // data in flight: the RTO watches the peer
+		return true
+	}
+	if c.keepProbes >= c.keepCnt {
+		s.Stats.Timeouts++
+		s.abortErr(c, ETIMEDOUT)
+		return false
+	}
+	c.keepProbes++
+	c.flags |= fKeepProbe
+	s.txqPush(c)
+	c.keepAt = now + c.keepIntvl
+	return true
 }
