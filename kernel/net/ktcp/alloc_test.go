@@ -1,6 +1,8 @@
 package ktcp
 
 import (
+	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -116,8 +118,8 @@ func TestSteadyStateAllocs(t *testing.T) {
 // BenchmarkRequestResponse measures one request/response exchange over a
 // kept-alive connection through both stacks (client and server sides:
 // 2 segments per exchange, since the client's ACK is delayed onto the
-// next request). The instructions per exchange are measured by
-// scripts in ADR 0012 (valgrind); ns/op here.
+// next request): ns/op here; instructions with TestRounds under valgrind
+// (ADR 0012).
 func BenchmarkRequestResponse(b *testing.B) {
 	e := newExchange(b)
 	segs := e.segs
@@ -127,4 +129,19 @@ func BenchmarkRequestResponse(b *testing.B) {
 		e.round(b)
 	}
 	b.ReportMetric(float64(e.segs-segs)/float64(b.N), "segs/op")
+}
+
+// TestRounds runs $KTCP_ROUNDS exchanges (skipped without it): the loop
+// whose instructions ADR 0012 counts with valgrind's callgrind
+// (--toggle-collect on exchange.round), outside the benchmark framework,
+// whose timers use an instruction valgrind does not know.
+func TestRounds(t *testing.T) {
+	n, err := strconv.Atoi(os.Getenv("KTCP_ROUNDS"))
+	if err != nil {
+		t.Skip("set KTCP_ROUNDS=N to run N request/response exchanges (for instruction counts)")
+	}
+	e := newExchange(t)
+	for range n {
+		e.round(t)
+	}
 }
