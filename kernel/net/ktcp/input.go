@@ -3,15 +3,19 @@ package ktcp
 // Segment arrival (RFC 9293 §3.10.7), with RFC 5961's defences.
 
 // Input processes one IPv4 packet received at time now (nanoseconds on a
-// monotonic clock). It returns false when the packet is not well-formed
-// TCP over IPv4 (the caller may hand it to another protocol); anything
-// else is consumed, answered or dropped.
+// monotonic clock). It returns false when the packet is not TCP over IPv4
+// (the caller hands it to another protocol); TCP is always consumed:
+// answered, or dropped when malformed, a fragment, or with a bad checksum
+// (counted in Stats.Bad), so no other TCP ever sees it.
 func (s *Stack) Input(pkt []byte, now int64) bool {
 	var g segment
 	payload, ok := parse(pkt, &g)
 	if !ok {
+		if len(pkt) < ipHdrLen || pkt[0]>>4 != 4 || pkt[9] != protoTCP {
+			return false
+		}
 		s.Stats.Bad++
-		return false
+		return true
 	}
 	g.payload = payload
 	s.now = now

@@ -31,3 +31,34 @@ func TestChecksum(t *testing.T) {
 		}
 	}
 }
+
+// TestInputClaims checks what Input takes: all TCP over IPv4, valid or
+// not, and nothing else.
+func TestInputClaims(t *testing.T) {
+	good := craft(seg{sport: 1, dport: 9, seq: 1, flags: flagSYN, ws: -1})
+	bad := craft(seg{sport: 1, dport: 9, seq: 1, flags: flagSYN, ws: -1, badSum: true})
+	frag := append([]byte(nil), good...)
+	frag[6] = 0x20 // MF
+	udp := append([]byte(nil), good...)
+	udp[9] = 17
+	for _, tc := range []struct {
+		name    string
+		pkt     []byte
+		want    bool
+		wantBad uint64
+	}{
+		{"tcp", good, true, 0},
+		{"tcp-bad-checksum", bad, true, 1},
+		{"tcp-fragment", frag, true, 1},
+		{"udp", udp, false, 0},
+		{"short", good[:10], false, 0},
+		{"ipv6", append([]byte{0x60}, good[1:]...), false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(Config{MaxConns: 2})
+			if got := s.Input(tc.pkt, 1); got != tc.want || s.Stats.Bad != tc.wantBad {
+				t.Errorf("Input = %v (Bad %d); want %v (Bad %d)", got, s.Stats.Bad, tc.want, tc.wantBad)
+			}
+		})
+	}
+}
