@@ -2,6 +2,7 @@ package ktcp
 
 import (
 	"bytes"
+	"math/rand"
 	"testing"
 	"time"
 )
@@ -334,5 +335,70 @@ func TestKeepalive(t *testing.T) {
 	}
 	if p.b.State(cb) != "INVALID" && p.b.Err(cb) != ECONNRESET {
 		t.Errorf("peer after the RST: %s, %v", p.b.State(cb), p.b.Err(cb))
+	}
+}
+
+// TestBlindInjection sends a connection, while it moves data both ways,
+// thousands of spoofed segments from its peer's address and port with
+// guessed numbers (RSTs, SYNs, ACKs, data): RFC 5961's checks must keep
+// it alive and its data intact (challenge ACKs are all it answers).
+func TestBlindInjection(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 4, RxBuf: 8192, TxBuf: 8192})
+	_, ca, cb := p.connect(80)
+	_, lport, _, _ := p.a.Addrs(ca)
+	r := rand.New(rand.NewSource(7))
+	data, _ := testData(64<<10, 9)
+	var got, echo []byte
+	buf := make([]byte, 4096)
+	for off := 0; len(got) < len(data); {
+		n, _ := p.a.Write(ca, data[off:])
+		off += n
+		c := p.a.lookupID(ca)
+		for range 50 {
+			g := seg{sport: 80, dport: lport, seq: r.Uint32(), ack: r.Uint32(), wnd: 1000, ws: -1}
+			if g.seq == c.rcvNxt {
+				g.seq++
+			}
+			switch r.Intn(4) {
+			case 0:
+				g.flags = flagRST
+			case 1:
+				g.flags = flagSYN
+			case 2:
+				g.flags = flagACK
+			case 3:
+				g.flags = flagACK | flagPSH
+				g.data = []byte("spoofed")
+				// Data at a guessed sequence number outside the window.
+				if inWindow(g.seq, c.rcvNxt, c.rcvWnd()+7) {
+					g.seq += 1 << 30
+				}
+			}
+			p.a.Input(craft(g), p.now)
+		}
+		p.flush()
+		for {
+			m, err := p.b.Read(cb, buf)
+			if m == 0 || err != OK {
+				break
+			}
+			got = append(got, buf[:m]...)
+			p.b.Write(cb, buf[:m])
+		}
+		p.flush()
+		for {
+			m, err := p.a.Read(ca, buf)
+			if m == 0 || err != OK {
+				break
+			}
+			echo = append(echo, buf[:m]...)
+		}
+		p.advance(10 * time.Millisecond)
+		if p.a.Err(ca) != OK || p.a.State(ca) != "ESTABLISHED" {
+			t.Fatalf("after injection: %s, %v", p.a.State(ca), p.a.Err(ca))
+		}
+	}
+	if !bytes.Equal(got, data) || !bytes.Equal(echo, data[:len(echo)]) {
+		t.Fatalf("data changed by the injection (%d bytes, %d echoed)", len(got), len(echo))
 	}
 }
