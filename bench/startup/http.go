@@ -461,9 +461,18 @@ func (g *guestProc) stop() {
 	}
 }
 
-// waitReady polls the guest's server until it answers.
-func waitReady(ctx context.Context, g *guestProc, port int) error {
-	c := &http.Client{Timeout: 10 * time.Second}
+// readyClient is the client waitReady polls with when the caller does not
+// go on using the connection it proves.
+func readyClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+}
+
+// waitReady polls the guest's server with c until it answers. Under QEMU
+// user networking the host port accepts connections before the guest
+// runs; one that reaches the guest before the program listens is reset
+// there and the client sees EOF: until the first answer that means "not
+// yet". After it returns, c holds the answered keep-alive connection.
+func waitReady(ctx context.Context, g *guestProc, port int, c *http.Client) error {
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
 		if ctx.Err() != nil {
@@ -487,6 +496,22 @@ func waitReady(ctx context.Context, g *guestProc, port int) error {
 	return fmt.Errorf("no answer within 5 minutes; console:\n%s", tail(g.console.String(), 15))
 }
 
+// getN sends n GETs of url with c, one after the other.
+func getN(c *http.Client, url string, n int) error {
+	for i := 0; i < n; i++ {
+		resp, err := c.Get(url)
+		if err != nil {
+			return fmt.Errorf("request %d: %v", i, err)
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("request %d: %s, reading the body: %v", i, resp.Status, err)
+		}
+	}
+	return nil
+}
+
 func (r *runner) loadGuest(ctx context.Context, name string, cfg qemu.Config, extra []string, port int, d time.Duration, conns int) (*wrkResult, []string, error) {
 	var alive bool
 	return r.loadGuestCheck(ctx, name, cfg, extra, port, d, conns, &alive)
@@ -500,7 +525,7 @@ func (r *runner) loadGuestCheck(ctx context.Context, name string, cfg qemu.Confi
 		return nil, args, err
 	}
 	defer g.stop()
-	if err := waitReady(ctx, g, port); err != nil {
+	if err := waitReady(ctx, g, port, readyClient()); err != nil {
 		return nil, args, fmt.Errorf("%s: %v", name, err)
 	}
 	r.logf("  %s: serving; wrk -t1 -c%d -d%v", name, conns, d)
@@ -508,7 +533,7 @@ func (r *runner) loadGuestCheck(ctx context.Context, name string, cfg qemu.Confi
 	if err != nil {
 		return nil, args, fmt.Errorf("%s: %v", name, err)
 	}
-	*alive = waitReady(ctx, g, port) == nil
+	*alive = waitReady(ctx, g, port, readyClient()) == nil
 	r.logf("  %s: %.0f requests/s", name, res.Requests)
 	return res, args, nil
 }
@@ -521,7 +546,7 @@ func (r *runner) memoryUnderLoad(ctx context.Context, name string, cfg qemu.Conf
 		return nil, err
 	}
 	defer g.stop()
-	if err := waitReady(ctx, g, port); err != nil {
+	if err := waitReady(ctx, g, port, readyClient()); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	wrkDone := make(chan error, 1)
@@ -609,21 +634,24 @@ func (r *runner) countRequests(ctx context.Context, name string, cfg qemu.Config
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := waitReady(ctx, g, port); err != nil {
+	// The counted requests ride the keep-alive connection waitReady's
+	// answer proved, never a fresh one: under -icount sleep=off QEMU jumps
+	// the guest's clock to its next timer whenever it idles, so while a
+	// fresh connection's first request is still on its way from the host
+	// (a few milliseconds when the host is busy), net/http's
+	// ReadHeaderTimeout (10 s, counted from the accept) can expire, and the
+	// server closes the connection without an answer: the client sees EOF.
+	// An answered connection waits for its next request with no deadline.
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	if err := waitReady(ctx, g, port, c); err != nil {
 		g.stop()
 		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
 	}
-	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
-	for i := 0; i < n; i++ {
-		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
-		if err != nil {
-			g.stop()
-			return 0, nil, fmt.Errorf("%s (icount): request %d: %v", name, i, err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
+	err = getN(c, fmt.Sprintf("http://127.0.0.1:%d/", port), n)
 	g.stop()
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
+	}
 	b := &boot{Marks: map[uint64]uint64{}}
 	if err := b.readCounts(f.Name()); err != nil {
 		return 0, nil, fmt.Errorf("%s (icount): %v", name, err)
