@@ -21,17 +21,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestHTTPSoak boots examples/httpserver again and again and sends the
-// first request the moment the guest's port accepts a connection, then,
-// right after the first answer, requests on a keep-alive connection, on
-// fresh connections, on concurrent ones, and on one that stays silent for
-// a while before it asks. Once the server has answered once, every
-// request must be answered: an EOF then is a dropped connection, a bug.
+// TestHTTPSoak boots examples/httpserver again and again. From the start
+// it opens a fresh connection every 50 ms and asks the moment it is
+// accepted, until one is answered: that probes the moment the program
+// starts listening. Then, right after the first answer, it sends
+// requests on a keep-alive connection, on fresh connections, on
+// concurrent ones, and on one that stays silent for a while before it
+// asks. Once the server has answered once, every request must be
+// answered: an EOF then is a dropped connection, a bug.
 //
 // What may fail before the first answer depends on the network:
 //   - user networking (-p): QEMU accepts on the host port before the
 //     guest runs; a connection that reaches the guest before the program
-//     listens is reset there, and the host client sees EOF (or a reset).
+//     listens is reset there, and the host client sees EOF (or a reset);
+//     one made before the guest's network is up waits for QEMU to resend
+//     its SYN (~7 s).
 //     That is what `unigo run -p` promises, as docker-proxy does: clients
 //     retry until the program listens.
 //   - tap: connecting fails (refused, no route, timeout) until the program
@@ -79,6 +83,10 @@ func TestHTTPSoak(t *testing.T) {
 	})
 	t.Logf("soak summary:\n%s", sum.String())
 }
+
+// soakInFlight bounds the first requests under way at once (under user
+// networking those made before the guest's network is up wait ~7 s).
+const soakInFlight = 100
 
 // soakResult is what one boot saw.
 type soakResult struct {
@@ -199,36 +207,59 @@ func soakBoot(t *testing.T, img, m, netMode string) (res soakResult) {
 		return nil
 	}
 
-	// The first request, on a fresh connection, as soon as the port
-	// accepts one.
+	// The first requests: a fresh connection every 50 ms from the start
+	// (at most soakInFlight at a time), each asking the moment it is
+	// accepted, until one is answered; then those still under way finish.
+	// That probes the moment the program starts listening.
 	fresh := client(false)
-	deadline := time.Now().Add(guestTimeout)
-	for attempt := 0; ; attempt++ {
-		if time.Now().After(deadline) {
-			t.Fatalf("no answer within %v; errors before: %v\n%s", guestTimeout, res.preReady, g.describe())
-		}
+	type attempt struct {
+		n   int
+		err error
+	}
+	results := make(chan attempt, soakInFlight)
+	inFlight, sent, answered := 0, 0, false
+	var bad []string
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(guestTimeout)
+	for !answered || inFlight > 0 {
 		select {
+		case <-tick.C:
+			if answered || inFlight >= soakInFlight {
+				continue
+			}
+			n := sent
+			sent++
+			inFlight++
+			go func() { results <- attempt{n, get(fresh, fmt.Sprintf("/first%d", n))} }()
+		case a := <-results:
+			inFlight--
+			if a.err == nil {
+				if !answered {
+					answered, res.ready = true, time.Since(start)
+				}
+				continue
+			}
+			kind := soakErrKind(a.err)
+			res.preReady[kind]++
+			switch {
+			case strings.HasPrefix(kind, "dial"):
+				// Not listening yet: nothing was accepted.
+			case netMode == "user" && (kind == "EOF" || kind == "reset"):
+				// Accepted by QEMU on the host, reset by the guest
+				// before the program listened.
+			default:
+				bad = append(bad, fmt.Sprintf("request %d: %v (%s)", a.n, a.err, kind))
+			}
 		case <-g.done:
 			t.Fatalf("guest exited (status %d) before answering\n%s", g.status, g.describe())
-		default:
+		case <-timeout:
+			t.Fatalf("no answer within %v; errors so far: %v\n%s", guestTimeout, res.preReady, g.describe())
 		}
-		err := get(fresh, fmt.Sprintf("/first%d", attempt))
-		if err == nil {
-			break
-		}
-		kind := soakErrKind(err)
-		res.preReady[kind]++
-		switch {
-		case strings.HasPrefix(kind, "dial"):
-			// Not listening yet: nothing was accepted.
-		case netMode == "user" && (kind == "EOF" || kind == "reset"):
-			// Accepted by QEMU on the host before the guest listened.
-		default:
-			t.Fatalf("request %d on a connection the guest accepted: %v (kind %s)\n%s", attempt, err, kind, g.describe())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	res.ready = time.Since(start)
+	if len(bad) > 0 {
+		t.Fatalf("%d requests on connections the guest had accepted failed:\n%s\n%s", len(bad), strings.Join(bad, "\n"), g.describe())
+	}
 
 	// Right after the first answer: keep-alive, fresh, concurrent, and a
 	// connection that waits before it asks.
