@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -51,13 +52,60 @@ func TestCountedRequestsRideTheProvenConnection(t *testing.T) {
 			if err := waitReady(context.Background(), g, port, c); err != nil {
 				t.Fatalf("waitReady: %v", err)
 			}
-			if err := getN(c, fmt.Sprintf("http://127.0.0.1:%d/", port), tc.n); err != nil {
-				t.Fatalf("getN: %v", err)
+			if retried, err := getN(c, fmt.Sprintf("http://127.0.0.1:%d/", port), tc.n); err != nil || retried != 0 {
+				t.Fatalf("getN = %d retries, %v; want 0, nil", retried, err)
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			if want := tc.resets + 1; conns != want {
 				t.Errorf("waitReady then %d requests opened %d connections; want %d (the resets and the proven one)", tc.n, conns, want)
+			}
+		})
+	}
+}
+
+// TestGetNRetries: getN sends a request that went unanswered (the
+// connection closed under it) again on a new connection, at most
+// maxRetries times in a run; a wrong answer is an error at once.
+func TestGetNRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		drop        func(req int) bool // close the connection unanswered
+		status      int
+		wantRetried int
+		wantErr     string
+	}{
+		{"no drops", func(int) bool { return false }, 200, 0, ""},
+		// net/http sends a GET that a reused connection dropped again by
+		// itself, once: getN sees a drop only when that fails too.
+		{"a drop the transport retried", func(req int) bool { return req == 10 }, 200, 0, ""},
+		{"a drop and the transport's retry", func(req int) bool { return req == 10 || req == 11 }, 200, 1, ""},
+		{"two such", func(req int) bool { return req == 10 || req == 11 || req == 20 || req == 21 }, 200, 2, ""},
+		{"every request after the 5th", func(req int) bool { return req >= 5 }, 200, maxRetries, "request 5: "},
+		{"an error status", func(int) bool { return false }, 500, 0, "500 Internal Server Error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			reqs := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				n := reqs
+				reqs++
+				mu.Unlock()
+				if tc.drop(n) {
+					c, _, err := http.NewResponseController(w).Hijack()
+					if err == nil {
+						c.Close()
+					}
+					return
+				}
+				w.WriteHeader(tc.status)
+			}))
+			defer srv.Close()
+			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			retried, err := getN(c, srv.URL, 30)
+			if retried != tc.wantRetried || (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("getN = %d retries, %v; want %d, an error with %q", retried, err, tc.wantRetried, tc.wantErr)
 			}
 		})
 	}
