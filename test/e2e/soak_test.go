@@ -76,7 +76,13 @@ func TestHTTPSoak(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/%d", v, i), func(t *testing.T) {
 					t.Parallel()
 					m, n, _ := strings.Cut(v, "/")
-					sum.add(v, soakBoot(t, img, m, n))
+					res := soakResult{preReady: map[string]int{}}
+					defer func() {
+						// Also after Fatal and Skip.
+						res.failed, res.skipped = t.Failed(), t.Skipped()
+						sum.add(v, res)
+					}()
+					soakBoot(t, img, m, n, &res)
 				})
 			}
 		}
@@ -160,12 +166,7 @@ func (s *soakSummary) String() string {
 
 // soakBoot boots the server once on machine m with network mode netMode
 // and checks it as TestHTTPSoak describes.
-func soakBoot(t *testing.T, img, m, netMode string) (res soakResult) {
-	res.preReady = map[string]int{}
-	defer func() {
-		res.failed = t.Failed()
-		res.skipped = t.Skipped()
-	}()
+func soakBoot(t *testing.T, img, m, netMode string, res *soakResult) {
 	var (
 		g    *bgGuest
 		base string
@@ -306,7 +307,6 @@ func soakBoot(t *testing.T, img, m, netMode string) (res soakResult) {
 	if st := g.wait(t, time.Minute); st != 0 || !strings.Contains(g.out.String(), "httpserver: shut down") {
 		t.Errorf("after SIGTERM: status %d, want 0 and a graceful shutdown\n%s", st, g.describe())
 	}
-	return res
 }
 
 // soakSlowRequest connects, stays silent for wait, then asks.
