@@ -125,7 +125,8 @@ func runSupervise(e *env, args []string) int {
 	if waitErr != nil && !errors.As(waitErr, &ee) {
 		fmt.Fprintf(os.Stderr, "waiting for QEMU: %v\n", waitErr)
 	}
-	code, reason := outcome(cmd.ProcessState, readAll(qlog), store.Path(id, "console.log"))
+	qemuStderr := readAll(qlog)
+	code, reason := outcome(cmd.ProcessState, qemuStderr, store.Path(id, "console.log"))
 	os.Remove(sock)
 	store.Update(id, func(r *machine.Machine) error {
 		r.State, r.Finished = machine.Exited, time.Now().UTC()
@@ -133,9 +134,25 @@ func runSupervise(e *env, args []string) int {
 		return nil
 	})
 	if !up {
-		report("error: " + reason)
+		if guestRan(cmd.ProcessState, qemuStderr) {
+			// The guest ran to its end before we saw the socket (a fast
+			// exit while this process waited for a CPU): it did start,
+			// and its status is recorded, as docker run -d does.
+			report("ok")
+		} else {
+			report("error: " + reason)
+		}
 	}
 	return 0
+}
+
+// guestRan reports whether QEMU ended because the guest exited through
+// isa-debug-exit (not a signal, not a QEMU failure).
+func guestRan(ps *os.ProcessState, qemuStderr string) bool {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return false
+	}
+	return qemu.Decode(ps.ExitCode(), qemuStderr).Kind == qemu.GuestExited
 }
 
 // waitForSocket waits until path exists (up) or QEMU exits.
