@@ -12,6 +12,60 @@
 
 #define MSR_FS_BASE 0xC0000100
 
+// SYSCALL_FRAME switches to the thread's kernel stack and builds the
+// trap frame of a SYSCALL (the hardware-frame part as an interrupt would
+// push it, then the registers, the arguments in system-call order); R12
+// ends up pointing at the frame.
+#define SYSCALL_FRAME \
+	MOVQ SP, PerCPU_scratch(GS); \
+	MOVQ PerCPU_kstackTop(GS), SP; \
+	PUSHQ $const_KernelDS; \
+	PUSHQ PerCPU_scratch(GS); \
+	PUSHQ R11; \
+	PUSHQ $const_KernelCS; \
+	PUSHQ CX; \
+	PUSHQ $0; \
+	PUSHQ $const_VectorSyscall; \
+	PUSHQ AX; \
+	PUSHQ BX; \
+	PUSHQ CX; \
+	PUSHQ BP; \
+	PUSHQ R11; \
+	PUSHQ R12; \
+	PUSHQ R13; \
+	PUSHQ R14; \
+	PUSHQ R15; \
+	PUSHQ R9; \
+	PUSHQ R8; \
+	PUSHQ R10; \
+	PUSHQ DX; \
+	PUSHQ SI; \
+	PUSHQ DI; \
+	SUBQ $16, SP; \
+	MOVQ SP, R12
+
+// FRAME_RETURN pops the trap frame's registers, SP pointing at its DI,
+// skips the vector number and error code, and returns through the
+// hardware part with IRETQ.
+#define FRAME_RETURN \
+	POPQ DI; \
+	POPQ SI; \
+	POPQ DX; \
+	POPQ R10; \
+	POPQ R8; \
+	POPQ R9; \
+	POPQ R15; \
+	POPQ R14; \
+	POPQ R13; \
+	POPQ R12; \
+	POPQ R11; \
+	POPQ BP; \
+	POPQ CX; \
+	POPQ BX; \
+	POPQ AX; \
+	ADDQ $16, SP; \
+	IRETQ
+
 // syscallEntry is the LSTAR target. SYSCALL at CPL0: RCX = return RIP,
 // R11 = RFLAGS, IF and DF cleared by SFMASK, RSP still the program's.
 //
@@ -29,32 +83,7 @@
 //     func value with R14 = the kernel g and X15 = 0 set here, without
 //     the ABI0 wrapper and the generic dispatch.
 TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
-	MOVQ SP, PerCPU_scratch(GS)
-	MOVQ PerCPU_kstackTop(GS), SP
-	PUSHQ $const_KernelDS
-	PUSHQ PerCPU_scratch(GS)
-	PUSHQ R11
-	PUSHQ $const_KernelCS
-	PUSHQ CX
-	PUSHQ $0
-	PUSHQ $const_VectorSyscall
-	PUSHQ AX
-	PUSHQ BX
-	PUSHQ CX
-	PUSHQ BP
-	PUSHQ R11
-	PUSHQ R12
-	PUSHQ R13
-	PUSHQ R14
-	PUSHQ R15
-	PUSHQ R9
-	PUSHQ R8
-	PUSHQ R10
-	PUSHQ DX
-	PUSHQ SI
-	PUSHQ DI
-	SUBQ $16, SP
-	MOVQ SP, R12
+	SYSCALL_FRAME
 
 	// FS = kernel TLS (frame.FS is already the program's).
 	MOVL PerCPU_ktls(GS), AX
@@ -91,32 +120,7 @@ syssaved:
 // returns on its own, without trapret's tests; threads that switched
 // away inside the call come back here through swtch as well.
 TEXT ·syscallEntryFast(SB),NOSPLIT|NOFRAME,$0
-	MOVQ SP, PerCPU_scratch(GS)
-	MOVQ PerCPU_kstackTop(GS), SP
-	PUSHQ $const_KernelDS
-	PUSHQ PerCPU_scratch(GS)
-	PUSHQ R11
-	PUSHQ $const_KernelCS
-	PUSHQ CX
-	PUSHQ $0
-	PUSHQ $const_VectorSyscall
-	PUSHQ AX
-	PUSHQ BX
-	PUSHQ CX
-	PUSHQ BP
-	PUSHQ R11
-	PUSHQ R12
-	PUSHQ R13
-	PUSHQ R14
-	PUSHQ R15
-	PUSHQ R9
-	PUSHQ R8
-	PUSHQ R10
-	PUSHQ DX
-	PUSHQ SI
-	PUSHQ DI
-	SUBQ $16, SP
-	MOVQ SP, R12
+	SYSCALL_FRAME
 
 	MOVQ PerCPU_ktls(GS), AX
 	WRFSBASEQ AX
@@ -140,23 +144,7 @@ TEXT ·syscallEntryFast(SB),NOSPLIT|NOFRAME,$0
 	MOVQ TrapFrame_FS(R12), AX
 	WRFSBASEQ AX
 	LEAQ 16(R12), SP
-	POPQ DI
-	POPQ SI
-	POPQ DX
-	POPQ R10
-	POPQ R8
-	POPQ R9
-	POPQ R15
-	POPQ R14
-	POPQ R13
-	POPQ R12
-	POPQ R11
-	POPQ BP
-	POPQ CX
-	POPQ BX
-	POPQ AX
-	ADDQ $16, SP
-	IRETQ
+	FRAME_RETURN
 
 // istcommon: an interrupt or exception arrived on IST1 with
 // [vector, errcode, rip, cs, rflags, rsp, ss] on the stack. Move the frame to
@@ -274,23 +262,7 @@ restored:
 	WRMSR
 	MOVQ R12, SP
 	ADDQ $16, SP
-	POPQ DI
-	POPQ SI
-	POPQ DX
-	POPQ R10
-	POPQ R8
-	POPQ R9
-	POPQ R15
-	POPQ R14
-	POPQ R13
-	POPQ R12
-	POPQ R11
-	POPQ BP
-	POPQ CX
-	POPQ BX
-	POPQ AX
-	ADDQ $16, SP
-	IRETQ
+	FRAME_RETURN
 
 // swtch saves the current kernel context and resumes next.
 // The caller's kernel stack pointer is stored in *save; next describes the
