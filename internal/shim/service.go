@@ -146,6 +146,16 @@ func (s *service) get(id string) (*task, error) {
 	return s.t, nil
 }
 
+// getProcess is get for requests that name a process: a unikernel has no
+// exec'd processes, so any exec ID is not found.
+func (s *service) getProcess(id, execID string) (*task, error) {
+	t, err := s.get(id)
+	if err == nil && execID != "" {
+		return nil, errdefs.ToGRPCf(errdefs.ErrNotFound, "exec %s", execID)
+	}
+	return t, err
+}
+
 // Create prepares the guest: root file system, image, network, I/O.
 func (s *service) Create(ctx context.Context, r *taskapi.CreateTaskRequest) (_ *taskapi.CreateTaskResponse, retErr error) {
 	s.mu.Lock()
@@ -459,12 +469,9 @@ func exitStatus(ps *os.ProcessState, qemuStderr string, console []string) (int, 
 // guest's ACPI power button, which the unigo kernel turns into SIGTERM for
 // the program.
 func (s *service) Kill(ctx context.Context, r *taskapi.KillRequest) (*emptypb.Empty, error) {
-	t, err := s.get(r.ID)
+	t, err := s.getProcess(r.ID, r.ExecID)
 	if err != nil {
 		return nil, err
-	}
-	if r.ExecID != "" {
-		return nil, errdefs.ToGRPCf(errdefs.ErrNotFound, "exec %s", r.ExecID)
 	}
 	s.mu.Lock()
 	status, pid := t.status, t.pid
@@ -537,12 +544,9 @@ func (s *service) State(ctx context.Context, r *taskapi.StateRequest) (*taskapi.
 
 // Delete removes a task that is not running.
 func (s *service) Delete(ctx context.Context, r *taskapi.DeleteRequest) (*taskapi.DeleteResponse, error) {
-	t, err := s.get(r.ID)
+	t, err := s.getProcess(r.ID, r.ExecID)
 	if err != nil {
 		return nil, err
-	}
-	if r.ExecID != "" {
-		return nil, errdefs.ToGRPCf(errdefs.ErrNotFound, "exec %s", r.ExecID)
 	}
 	s.mu.Lock()
 	if t.status == tasktypes.Status_RUNNING {

@@ -66,6 +66,17 @@
 	ADDQ $16, SP; \
 	IRETQ
 
+// CALL_SYSCALL_HANDLER calls the Go system-call handler (SyscallHandler,
+// ABIInternal) through its func value with the frame (R12) as argument,
+// R14 = the kernel g and X15 = 0 as the Go ABI wants.
+#define CALL_SYSCALL_HANDLER \
+	MOVQ R12, AX; \
+	MOVQ PerCPU_ktlsSlot(GS), R14; \
+	XORPS X15, X15; \
+	MOVQ ·SyscallHandler(SB), DX; \
+	MOVQ 0(DX), BX; \
+	CALL BX
+
 // syscallEntry is the LSTAR target. SYSCALL at CPL0: RCX = return RIP,
 // R11 = RFLAGS, IF and DF cleared by SFMASK, RSP still the program's.
 //
@@ -104,12 +115,7 @@ sysfxsave:
 	FXSAVE64 (SP)
 syssaved:
 	PUSHQ R12 // the spill slot of the handler's argument; popped by trapret
-	MOVQ R12, AX
-	MOVQ PerCPU_ktlsSlot(GS), R14
-	XORPS X15, X15
-	MOVQ ·SyscallHandler(SB), DX
-	MOVQ 0(DX), BX
-	CALL BX
+	CALL_SYSCALL_HANDLER
 	JMP ·trapret(SB)
 
 // syscallEntryFast is syscallEntry for CPUs with XSAVE and FSGSBASE (InitCPU
@@ -130,12 +136,7 @@ TEXT ·syscallEntryFast(SB),NOSPLIT|NOFRAME,$0
 	MOVL $-1, DX
 	XSAVE64 (SP)
 	PUSHQ R12 // the spill slot of the handler's argument
-	MOVQ R12, AX
-	MOVQ PerCPU_ktlsSlot(GS), R14
-	XORPS X15, X15
-	MOVQ ·SyscallHandler(SB), DX
-	MOVQ 0(DX), BX
-	CALL BX
+	CALL_SYSCALL_HANDLER
 
 	POPQ R12
 	MOVL $-1, AX
