@@ -63,27 +63,6 @@ func TestHTTPSmallMemory(t *testing.T) {
 	}
 	img := image(t, "../../examples/httpserver")
 	for _, mem := range []string{"32M", "16M"} {
-		t.Run(mem, func(t *testing.T) {
-			port := freePort(t)
-			g := startGuest(t, "run", timeoutFlag(), "-m", mem, "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), img)
-			url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-			waitHTTP(t, g, url)
-			out, err := exec.Command("wrk", "-t1", "-c8", "-d10s", url).CombinedOutput()
-			if err != nil {
-				t.Fatalf("wrk: %v\n%s", err, out)
-			}
-			t.Logf("wrk in %s:\n%s", mem, out)
-			if !strings.Contains(string(out), "Requests/sec:") || strings.Contains(string(out), "Socket errors") || strings.Contains(string(out), "Non-2xx") {
-				t.Errorf("load run in %s had errors:\n%s\n%s", mem, out, g.describe())
-			}
-			if body := waitHTTP(t, g, url+"after"); !strings.Contains(body, "/after") {
-				t.Errorf("after the load: %q\n%s", body, g.describe())
-			}
-			select {
-			case <-g.done:
-				t.Errorf("guest exited (status %d)\n%s", g.status, g.describe())
-			default:
-			}
-		})
+		t.Run(mem, func(t *testing.T) { loadHTTP(t, img, []string{"-m", mem}, "-d10s") })
 	}
 }

@@ -591,12 +591,21 @@ func TestHTTPLoad(t *testing.T) {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		t.Skip("wrk not installed: apt-get install wrk (scripts/test installs it)")
 	}
-	img := image(t, "../../examples/httpserver")
+	loadHTTP(t, image(t, "../../examples/httpserver"), nil, "-d60s", "--latency")
+}
+
+// loadHTTP boots the HTTP server image with the given unigo run flags
+// (before the image), loads it with wrk (8 connections; wrkArgs add the
+// duration and more) and fails on any socket error or non-2xx answer, or
+// when the guest does not answer or has exited afterwards.
+func loadHTTP(t *testing.T, img string, runFlags []string, wrkArgs ...string) {
+	t.Helper()
 	port := freePort(t)
-	g := startGuest(t, "run", timeoutFlag(), "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), img)
+	args := append([]string{"run", timeoutFlag()}, runFlags...)
+	g := startGuest(t, append(args, "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), img)...)
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	waitHTTP(t, g, url)
-	out, err := exec.Command("wrk", "-t1", "-c8", "-d60s", "--latency", url).CombinedOutput()
+	out, err := exec.Command("wrk", append(append([]string{"-t1", "-c8"}, wrkArgs...), url)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}

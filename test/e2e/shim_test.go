@@ -412,18 +412,7 @@ func TestShimCtr(t *testing.T) {
 	})
 	t.Run("kill and delete", func(t *testing.T) {
 		id := cid("st")
-		logFile := filepath.Join(t.TempDir(), "sigterm.log")
-		if r := c.ctr(append(run, "-d", "--log-uri", "file://"+logFile, "localhost/unigo-test/sigterm:1", id)...); r.status != 0 {
-			t.Fatalf("run -d:\n%s", ctrDescribe(r))
-		}
-		if !waitFor(guestTimeout, func() bool { b, _ := os.ReadFile(logFile); return strings.Contains(string(b), "waiting for SIGTERM") }) {
-			b, _ := os.ReadFile(logFile)
-			t.Fatalf("the guest did not start; its log:\n%s", b)
-		}
-		pid, status := c.taskState("default", id)
-		if status != "RUNNING" || !isQEMU(pid) {
-			t.Fatalf("task ls: pid %d %s; want RUNNING with QEMU's pid", pid, status)
-		}
+		pid, logFile := c.runSigterm(t, append(run, "-d"), id)
 		shims := shimProcesses(id)
 		if len(shims) != 1 {
 			t.Fatalf("shim processes for st: %v; want one", shims)
@@ -511,22 +500,6 @@ func TestShimFaults(t *testing.T) {
 	c := startContainerd(t)
 	c.importImage("default", unigoImageTar(t, "localhost/unigo-test/sigterm:1", "./../programs/sigterm"))
 	run := []string{"run", "--snapshotter", "native", "--runtime", shimRuntime, "-d"}
-	start := func(t *testing.T, id string) (int, string) {
-		t.Helper()
-		logFile := filepath.Join(t.TempDir(), id+".log")
-		if r := c.ctr(append(run, "--log-uri", "file://"+logFile, "localhost/unigo-test/sigterm:1", id)...); r.status != 0 {
-			t.Fatalf("run -d:\n%s", ctrDescribe(r))
-		}
-		if !waitFor(guestTimeout, func() bool { b, _ := os.ReadFile(logFile); return strings.Contains(string(b), "waiting for SIGTERM") }) {
-			b, _ := os.ReadFile(logFile)
-			t.Fatalf("the guest did not start; its log:\n%s", b)
-		}
-		pid, status := c.taskState("default", id)
-		if status != "RUNNING" || !isQEMU(pid) {
-			t.Fatalf("task ls: pid %d %s; want RUNNING with QEMU's pid", pid, status)
-		}
-		return pid, logFile
-	}
 
 	t.Run("VMM killed", func(t *testing.T) {
 		id := cid("vk")
@@ -565,7 +538,7 @@ func TestShimFaults(t *testing.T) {
 	})
 	t.Run("shim killed", func(t *testing.T) {
 		id := cid("sk")
-		pid, _ := start(t, id)
+		pid, _ := c.runSigterm(t, run, id)
 		work := c.shimWork("default", id)
 		shims := shimProcesses(id)
 		if len(shims) != 1 {
@@ -591,7 +564,7 @@ func TestShimFaults(t *testing.T) {
 	})
 	t.Run("guest ends while containerd is down", func(t *testing.T) {
 		id := cid("dn")
-		pid, _ := start(t, id)
+		pid, _ := c.runSigterm(t, run, id)
 		c.stop()
 		syscall.Kill(pid, syscall.SIGKILL)
 		if !waitFor(10*time.Second, func() bool { return !isQEMU(pid) }) {
@@ -610,7 +583,7 @@ func TestShimFaults(t *testing.T) {
 	})
 	t.Run("containerd restarted", func(t *testing.T) {
 		id := cid("rs")
-		pid, logFile := start(t, id)
+		pid, logFile := c.runSigterm(t, run, id)
 		c.restart()
 		if p, s := c.taskState("default", id); p != pid || s != "RUNNING" {
 			t.Fatalf("after a containerd restart: task %s is pid %d %s; want %d RUNNING", id, p, s, pid)
@@ -632,6 +605,26 @@ func mustRef(t *testing.T, ref string) name.Reference {
 // shim turns into the guest's power button), checks that the guest's
 // SIGTERM handler ran and the guest exited 0, then deletes the task and the
 // container and checks that QEMU (pid) and the shim are gone.
+// runSigterm runs the sigterm test image as container id with ctr's run
+// arguments (detached), waits until the guest says it waits for SIGTERM
+// and checks the task runs as QEMU; it returns QEMU's pid and the log file.
+func (c *containerd) runSigterm(t *testing.T, run []string, id string) (int, string) {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), id+".log")
+	if r := c.ctr(append(run, "--log-uri", "file://"+logFile, "localhost/unigo-test/sigterm:1", id)...); r.status != 0 {
+		t.Fatalf("run -d:\n%s", ctrDescribe(r))
+	}
+	if !waitFor(guestTimeout, func() bool { b, _ := os.ReadFile(logFile); return strings.Contains(string(b), "waiting for SIGTERM") }) {
+		b, _ := os.ReadFile(logFile)
+		t.Fatalf("the guest did not start; its log:\n%s", b)
+	}
+	pid, status := c.taskState("default", id)
+	if status != "RUNNING" || !isQEMU(pid) {
+		t.Fatalf("task ls: pid %d %s; want RUNNING with QEMU's pid", pid, status)
+	}
+	return pid, logFile
+}
+
 func (c *containerd) killAndDelete(t *testing.T, id string, pid int, logFile string) {
 	t.Helper()
 	if r := c.ctr("task", "kill", id); r.status != 0 {
