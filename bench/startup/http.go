@@ -706,7 +706,7 @@ func runWrk(ctx context.Context, port int, d time.Duration, conns int) (*wrkResu
 }
 
 // countRequests boots a guest under -icount with the counting plugin and
-// serves requests on one keep-alive connection; after the first ns[0]
+// serves requests on r.conns keep-alive connections; after the first ns[0]
 // requests and after ns[1] in all it has the plugin snapshot the guest's
 // instruction count and, with a resolver (which gets the boot's console),
 // its profile by function. The difference of the two snapshots is the
