@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/net/ktcp"
 	"unigo.dev/unigo/kernel/net/netcall"
 	"unigo.dev/unigo/kernel/vfs"
 )
@@ -212,7 +213,12 @@ type sock struct {
 	rxEOF  bool // no more data will arrive
 	hup    bool // the connection is gone (reset, or fully closed)
 	rxFull bool // the stack found the receive ring full
+	ktErr  bool // ktcp: the connection's error was made pending (socket_ktcp.go)
 	err    linux.Errno
+
+	// The kernel's TCP (socket_ktcp.go): the connection and the listener
+	// this socket holds, -1 for none.
+	kt, ktl ktcp.ID
 
 	local, remote netcall.Sockaddr
 	rx, tx        ring
@@ -277,7 +283,7 @@ func newSock(family, typ, proto uint16) int32 {
 			gen := s.gen + 1
 			*s = sock{gen: gen, state: sockOpen, family: family, typ: uint8(typ), proto: proto,
 				file: -1, acceptHead: -1, acceptTail: -1, next: -1, parent: -1, pendNext: -1, peer: -1,
-				linger: -1, ttl: 64}
+				linger: -1, ttl: 64, kt: -1, ktl: -1}
 			return int32(i)
 		}
 	}
@@ -354,6 +360,9 @@ func sockClosed(i int32) {
 		unixClosed(i)
 		return
 	}
+	if s.kt >= 0 || s.ktl >= 0 {
+		ktClose(i)
+	}
 	// Children nobody accepted are closed with their listener.
 	for c := s.acceptHead; c >= 0; {
 		n := socks[c].next
@@ -387,6 +396,9 @@ func sockReadiness(i int32) uint32 {
 	s := &socks[i]
 	if s.family == linux.AF_UNIX {
 		return unixReadiness(i)
+	}
+	if s.kt >= 0 || s.ktl >= 0 {
+		return ktReadiness(i)
 	}
 	var ev uint32
 	if s.err != 0 {

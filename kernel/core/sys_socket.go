@@ -201,7 +201,8 @@ func sysListen(a sysArgs) uintptr {
 		sockChanged(i)
 		return 0
 	}
-	if s.state == sockOpen {
+	fresh := s.state == sockOpen
+	if fresh {
 		if e := autobind(i); e != 0 {
 			return errno(e)
 		}
@@ -214,6 +215,14 @@ func sysListen(a sysArgs) uintptr {
 		}
 	}
 	s.backlog = backlog
+	// External IPv4 connections come through the kernel's TCP, the rest
+	// (loopback, IPv6) through gVisor (socket_ktcp.go).
+	if e := ktListen(i); e != 0 {
+		if fresh {
+			s.state = sockOpen
+		}
+		return errno(e)
+	}
 	post(i, netcall.EvListen)
 	return 0
 }
@@ -236,6 +245,15 @@ func sysAccept4(a sysArgs) uintptr {
 	}
 	deadline := timeoutDeadline(s.rcvTimeo)
 	for s.acceptLen == 0 {
+		if s.ktl >= 0 {
+			c, e := ktAccept(li)
+			if c >= 0 {
+				return acceptFD(s, c, flags, a[1], a[2])
+			}
+			if e != linux.EAGAIN {
+				return errno(e)
+			}
+		}
 		if s.err != 0 {
 			e := s.err
 			s.err = 0
@@ -264,18 +282,24 @@ func sysAccept4(a sysArgs) uintptr {
 		post(li, netcall.EvAcceptSpace)
 	}
 	sockChanged(li)
+	return acceptFD(s, c, flags, a[1], a[2])
+}
+
+// acceptFD opens the descriptor of listener s's accepted connection c and
+// stores the peer's address at (addr, alenp).
+func acceptFD(s *sock, c int32, flags, addr, alenp uintptr) uintptr {
 	fd, nf := openFD(kindSocket, c, uint32(flags&linux.SOCK_NONBLOCK)|linux.O_RDWR, flags&linux.SOCK_CLOEXEC != 0)
 	if nf < 0 {
 		return fd
 	}
 	socks[c].file = nf
 	if s.family == linux.AF_UNIX {
-		if e := writeUnixAddr(socks[c].peer, a[1], a[2]); e != 0 {
+		if e := writeUnixAddr(socks[c].peer, addr, alenp); e != 0 {
 			return errno(e)
 		}
 		return fd
 	}
-	if e := writeSockaddr(&socks[c].remote, a[1], a[2]); e != 0 {
+	if e := writeSockaddr(&socks[c].remote, addr, alenp); e != 0 {
 		return errno(e)
 	}
 	return fd
@@ -379,6 +403,9 @@ func sysConnect(a sysArgs) uintptr {
 	if s.family == linux.AF_INET6 && ipIsV4(&rip) && s.flags&netcall.FlagV6Only != 0 {
 		return errno(linux.ENETUNREACH)
 	}
+	if dst, ok := ktRoute(s, &r); ok {
+		return ktConnect(i, f, &r, dst)
+	}
 	if saFamily(&s.local) == 0 {
 		s.local = wildcardAddr(s)
 	}
@@ -467,7 +494,7 @@ func sysGetsockname(a sysArgs) uintptr {
 
 // sysGetpeername implements Linux syscall getpeername(2).
 func sysGetpeername(a sysArgs) uintptr {
-	s, _, _, e := sockOf(a[0])
+	s, i, _, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
 	}
@@ -479,6 +506,9 @@ func sysGetpeername(a sysArgs) uintptr {
 			return errno(linux.EFAULT)
 		}
 		return errno(writeUnixAddr(s.peer, a[1], a[2]))
+	}
+	if s.kt >= 0 {
+		ktSync(i)
 	}
 	if s.state != sockConnected || saFamily(&s.remote) == 0 {
 		return errno(linux.ENOTCONN)
@@ -499,6 +529,9 @@ func sysShutdown(a sysArgs) uintptr {
 	if how > linux.SHUT_RDWR {
 		return errno(linux.EINVAL)
 	}
+	if s.kt >= 0 {
+		ktSync(i)
+	}
 	if s.state != sockConnected && s.state != sockConnecting {
 		return errno(linux.ENOTCONN)
 	}
@@ -514,6 +547,10 @@ func sysShutdown(a sysArgs) uintptr {
 			sockChanged(p)
 		}
 		sockChanged(i)
+		return 0
+	}
+	if s.kt >= 0 {
+		ktShutdown(i, how)
 		return 0
 	}
 	post(i, netcall.EvShutdown)
@@ -595,6 +632,9 @@ func sockSend(i int32, f *file, u *uio, dst *netcall.Sockaddr, flags uintptr) ui
 	}
 	if s.typ == linux.SOCK_DGRAM {
 		return dgramSend(s, i, u, dst, nb)
+	}
+	if s.kt >= 0 {
+		return ktSend(i, u, flags, nb)
 	}
 	deadline := timeoutDeadline(s.sndTimeo)
 	var done uintptr
@@ -705,6 +745,9 @@ func sockRecv(i int32, f *file, u *uio, from *netcall.Sockaddr, flags uintptr) (
 	}
 	if s.family == linux.AF_UNIX {
 		return unixRecv(i, u, u.to, u.tolen, flags, nb)
+	}
+	if s.kt >= 0 {
+		return ktRecv(i, u, from, flags, nb)
 	}
 	deadline := timeoutDeadline(s.rcvTimeo)
 	if s.typ == linux.SOCK_DGRAM {
@@ -1144,6 +1187,10 @@ func sysSetsockopt(a sysArgs) uintptr {
 	default:
 		return errno(linux.ENOPROTOOPT)
 	}
+	if stack && s.kt >= 0 && (name == linux.SO_KEEPALIVE || s.flags&netcall.FlagKeepAlive != 0 &&
+		(name == linux.TCP_KEEPIDLE || name == linux.TCP_KEEPINTVL || name == linux.TCP_KEEPCNT)) {
+		ktKeepalive(s)
+	}
 	if stack && s.known {
 		post(i, netcall.EvOpts)
 	}
@@ -1152,7 +1199,7 @@ func sysSetsockopt(a sysArgs) uintptr {
 
 // sysGetsockopt implements Linux syscall getsockopt(2).
 func sysGetsockopt(a sysArgs) uintptr {
-	s, _, _, e := sockOf(a[0])
+	s, i, _, e := sockOf(a[0])
 	if e != 0 {
 		return errno(e)
 	}
@@ -1181,6 +1228,9 @@ func sysGetsockopt(a sysArgs) uintptr {
 		case linux.SO_PROTOCOL:
 			v = int32(s.proto)
 		case linux.SO_ERROR:
+			if s.kt >= 0 {
+				ktSync(i)
+			}
 			v = int32(s.err)
 			s.err = 0
 		case linux.SO_ACCEPTCONN:
@@ -1311,6 +1361,9 @@ func sockFionread(i int32) uint32 {
 		var a netcall.Sockaddr
 		n, _ := s.rx.peekDgram(&a)
 		return uint32(n)
+	}
+	if s.kt >= 0 {
+		return uint32(ktStack.Unread(s.kt))
 	}
 	return s.rx.used()
 }

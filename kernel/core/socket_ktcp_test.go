@@ -1,0 +1,658 @@
+//go:build unigo_net
+
+package core
+
+import (
+	"bytes"
+	"testing"
+	"unsafe"
+
+	"unigo.dev/unigo/kernel/abi/linux"
+	"unigo.dev/unigo/kernel/mm/vma"
+	"unigo.dev/unigo/kernel/net/ktcp"
+	"unigo.dev/unigo/kernel/net/netcall"
+)
+
+// The kernel's socket system calls on the kernel's TCP (socket_ktcp.go),
+// hosted: ktStack is a real ktcp stack whose packets (through ktOut, as
+// the contract with ktnet.go has it) go to a second ktcp stack, the
+// "network" peer at 10.0.2.2; the guest is 10.0.2.15. The program's
+// memory is a Go buffer registered as a user area, so the system calls
+// check and copy as in a guest.
+
+var (
+	ktGuest = [4]byte{10, 0, 2, 15}
+	ktPeer  = [4]byte{10, 0, 2, 2}
+)
+
+// ktEnv is one test's world.
+type ktEnv struct {
+	t      *testing.T
+	peer   *ktcp.Stack
+	toPeer [][]byte
+	now    int64
+	mem    []byte  // the program's memory
+	base   uintptr // its first page-aligned address
+	brk    uintptr // next free byte for umem
+}
+
+func newKtEnv(t *testing.T) *ktEnv {
+	t.Helper()
+	savedVmas, savedHint := vmas, userHint
+	pool := make([]byte, 64*int(vma.NodeSize))
+	e := &ktEnv{t: t, mem: make([]byte, 4<<20)}
+	e.base = (uintptr(unsafe.Pointer(&e.mem[0])) + 4095) &^ 4095
+	e.brk = e.base
+	vmas = vma.Tree{}
+	vmas.Init(uintptr(unsafe.Pointer(&pool[0])), 64)
+	if err := vmas.Insert(vma.Area{Start: e.base, End: e.base + 4<<20 - 4096, Prot: vma.ProtRead | vma.ProtWrite}); err != vma.OK {
+		t.Fatalf("vma insert: %v", err)
+	}
+	userHint = userAreaHint{}
+	resetSocks()
+	resetEpoll()
+	fds = [maxFDs]fdEntry{}
+	ktOwner = [ktOwners]uint32{}
+	netstack.attached = true
+	netstack.naddrs = 1
+	netstack.addrs[0] = addr4(ktGuest, 0)
+	ktStack = ktcp.New(ktcp.Config{MaxConns: 32, RxBuf: 16 << 10, TxBuf: 16 << 10, Wake: ktSockWake,
+		Secret: [16]byte{1}})
+	e.peer = ktcp.New(ktcp.Config{MaxConns: 32, RxBuf: 16 << 10, TxBuf: 16 << 10, Secret: [16]byte{2}})
+	ktOut = func(pkt []byte) { e.toPeer = append(e.toPeer, append([]byte(nil), pkt...)) }
+	t.Cleanup(func() {
+		ktStack, ktOut = nil, nil
+		vmas, userHint = savedVmas, savedHint
+		runtimeKeep(pool, e.mem)
+		resetSocks()
+		resetEpoll()
+		fds = [maxFDs]fdEntry{}
+		netstack.naddrs = 0
+	})
+	return e
+}
+
+//go:noinline
+func runtimeKeep(...[]byte) {}
+
+// uptr is kptr for the test's program memory (not inlined: go1.26's
+// compiler crashed inlining a copy through it).
+//
+//go:noinline
+func uptr(p uintptr) unsafe.Pointer { return kptr(p) }
+
+// umem copies b into the program's memory and returns its address.
+func (e *ktEnv) umem(b []byte) uintptr {
+	p := e.brk
+	copy(unsafe.Slice((*byte)(uptr(p)), len(b)), b)
+	e.brk += uintptr(len(b)+15) &^ 15
+	return p
+}
+
+// ubuf reserves n bytes of program memory.
+func (e *ktEnv) ubuf(n int) uintptr { return e.umem(make([]byte, n)) }
+
+func (e *ktEnv) bytesAt(p uintptr, n int) []byte {
+	return append([]byte(nil), unsafe.Slice((*byte)(uptr(p)), n)...)
+}
+
+// pump moves packets both ways until both stacks are quiet; with drop,
+// the guest's packets are lost instead.
+func (e *ktEnv) pump() {
+	var buf [2048]byte
+	for round := 0; round < 1000; round++ {
+		ktPoll()
+		moved := false
+		for len(e.toPeer) > 0 {
+			p := e.toPeer[0]
+			e.toPeer = e.toPeer[1:]
+			e.peer.Input(p, e.now)
+			moved = true
+		}
+		for {
+			n := e.peer.Output(buf[:], e.now)
+			if n == 0 {
+				break
+			}
+			ktStack.Input(buf[:n], e.now)
+			moved = true
+		}
+		if !moved {
+			return
+		}
+	}
+	e.t.Fatal("the stacks never went quiet")
+}
+
+func (e *ktEnv) sockaddr(ip [4]byte, port uint16) (uintptr, uintptr) {
+	a := addr4(ip, port)
+	return e.umem(a[:16]), 16
+}
+
+func (e *ktEnv) sockaddr6(ip [16]byte, port uint16) (uintptr, uintptr) {
+	a := addr6(ip, port)
+	return e.umem(a[:28]), 28
+}
+
+// sys runs a system call and returns its result as a signed value.
+func sys(h sysHandler, args ...uintptr) int {
+	var a sysArgs
+	copy(a[:], args)
+	return int(h(a))
+}
+
+func (e *ktEnv) must(what string, r int) int {
+	e.t.Helper()
+	if r < 0 {
+		e.t.Fatalf("%s: %v", what, linux.Errno(-r))
+	}
+	return r
+}
+
+func wantErr(t *testing.T, what string, r int, want linux.Errno) {
+	t.Helper()
+	if r != -int(want) {
+		got := "success"
+		if r < 0 {
+			got = linux.Errno(-r).Error()
+		}
+		t.Fatalf("%s = %d (%s); want %v", what, r, got, want)
+	}
+}
+
+// listen opens a nonblocking listener on the wildcard address and port
+// of the family.
+func (e *ktEnv) listen(family uintptr, port uint16) int {
+	addr, alen := e.sockaddr(any4, port)
+	if family == linux.AF_INET6 {
+		addr, alen = e.sockaddr6(any6, port)
+	}
+	fd := e.must("socket", sys(sysSocket, family, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+	e.must("bind", sys(sysBind, uintptr(fd), addr, alen))
+	e.must("listen", sys(sysListen, uintptr(fd), 16))
+	return fd
+}
+
+// peerConnect opens a connection from the peer to the guest's port.
+func (e *ktEnv) peerConnect(port uint16) ktcp.ID {
+	id, er := e.peer.Connect(ktPeer, 0, ktGuest, port, e.now)
+	if er != ktcp.OK {
+		e.t.Fatalf("peer connect: %v", er)
+	}
+	e.pump()
+	return id
+}
+
+func (e *ktEnv) write(fd int, b []byte) int {
+	return sys(sysWrite, uintptr(fd), e.umem(b), uintptr(len(b)))
+}
+
+func (e *ktEnv) read(fd int, n int) ([]byte, int) {
+	p := e.ubuf(n)
+	r := sys(sysRead, uintptr(fd), p, uintptr(n))
+	if r < 0 {
+		return nil, r
+	}
+	return e.bytesAt(p, r), r
+}
+
+func (e *ktEnv) peerRead(id ktcp.ID) []byte {
+	var out []byte
+	b := make([]byte, 4096)
+	for {
+		n, _ := e.peer.Read(id, b)
+		if n == 0 {
+			return out
+		}
+		out = append(out, b[:n]...)
+	}
+}
+
+func (e *ktEnv) peerWrite(id ktcp.ID, b []byte) {
+	if n, er := e.peer.Write(id, b); n != len(b) {
+		e.t.Fatalf("peer write: %d of %d, %v", n, len(b), er)
+	}
+	e.pump()
+}
+
+func (e *ktEnv) readiness(fd int) uint32 {
+	_, fi, ok := fileOf(uintptr(fd))
+	if !ok {
+		e.t.Fatalf("fd %d not open", fd)
+	}
+	return readiness(fi)
+}
+
+// TestKtcpListenAcceptEcho: a dual-stack listener ([::]:8080, as Go's
+// net.Listen(":8080")) gets a ktcp listener too; a connection from the
+// network is accepted as a socket on ktcp with the peer's address
+// v4-mapped; data go both ways through read/write and recvfrom/sendto;
+// readiness follows; the peer's FIN reads as EOF, ours follows close.
+func TestKtcpListenAcceptEcho(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		family uintptr
+		v6only bool
+		ktcp   bool
+	}{
+		{"AF_INET6 dual-stack wildcard", linux.AF_INET6, false, true},
+		{"AF_INET wildcard", linux.AF_INET, false, true},
+		{"AF_INET6 v6only", linux.AF_INET6, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newKtEnv(t)
+			fd := e.must("socket", sys(sysSocket, tc.family, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+			if tc.v6only {
+				one := e.umem([]byte{1, 0, 0, 0})
+				e.must("IPV6_V6ONLY", sys(sysSetsockopt, uintptr(fd), linux.SOL_IPV6, linux.IPV6_V6ONLY, one, 4))
+			}
+			var a, l uintptr
+			if tc.family == linux.AF_INET6 {
+				a, l = e.sockaddr6(any6, 8080)
+			} else {
+				a, l = e.sockaddr(any4, 8080)
+			}
+			e.must("bind", sys(sysBind, uintptr(fd), a, l))
+			e.must("listen", sys(sysListen, uintptr(fd), 16))
+			s, _, _, _ := sockOf(uintptr(fd))
+			if (s.ktl >= 0) != tc.ktcp {
+				t.Fatalf("ktcp listener: %v; want %v", s.ktl >= 0, tc.ktcp)
+			}
+			wantErr(t, "accept4 with nothing queued", sys(sysAccept4, uintptr(fd), 0, 0, 0), linux.EAGAIN)
+			if !tc.ktcp {
+				return
+			}
+			if ev := e.readiness(fd); ev != 0 {
+				t.Fatalf("idle listener readiness %#x", ev)
+			}
+			pid := e.peerConnect(8080)
+			if !e.peer.Established(pid) {
+				t.Fatal("the peer's connection is not established")
+			}
+			if ev := e.readiness(fd); ev != linux.EPOLLIN {
+				t.Fatalf("listener with a connection: readiness %#x; want IN", ev)
+			}
+			sa := e.ubuf(28)
+			sl := e.umem([]byte{28, 0, 0, 0})
+			cfd := e.must("accept4", sys(sysAccept4, uintptr(fd), sa, sl, linux.SOCK_NONBLOCK))
+			_, pport, _, _ := e.peer.Addrs(pid)
+			var want netcall.Sockaddr
+			if tc.family == linux.AF_INET6 {
+				want = addr6([16]byte{10: 0xff, 11: 0xff, 12: 10, 14: 2, 15: 2}, pport)
+			} else {
+				want = addr4(ktPeer, pport)
+			}
+			wl := 16
+			if tc.family == linux.AF_INET6 {
+				wl = 28
+			}
+			if got := e.bytesAt(sa, wl); !bytes.Equal(got, want[:wl]) || *(*uint32)(uptr(sl)) != uint32(wl) {
+				t.Fatalf("accepted peer address % x (len %d); want % x", got, *(*uint32)(uptr(sl)), want[:wl])
+			}
+			if ev := e.readiness(fd); ev != 0 {
+				t.Fatalf("listener after accept: readiness %#x", ev)
+			}
+			cs, _, _, _ := sockOf(uintptr(cfd))
+			if cs.kt < 0 {
+				t.Fatal("accepted socket is not on ktcp")
+			}
+			if ev := e.readiness(cfd); ev != linux.EPOLLOUT {
+				t.Fatalf("idle connection readiness %#x; want OUT", ev)
+			}
+			_, r := e.read(cfd, 100)
+			wantErr(t, "read with nothing", r, linux.EAGAIN)
+
+			e.peerWrite(pid, []byte("GET / HTTP/1.1\r\n\r\n"))
+			if ev := e.readiness(cfd); ev != linux.EPOLLIN|linux.EPOLLOUT {
+				t.Fatalf("connection with data: readiness %#x; want IN|OUT", ev)
+			}
+			p := e.ubuf(8)
+			if r := sys(sysRecvfrom, uintptr(cfd), p, 8, linux.MSG_PEEK, 0, 0); r != 8 || string(e.bytesAt(p, 8)) != "GET / HT" {
+				t.Fatalf("MSG_PEEK: %d %q", r, e.bytesAt(p, r))
+			}
+			var fion uint32 = sockFionread(cs.index())
+			if fion != 18 {
+				t.Fatalf("FIONREAD %d; want 18", fion)
+			}
+			got, _ := e.read(cfd, 100)
+			if string(got) != "GET / HTTP/1.1\r\n\r\n" {
+				t.Fatalf("read %q", got)
+			}
+			resp := bytes.Repeat([]byte("x"), 3000)
+			if n := e.write(cfd, resp); n != len(resp) {
+				t.Fatalf("write = %d", n)
+			}
+			e.pump()
+			if got := e.peerRead(pid); !bytes.Equal(got, resp) {
+				t.Fatalf("peer got %d bytes; want %d", len(got), len(resp))
+			}
+			// The peer closes: EOF, RDHUP.
+			e.peer.Close(pid, e.now)
+			e.pump()
+			if ev := e.readiness(cfd); ev&(linux.EPOLLIN|linux.EPOLLRDHUP) != linux.EPOLLIN|linux.EPOLLRDHUP {
+				t.Fatalf("after the peer's FIN: readiness %#x; want IN|RDHUP", ev)
+			}
+			if _, r := e.read(cfd, 10); r != 0 {
+				t.Fatalf("read after FIN = %d; want 0 (EOF)", r)
+			}
+			e.must("close", sys(sysClose, uintptr(cfd)))
+			e.pump()
+			if st := e.peer.Events(pid); st&ktcp.EvHup == 0 && st != ktcp.EvErr|ktcp.EvHup {
+				t.Logf("peer events after our close %#x", st)
+			}
+			e.must("close listener", sys(sysClose, uintptr(fd)))
+			if ktStackListeners(t) != 0 {
+				t.Fatal("a ktcp listener survived close")
+			}
+		})
+	}
+}
+
+// ktStackListeners counts the ktcp listeners the sockets hold.
+func ktStackListeners(t *testing.T) int {
+	n := 0
+	for i := range socks {
+		if socks[i].state != sockFree && socks[i].ktl >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *sock) index() int32 {
+	return int32((uintptr(unsafe.Pointer(s)) - uintptr(unsafe.Pointer(&socks[0]))) / unsafe.Sizeof(socks[0]))
+}
+
+// TestKtcpRouting: which sockets go to ktcp. Loopback and the guest's own
+// addresses stay with gVisor (connect posts to the bridge); an external
+// IPv4 peer, also v4-mapped on an AF_INET6 socket, goes to ktcp.
+func TestKtcpRouting(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		family uintptr
+		addr   netcall.Sockaddr
+		ktcp   bool
+	}{
+		{"external IPv4", linux.AF_INET, addr4(ktPeer, 80), true},
+		{"v4-mapped external", linux.AF_INET6, addr6([16]byte{10: 0xff, 11: 0xff, 12: 10, 14: 2, 15: 2}, 80), true},
+		{"loopback", linux.AF_INET, addr4(lo4, 80), false},
+		{"own address", linux.AF_INET, addr4(ktGuest, 80), false},
+		{"IPv6", linux.AF_INET6, addr6([16]byte{0: 0xfd, 15: 2}, 80), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newKtEnv(t)
+			fd := e.must("socket", sys(sysSocket, tc.family, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+			l := uintptr(16)
+			if tc.family == linux.AF_INET6 {
+				l = 28
+			}
+			r := sys(sysConnect, uintptr(fd), e.umem(tc.addr[:l]), l)
+			s, _, _, _ := sockOf(uintptr(fd))
+			if (s.kt >= 0) != tc.ktcp {
+				t.Fatalf("connect = %d; on ktcp %v, want %v", r, s.kt >= 0, tc.ktcp)
+			}
+			if tc.ktcp && r != -int(linux.EINPROGRESS) {
+				t.Fatalf("nonblocking connect = %d; want EINPROGRESS", r)
+			}
+			if !tc.ktcp && s.known != true && r != -int(linux.ENETUNREACH) {
+				t.Fatalf("connect = %d: neither posted to the bridge nor unreachable", r)
+			}
+		})
+	}
+}
+
+// TestKtcpConnect: a nonblocking connect to a listening peer completes
+// (EPOLLOUT, SO_ERROR 0, getpeername), to a closed port fails with
+// ECONNREFUSED through SO_ERROR and EPOLLERR; the local port comes from
+// the kernel's ephemeral range.
+func TestKtcpConnect(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		listen  bool
+		wantErr linux.Errno
+	}{
+		{"established", true, 0},
+		{"refused", false, linux.ECONNREFUSED},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newKtEnv(t)
+			var lid ktcp.ID
+			if tc.listen {
+				var er ktcp.Errno
+				if lid, er = e.peer.Listen(ktPeer, 80, 8); er != ktcp.OK {
+					t.Fatal(er)
+				}
+			}
+			fd := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+			a, l := e.sockaddr(ktPeer, 80)
+			wantErr(t, "connect", sys(sysConnect, uintptr(fd), a, l), linux.EINPROGRESS)
+			if ev := e.readiness(fd); ev != 0 {
+				t.Fatalf("connecting: readiness %#x", ev)
+			}
+			wantErr(t, "connect again", sys(sysConnect, uintptr(fd), a, l), linux.EALREADY)
+			e.pump()
+			ev := e.readiness(fd)
+			v := e.ubuf(4)
+			vl := e.umem([]byte{4, 0, 0, 0})
+			e.must("SO_ERROR", sys(sysGetsockopt, uintptr(fd), linux.SOL_SOCKET, linux.SO_ERROR, v, vl))
+			if got := linux.Errno(*(*int32)(uptr(v))); got != tc.wantErr {
+				t.Fatalf("SO_ERROR = %v; want %v", got, tc.wantErr)
+			}
+			sa := e.ubuf(16)
+			sl := e.umem([]byte{16, 0, 0, 0})
+			if tc.wantErr != 0 {
+				if ev&linux.EPOLLERR == 0 {
+					t.Fatalf("refused: readiness %#x; want ERR", ev)
+				}
+				wantErr(t, "getpeername", sys(sysGetpeername, uintptr(fd), sa, sl), linux.ENOTCONN)
+				return
+			}
+			if ev != linux.EPOLLOUT {
+				t.Fatalf("connected: readiness %#x; want OUT", ev)
+			}
+			e.must("getpeername", sys(sysGetpeername, uintptr(fd), sa, sl))
+			if want := addr4(ktPeer, 80); !bytes.Equal(e.bytesAt(sa, 16), want[:16]) {
+				t.Fatalf("getpeername % x", e.bytesAt(sa, 16))
+			}
+			e.must("getsockname", sys(sysGetsockname, uintptr(fd), sa, sl))
+			loc := (*netcall.Sockaddr)(uptr(sa))
+			if ip, _ := saV4(loc); ip != ktGuest || saPort(loc) < ephemeralLo || saPort(loc) > ephemeralHi {
+				t.Fatalf("local address %v:%d; want %v and an ephemeral port", ip, saPort(loc), ktGuest)
+			}
+			pid, er := e.peer.Accept(lid)
+			if er != ktcp.OK {
+				t.Fatalf("peer accept: %v", er)
+			}
+			// writev of two buffers, then the peer answers.
+			iov := e.ubuf(32)
+			b1, b2 := e.umem([]byte("hello, ")), e.umem([]byte("world"))
+			*(*[4]uint64)(uptr(iov)) = [4]uint64{uint64(b1), 7, uint64(b2), 5}
+			if n := sys(sysWritev, uintptr(fd), iov, 2); n != 12 {
+				t.Fatalf("writev = %d", n)
+			}
+			e.pump()
+			if got := e.peerRead(pid); string(got) != "hello, world" {
+				t.Fatalf("peer got %q", got)
+			}
+			// shutdown(SHUT_WR): the peer reads EOF; we can still read.
+			e.must("shutdown", sys(sysShutdown, uintptr(fd), linux.SHUT_WR))
+			e.pump()
+			if n, er := e.peer.Read(pid, make([]byte, 10)); n != 0 || er != ktcp.OK {
+				t.Fatalf("peer read after our FIN: %d %v; want EOF", n, er)
+			}
+			wantErr(t, "write after SHUT_WR", sys(sysSendto, uintptr(fd), b1, 7, linux.MSG_NOSIGNAL, 0, 0), linux.EPIPE)
+			e.peerWrite(pid, []byte("bye"))
+			if got, _ := e.read(fd, 10); string(got) != "bye" {
+				t.Fatalf("read after SHUT_WR %q", got)
+			}
+		})
+	}
+}
+
+// TestKtcpReset: the peer resets the connection; the program sees
+// ECONNRESET once (readiness ERR|HUP), then EOF; writes give EPIPE.
+// close with SO_LINGER 0 resets the peer's side.
+func TestKtcpReset(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 9000)
+	pid := e.peerConnect(9000)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	e.peer.Abort(pid)
+	e.pump()
+	if ev := e.readiness(cfd); ev&(linux.EPOLLERR|linux.EPOLLHUP) != linux.EPOLLERR|linux.EPOLLHUP {
+		t.Fatalf("reset: readiness %#x; want ERR|HUP", ev)
+	}
+	_, r := e.read(cfd, 10)
+	wantErr(t, "read after RST", r, linux.ECONNRESET)
+	if _, r := e.read(cfd, 10); r != 0 {
+		t.Fatalf("second read after RST = %d; want 0", r)
+	}
+	p := e.umem([]byte("x"))
+	wantErr(t, "write after RST", sys(sysSendto, uintptr(cfd), p, 1, linux.MSG_NOSIGNAL, 0, 0), linux.EPIPE)
+
+	// SO_LINGER {1, 0}: close sends a RST.
+	pid = e.peerConnect(9000)
+	cfd = e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	lg := e.umem([]byte{1, 0, 0, 0, 0, 0, 0, 0})
+	e.must("SO_LINGER", sys(sysSetsockopt, uintptr(cfd), linux.SOL_SOCKET, linux.SO_LINGER, lg, 8))
+	e.must("close", sys(sysClose, uintptr(cfd)))
+	e.pump()
+	if er := e.peer.Err(pid); er != ktcp.ECONNRESET {
+		t.Fatalf("peer after our SO_LINGER 0 close: %v; want ECONNRESET", er)
+	}
+}
+
+// TestKtcpPortTable: the kernel's port table stays the authority: a
+// second listener on the port is refused with EADDRINUSE, an explicit
+// bind's port is the connection's local port, and closing the listener
+// frees the port (and ktcp's listener) at once.
+func TestKtcpPortTable(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET6, 7000)
+	fd2 := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM, 0))
+	a, l := e.sockaddr(any4, 7000)
+	wantErr(t, "bind to a listening port", sys(sysBind, uintptr(fd2), a, l), linux.EADDRINUSE)
+	e.must("close", sys(sysClose, uintptr(fd)))
+	e.must("bind after close", sys(sysBind, uintptr(fd2), a, l))
+	e.must("listen", sys(sysListen, uintptr(fd2), 4))
+	pid := e.peerConnect(7000)
+	if !e.peer.Established(pid) {
+		t.Fatal("no connection to the new listener")
+	}
+
+	// A bound port is the connection's source port.
+	lid, _ := e.peer.Listen(ktPeer, 81, 4)
+	fd3 := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+	a, l = e.sockaddr(any4, 45678)
+	e.must("bind", sys(sysBind, uintptr(fd3), a, l))
+	a, l = e.sockaddr(ktPeer, 81)
+	wantErr(t, "connect", sys(sysConnect, uintptr(fd3), a, l), linux.EINPROGRESS)
+	e.pump()
+	cid, er := e.peer.Accept(lid)
+	if er != ktcp.OK {
+		t.Fatalf("peer accept: %v", er)
+	}
+	if _, _, _, rp := e.peer.Addrs(cid); rp != 45678 {
+		t.Fatalf("source port %d; want the bound 45678", rp)
+	}
+}
+
+// TestKtcpEpollEdge: an edge-triggered epoll sees the connection become
+// readable each time data arrive after it was drained (no lost edge),
+// and not when the program only reads.
+func TestKtcpEpollEdge(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8081)
+	pid := e.peerConnect(8081)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, fi, _ := fileOf(uintptr(cfd))
+	ep, _ := testEpoll(t)
+	testAdd(t, ep, fi, linux.EPOLLIN|linux.EPOLLOUT|linux.EPOLLRDHUP|linux.EPOLLET)
+	collect(ep) // the initial state
+	for round := 0; round < 3; round++ {
+		e.peerWrite(pid, []byte("ping"))
+		got := collect(ep)
+		if got[uint64(fi)]&linux.EPOLLIN == 0 {
+			t.Fatalf("round %d: no EPOLLIN edge after data arrived (%v)", round, got)
+		}
+		if b, _ := e.read(cfd, 10); string(b) != "ping" {
+			t.Fatalf("read %q", b)
+		}
+		_, r := e.read(cfd, 10)
+		wantErr(t, "drained read", r, linux.EAGAIN)
+		if got := collect(ep); len(got) != 0 {
+			t.Fatalf("round %d: an event after only reading: %v", round, got)
+		}
+	}
+}
+
+// TestKtcpBulk moves 1 MiB each way through 16 KiB rings with
+// nonblocking reads and writes that hit EAGAIN, in both directions.
+func TestKtcpBulk(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8082)
+	pid := e.peerConnect(8082)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	data := make([]byte, 1<<20)
+	for k := range data {
+		data[k] = byte(k * 7 / 3)
+	}
+	// Guest → peer.
+	src := e.umem(data)
+	var sent int
+	var got []byte
+	for sent < len(data) {
+		n := sys(sysWrite, uintptr(cfd), src+uintptr(sent), uintptr(len(data)-sent))
+		if n < 0 && n != -int(linux.EAGAIN) {
+			t.Fatalf("write: %v", linux.Errno(-n))
+		}
+		if n > 0 {
+			sent += n
+		}
+		e.pump()
+		got = append(got, e.peerRead(pid)...)
+		e.pump()
+	}
+	for k := 0; k < 10 && len(got) < len(data); k++ {
+		e.pump()
+		got = append(got, e.peerRead(pid)...)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("peer got %d bytes, differing; want %d", len(got), len(data))
+	}
+	// Peer → guest.
+	dst := e.ubuf(1 << 20)
+	var off, recvd int
+	for recvd < len(data) {
+		if off < len(data) {
+			n, _ := e.peer.Write(pid, data[off:])
+			off += n
+		}
+		e.pump()
+		n := sys(sysRead, uintptr(cfd), dst+uintptr(recvd), uintptr(len(data)-recvd))
+		if n < 0 && n != -int(linux.EAGAIN) {
+			t.Fatalf("read: %v", linux.Errno(-n))
+		}
+		if n > 0 {
+			recvd += n
+		}
+		e.pump()
+	}
+	if !bytes.Equal(e.bytesAt(dst, len(data)), data) {
+		t.Fatal("guest read data differ")
+	}
+}
+
+// TestKtcpFault: bad buffers give EFAULT and lose no data.
+func TestKtcpFault(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8083)
+	pid := e.peerConnect(8083)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	e.peerWrite(pid, []byte("data"))
+	wantErr(t, "recvfrom into unmapped memory", sys(sysRecvfrom, uintptr(cfd), 0x1000, 4, 0, 0, 0), linux.EFAULT)
+	wantErr(t, "sendto from unmapped memory", sys(sysSendto, uintptr(cfd), 0x1000, 4, 0, 0, 0), linux.EFAULT)
+	if b, _ := e.read(cfd, 10); string(b) != "data" {
+		t.Fatalf("read after EFAULT %q", b)
+	}
+}
