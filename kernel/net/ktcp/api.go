@@ -78,6 +78,10 @@ func (s *Stack) Connect(laddr [4]byte, lport uint16, raddr [4]byte, rport uint16
 	if c == nil {
 		return -1, ENOBUFS
 	}
+	if !s.takeRings(c) {
+		s.release(c)
+		return -1, ENOBUFS
+	}
 	c.laddr, c.raddr, c.lport, c.rport = laddr, raddr, lport, rport
 	c.state = stSynSent
 	c.flags |= fOwned
@@ -121,8 +125,12 @@ func (s *Stack) Read(id ID, b []byte) (int, Errno) {
 		}
 		return 0, EAGAIN
 	}
-	n := c.rx.get(s.mem, b)
-	s.windowUpdate(c)
+	n := c.rx.get(b)
+	if c.state == stClosed || c.state == stTimeWait {
+		s.ringsDone(c) // the last bytes of a finished connection were read
+	} else {
+		s.windowUpdate(c)
+	}
 	return n, OK
 }
 
@@ -164,7 +172,7 @@ func (s *Stack) Write(id ID, b []byte) (int, Errno) {
 	if c.flags&fFinQueued != 0 {
 		return 0, EPIPE
 	}
-	n := c.tx.put(s.mem, b)
+	n := c.tx.put(b)
 	if n == 0 {
 		return 0, EAGAIN
 	}
