@@ -273,6 +273,7 @@ type Stack struct {
 	hash     []int32 // in the caller's tables
 	hmask    uint32
 	free     int32 // free list through hnext
+	hw       int32 // slots ever taken: every slot at or above it is free
 	txqHead  int32
 	txqTail  int32
 	lst      []int32 // listener indices, in the caller's tables
@@ -469,6 +470,9 @@ func (s *Stack) alloc() *conn {
 	i := s.free
 	c := &s.conns[i]
 	s.free = c.hnext
+	if i >= s.hw {
+		s.hw = i + 1 // the free list hands out low slots first: Tick scans up to here
+	}
 	gen := c.gen + 1
 	*c = conn{self: i, gen: gen, state: stClosed, hnext: noConn, txqNext: noConn, parent: noConn, qnext: noConn,
 		synHead: noConn, synTail: noConn, accHead: noConn, accTail: noConn}
