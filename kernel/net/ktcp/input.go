@@ -97,6 +97,7 @@ func (s *Stack) synListen(l *conn, g *segment) {
 	c.state = stSynRcvd
 	c.flags |= fPassive
 	c.parent = l.self
+	c.rx.size, c.tx.size = l.rx.size, l.tx.size // the listener's (SetBuffers), taken at the final ACK
 	s.initSend(c, s.now)
 	s.acceptSyn(c, g)
 	// Append to the half-open list.
@@ -253,8 +254,9 @@ func (s *Stack) synced(c *conn, g *segment) {
 	if c.state == stSynRcvd && g.flags&flagSYN != 0 && g.seq == c.irs {
 		if g.flags&flagACK != 0 && g.ack == c.iss+1 { // simultaneous open
 			c.sndUna = g.ack
-			s.established(c)
-			s.ackNow(c)
+			if s.established(c, g) {
+				s.ackNow(c)
+			}
 			return
 		}
 		c.sndNxt = c.iss
@@ -335,7 +337,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 		}
 	}
 	if len(data) > 0 {
-		c.rx.put(s.mem, data)
+		c.rx.put(data)
 		c.rcvNxt += uint32(len(data))
 		if c.nooo > 0 {
 			// The bytes filled a hole: take the ranges that now follow.
@@ -383,7 +385,9 @@ func (s *Stack) processAck(c *conn, g *segment) bool {
 			return false
 		}
 		c.sndUna = g.ack
-		s.established(c)
+		if !s.established(c, g) {
+			return false
+		}
 	}
 	// RFC 5961 §5.2: an ACK for data never sent, or older than the largest
 	// window, draws an ACK and is dropped.
@@ -537,9 +541,21 @@ func (s *Stack) dupAck(c *conn) {
 	}
 }
 
-// established moves a handshake to ESTABLISHED; a passive connection goes
-// to its listener's accept queue.
-func (s *Stack) established(c *conn) {
+// established moves a handshake to ESTABLISHED; a passive connection
+// takes its rings now and goes to its listener's accept queue. Without
+// ring memory the handshake is answered with a RST and the connection
+// dropped (counted in Stats.RingDrops); it returns false then.
+func (s *Stack) established(c *conn, g *segment) bool {
+	if !s.takeRings(c) {
+		s.Stats.RingDrops++
+		s.queueRST(c.laddr, c.raddr, c.lport, c.rport, g.ack, 0, flagRST)
+		if c.flags&fPassive != 0 {
+			s.dropChild(&s.conns[c.parent], c)
+		} else {
+			s.release(c)
+		}
+		return false
+	}
 	s.ackedSyn(c, s.now)
 	c.state = stEstablished
 	if c.parent != noConn {
@@ -559,6 +575,7 @@ func (s *Stack) established(c *conn) {
 		}
 	}
 	s.wake(c)
+	return true
 }
 
 func (s *Stack) ackNow(c *conn) {
@@ -597,6 +614,7 @@ func (s *Stack) timeWait(c *conn) {
 	c.rtoAt, c.ackAt = 0, 0
 	c.closeAt = s.now + int64(s.cfg.TimeWait)
 	s.arm(c.closeAt)
+	s.ringsDone(c) // a TIME-WAIT slot costs only its table entry
 	s.wake(c)
 }
 
@@ -611,6 +629,7 @@ func (s *Stack) finish(c *conn) {
 	s.unhash(c)
 	c.state = stClosed
 	c.rtoAt, c.ackAt, c.closeAt = 0, 0, 0
+	s.ringsDone(c)
 	s.wake(c)
 }
 
@@ -623,6 +642,7 @@ func (s *Stack) fail(c *conn, err Errno) {
 		c.state = stClosed
 		s.unhash(c)
 		c.rtoAt, c.ackAt, c.closeAt = 0, 0, 0
+		s.ringsDone(c)
 		return
 	}
 	s.finish(c)
@@ -665,7 +685,7 @@ func (s *Stack) keepOOO(c *conn, seq uint32, data []byte) bool {
 	if k == len(c.ooo) {
 		return false // no free range: nothing was merged either
 	}
-	c.rx.copyIn(s.mem, c.rx.w+off, data)
+	c.rx.copyIn(c.rx.w+off, data)
 	c.ooo[k] = seqRange{start, end}
 	c.nooo = uint8(k + 1)
 	return true
