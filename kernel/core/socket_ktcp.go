@@ -469,7 +469,7 @@ func ktRecv(i int32, u *uio, from *netcall.Sockaddr, flags uintptr, nb bool) (ui
 				var n int
 				var e ktcp.Errno
 				if peek {
-					n, e = ktStack.Peek(s.kt, int(done), seg[off:])
+					n, e = ktPeek(s.kt, done, seg[off:])
 				} else {
 					n, e = ktStack.Read(s.kt, seg[off:])
 				}
@@ -523,4 +523,27 @@ out:
 		*from = s.remote
 	}
 	return done, 0
+}
+
+// ktPeekBuf holds the bytes MSG_PEEK looks at past the first (ktcp peeks
+// from the next byte to read only).
+var ktPeekBuf [16 << 10]byte
+
+// ktPeek copies received bytes from skip bytes past the next one to read
+// into b, without consuming them; its results are those of Read.
+func ktPeek(id ktcp.ID, skip uintptr, b []byte) (int, ktcp.Errno) {
+	if skip == 0 {
+		return ktStack.Peek(id, b)
+	}
+	if skip >= uintptr(len(ktPeekBuf)) {
+		return 0, ktcp.EAGAIN
+	}
+	n, e := ktStack.Peek(id, ktPeekBuf[:min(uintptr(len(ktPeekBuf)), skip+uintptr(len(b)))])
+	if uintptr(n) <= skip {
+		if n > 0 {
+			e = ktcp.EAGAIN
+		}
+		return 0, e
+	}
+	return copy(b, ktPeekBuf[skip:n]), ktcp.OK
 }

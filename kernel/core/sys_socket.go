@@ -1363,7 +1363,7 @@ func sockFionread(i int32) uint32 {
 		return uint32(n)
 	}
 	if s.kt >= 0 {
-		return uint32(ktStack.Unread(s.kt))
+		return uint32(ktStack.Readable(s.kt))
 	}
 	return s.rx.used()
 }
