@@ -21,8 +21,8 @@ import (
 // check and copy as in a guest.
 
 var (
-	ktGuest = [4]byte{10, 0, 2, 15}
-	ktPeer  = [4]byte{10, 0, 2, 2}
+	ktGuestIP = [4]byte{10, 0, 2, 15}
+	ktPeerIP  = [4]byte{10, 0, 2, 2}
 )
 
 // ktEnv is one test's world.
@@ -55,7 +55,9 @@ func newKtEnv(t *testing.T) *ktEnv {
 	ktOwner = [ktOwners]uint32{}
 	netstack.attached = true
 	netstack.naddrs = 1
-	netstack.addrs[0] = addr4(ktGuest, 0)
+	netstack.addrs[0] = addr4(ktGuestIP, 0)
+	savedIP4 := ip4
+	setIPv4([]netcall.Addr{{Sockaddr: addr4(ktGuestIP, 0), Prefix: 24}}, nil)
 	ktStack = ktcp.New(ktcp.Config{MaxConns: 32, RxBuf: 16 << 10, TxBuf: 16 << 10, Wake: ktSockWake,
 		Secret: [16]byte{1}})
 	e.peer = ktcp.New(ktcp.Config{MaxConns: 32, RxBuf: 16 << 10, TxBuf: 16 << 10, Secret: [16]byte{2}})
@@ -68,6 +70,7 @@ func newKtEnv(t *testing.T) *ktEnv {
 		resetEpoll()
 		fds = [maxFDs]fdEntry{}
 		netstack.naddrs = 0
+		ip4 = savedIP4
 	})
 	return e
 }
@@ -175,7 +178,7 @@ func (e *ktEnv) listen(family uintptr, port uint16) int {
 
 // peerConnect opens a connection from the peer to the guest's port.
 func (e *ktEnv) peerConnect(port uint16) ktcp.ID {
-	id, er := e.peer.Connect(ktPeer, 0, ktGuest, port, e.now)
+	id, er := e.peer.Connect(ktPeerIP, 0, ktGuestIP, port, e.now)
 	if er != ktcp.OK {
 		e.t.Fatalf("peer connect: %v", er)
 	}
@@ -280,7 +283,7 @@ func TestKtcpListenAcceptEcho(t *testing.T) {
 			if tc.family == linux.AF_INET6 {
 				want = addr6([16]byte{10: 0xff, 11: 0xff, 12: 10, 14: 2, 15: 2}, pport)
 			} else {
-				want = addr4(ktPeer, pport)
+				want = addr4(ktPeerIP, pport)
 			}
 			wl := 16
 			if tc.family == linux.AF_INET6 {
@@ -373,10 +376,10 @@ func TestKtcpRouting(t *testing.T) {
 		addr   netcall.Sockaddr
 		ktcp   bool
 	}{
-		{"external IPv4", linux.AF_INET, addr4(ktPeer, 80), true},
+		{"external IPv4", linux.AF_INET, addr4(ktPeerIP, 80), true},
 		{"v4-mapped external", linux.AF_INET6, addr6([16]byte{10: 0xff, 11: 0xff, 12: 10, 14: 2, 15: 2}, 80), true},
 		{"loopback", linux.AF_INET, addr4(lo4, 80), false},
-		{"own address", linux.AF_INET, addr4(ktGuest, 80), false},
+		{"own address", linux.AF_INET, addr4(ktGuestIP, 80), false},
 		{"IPv6", linux.AF_INET6, addr6([16]byte{0: 0xfd, 15: 2}, 80), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -419,12 +422,12 @@ func TestKtcpConnect(t *testing.T) {
 			var lid ktcp.ID
 			if tc.listen {
 				var er ktcp.Errno
-				if lid, er = e.peer.Listen(ktPeer, 80, 8); er != ktcp.OK {
+				if lid, er = e.peer.Listen(ktPeerIP, 80, 8); er != ktcp.OK {
 					t.Fatal(er)
 				}
 			}
 			fd := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
-			a, l := e.sockaddr(ktPeer, 80)
+			a, l := e.sockaddr(ktPeerIP, 80)
 			wantErr(t, "connect", sys(sysConnect, uintptr(fd), a, l), linux.EINPROGRESS)
 			if ev := e.readiness(fd); ev != 0 {
 				t.Fatalf("connecting: readiness %#x", ev)
@@ -451,13 +454,13 @@ func TestKtcpConnect(t *testing.T) {
 				t.Fatalf("connected: readiness %#x; want OUT", ev)
 			}
 			e.must("getpeername", sys(sysGetpeername, uintptr(fd), sa, sl))
-			if want := addr4(ktPeer, 80); !bytes.Equal(e.bytesAt(sa, 16), want[:16]) {
+			if want := addr4(ktPeerIP, 80); !bytes.Equal(e.bytesAt(sa, 16), want[:16]) {
 				t.Fatalf("getpeername % x", e.bytesAt(sa, 16))
 			}
 			e.must("getsockname", sys(sysGetsockname, uintptr(fd), sa, sl))
 			loc := (*netcall.Sockaddr)(uptr(sa))
-			if ip, _ := saV4(loc); ip != ktGuest || saPort(loc) < ephemeralLo || saPort(loc) > ephemeralHi {
-				t.Fatalf("local address %v:%d; want %v and an ephemeral port", ip, saPort(loc), ktGuest)
+			if ip, _ := saV4(loc); ip != ktGuestIP || saPort(loc) < ephemeralLo || saPort(loc) > ephemeralHi {
+				t.Fatalf("local address %v:%d; want %v and an ephemeral port", ip, saPort(loc), ktGuestIP)
 			}
 			pid, er := e.peer.Accept(lid)
 			if er != ktcp.OK {
@@ -541,11 +544,11 @@ func TestKtcpPortTable(t *testing.T) {
 	}
 
 	// A bound port is the connection's source port.
-	lid, _ := e.peer.Listen(ktPeer, 81, 4)
+	lid, _ := e.peer.Listen(ktPeerIP, 81, 4)
 	fd3 := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
 	a, l = e.sockaddr(any4, 45678)
 	e.must("bind", sys(sysBind, uintptr(fd3), a, l))
-	a, l = e.sockaddr(ktPeer, 81)
+	a, l = e.sockaddr(ktPeerIP, 81)
 	wantErr(t, "connect", sys(sysConnect, uintptr(fd3), a, l), linux.EINPROGRESS)
 	e.pump()
 	cid, er := e.peer.Accept(lid)

@@ -315,3 +315,54 @@ func TestNoGoAllocs(t *testing.T) {
 		t.Errorf("Send/Recv allocate %v times per run", n)
 	}
 }
+
+// TestZeroCopy receives frames as views of their slots and sends frames
+// written in place, across the ring's wrap, and checks that a full
+// transmit queue turns transmit interrupts on until a slot comes back.
+func TestZeroCopy(t *testing.T) {
+	d, f := newDevice(t, FeatVersion1, 8)
+	for i := 0; i < 1000; i++ {
+		want := frame(i)
+		f.deliver(want)
+		got, ok := d.RecvFrame()
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("frame %d: RecvFrame = %d bytes, %v; want the %d-byte frame", i, len(got), ok, len(want))
+		}
+		d.RecvDone()
+		buf, ok := d.TxFrame()
+		if !ok || len(buf) != MaxFrame {
+			t.Fatalf("frame %d: TxFrame = %d bytes, %v; want %d", i, len(buf), ok, MaxFrame)
+		}
+		d.TxCommit(copy(buf, want))
+		d.Flush()
+		f.transmit()
+		if got := f.sent[len(f.sent)-1]; !bytes.Equal(got, want) {
+			t.Fatalf("frame %d: device sent %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+	if _, ok := d.RecvFrame(); ok {
+		t.Fatal("RecvFrame returned a frame from an empty queue")
+	}
+	for i := 0; i < 8; i++ {
+		buf, ok := d.TxFrame()
+		if !ok {
+			t.Fatalf("TxFrame %d failed on a queue with room", i)
+		}
+		d.TxCommit(copy(buf, frame(i)))
+	}
+	if _, ok := d.TxFrame(); ok || !d.TxWaiting() {
+		t.Fatalf("TxFrame on a full queue: ok=%v, TxWaiting=%v; want false, true", ok, d.TxWaiting())
+	}
+	f.interrupt = false
+	f.transmit()
+	if !f.interrupt {
+		t.Error("no transmit interrupt requested while waiting for a slot")
+	}
+	d.Interrupt()
+	if d.TxWaiting() {
+		t.Error("TxWaiting after the device gave slots back")
+	}
+	if _, ok := d.TxFrame(); !ok {
+		t.Error("TxFrame failed after the device drained the queue")
+	}
+}
