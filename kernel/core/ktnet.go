@@ -40,7 +40,7 @@ var ktTestTx func(frame []byte)
 // TCP selection (unigo.net.tcp=).
 const (
 	ktModeGVisor = iota
-	ktModeKtcp // the default
+	ktModeKtcp   // the default
 )
 
 var ktMode = ktModeKtcp
