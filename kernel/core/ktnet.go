@@ -636,7 +636,7 @@ func ktStart() {
 	ktcp.Init(&ktStackMem, cfg, unsafe.Slice((*byte)(kptr(directMapBase+pa)), n*4096))
 	ktStack = &ktStackMem
 	klog.Info("net").S("IPv4 TCP: the kernel's (ktcp), ").I(int64(conns)).S(" connections, ").
-		I(int64(rbuf>>10)).S(" KiB rings").End()
+		I(int64(rbuf >> 10)).S(" KiB rings").End()
 }
 
 // ktMaxConns is the kernel TCP's table size (connections, listeners and
