@@ -31,6 +31,7 @@ func sockReadiness(int32) uint32      { return 0 }
 func sockRead(*file, []byte) uintptr  { return errno(linux.EBADF) }
 func sockWrite(*file, []byte) uintptr { return errno(linux.EBADF) }
 func sockFionread(int32) uint32       { return 0 }
+func sockOutq(int32) uint32           { return 0 }
 
 // sysSocket implements Linux syscall socket(2) without networking.
 func sysSocket(sysArgs) uintptr { return errno(linux.EAFNOSUPPORT) }

@@ -144,7 +144,18 @@ func ktListen(i int32) linux.Errno {
 	}
 	s.ktl = id
 	ktOwn(id, i)
+	ktBuffers(s, id)
 	return 0
+}
+
+// ktBuffers applies SO_RCVBUF and SO_SNDBUF (doubled, as Linux) to a
+// listener (for the connections it accepts) or a connection whose SYN
+// has not left; ktcp refuses (and the socket keeps its rings) once a
+// connection carries data.
+func ktBuffers(s *sock, id ktcp.ID) {
+	if s.rcvBuf > 0 || s.sndBuf > 0 {
+		ktStack.SetBuffers(id, 2*int(s.rcvBuf), 2*int(s.sndBuf))
+	}
 }
 
 // ktAccept takes a connection from listener li's ktcp queue as a new
@@ -205,6 +216,7 @@ func ktConnect(i int32, f *file, r *netcall.Sockaddr, dst [4]byte) uintptr {
 	}
 	s.kt = id
 	ktOwn(id, i)
+	ktBuffers(s, id)
 	s.remote = *r
 	s.err, s.ktErr, s.hup, s.rxEOF = 0, false, false, false
 	s.state = sockConnecting

@@ -659,3 +659,31 @@ func TestKtcpFault(t *testing.T) {
 		t.Fatalf("read after EFAULT %q", b)
 	}
 }
+
+// TestKtcpQueues: SIOCOUTQ counts written bytes until the peer
+// acknowledges them, FIONREAD the bytes that wait to be read.
+func TestKtcpQueues(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8084)
+	pid := e.peerConnect(8084)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	v := e.ubuf(4)
+	ioctl := func(req uintptr) uint32 {
+		e.must("ioctl", sys(sysIoctl, uintptr(cfd), req, v))
+		return *(*uint32)(uptr(v))
+	}
+	if n := e.write(cfd, make([]byte, 1000)); n != 1000 {
+		t.Fatalf("write = %d", n)
+	}
+	if q := ioctl(linux.TIOCOUTQ); q != 1000 {
+		t.Fatalf("SIOCOUTQ before the ACK = %d; want 1000", q)
+	}
+	e.pump()
+	if q := ioctl(linux.TIOCOUTQ); q != 0 {
+		t.Fatalf("SIOCOUTQ after the ACK = %d; want 0", q)
+	}
+	e.peerWrite(pid, make([]byte, 300))
+	if q := ioctl(linux.FIONREAD); q != 300 {
+		t.Fatalf("FIONREAD = %d; want 300", q)
+	}
+}

@@ -281,6 +281,15 @@ func sysIoctl(a sysArgs) uintptr {
 		}
 		put32(a[2], n)
 		return 0
+	case linux.TIOCOUTQ: // SIOCOUTQ: bytes sent and not yet acknowledged
+		if f.kind != kindSocket {
+			return errno(linux.ENOTTY)
+		}
+		if !userRange(a[2], 4, true) {
+			return errno(linux.EFAULT)
+		}
+		put32(a[2], sockOutq(f.obj))
+		return 0
 	case linux.FIONBIO:
 		if !userRange(a[2], 4, false) {
 			return errno(linux.EFAULT)

@@ -1191,6 +1191,10 @@ func sysSetsockopt(a sysArgs) uintptr {
 		(name == linux.TCP_KEEPIDLE || name == linux.TCP_KEEPINTVL || name == linux.TCP_KEEPCNT)) {
 		ktKeepalive(s)
 	}
+	if stack && s.ktl >= 0 && (name == linux.SO_RCVBUF || name == linux.SO_SNDBUF ||
+		name == linux.SO_RCVBUFFORCE || name == linux.SO_SNDBUFFORCE) {
+		ktBuffers(s, s.ktl)
+	}
 	if stack && s.known {
 		post(i, netcall.EvOpts)
 	}
@@ -1366,4 +1370,18 @@ func sockFionread(i int32) uint32 {
 		return uint32(ktStack.Readable(s.kt))
 	}
 	return s.rx.used()
+}
+
+// sockOutq answers SIOCOUTQ for a socket: the bytes written and not yet
+// acknowledged by the peer (on the gVisor path, not yet handed to the
+// stack).
+func sockOutq(i int32) uint32 {
+	s := &socks[i]
+	if s.kt >= 0 {
+		return uint32(ktStack.Unsent(s.kt))
+	}
+	if s.typ == linux.SOCK_DGRAM || s.family == linux.AF_UNIX {
+		return 0
+	}
+	return s.tx.used()
 }
