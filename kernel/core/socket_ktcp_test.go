@@ -687,3 +687,41 @@ func TestKtcpQueues(t *testing.T) {
 		t.Fatalf("FIONREAD = %d; want 300", q)
 	}
 }
+
+// TestKtcpRecvmsg: recvmsg scatters over iovecs, with MSG_PEEK too (the
+// second iovec's bytes come from past the first's), and MSG_WAITALL on a
+// nonblocking socket returns what there is; msg_name gets the peer.
+func TestKtcpRecvmsg(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8085)
+	pid := e.peerConnect(8085)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	e.peerWrite(pid, []byte("abcdefghij"))
+	for _, tc := range []struct {
+		name  string
+		flags uintptr
+		want  string
+	}{
+		{"peek", linux.MSG_PEEK, "abcdefg"},
+		{"read", 0, "abcdefg"},
+		{"waitall, nonblocking", linux.MSG_WAITALL | linux.MSG_DONTWAIT, "hij"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b1, b2 := e.ubuf(3), e.ubuf(4)
+			iov := e.ubuf(32)
+			*(*[4]uint64)(uptr(iov)) = [4]uint64{uint64(b1), 3, uint64(b2), 4}
+			name := e.ubuf(16)
+			hdr := e.ubuf(int(unsafe.Sizeof(linux.Msghdr{})))
+			*(*linux.Msghdr)(uptr(hdr)) = linux.Msghdr{Name: uint64(name), Namelen: 16, Iov: uint64(iov), Iovlen: 2}
+			n := e.must("recvmsg", sys(sysRecvmsg, uintptr(cfd), hdr, tc.flags))
+			got := string(append(e.bytesAt(b1, min(n, 3)), e.bytesAt(b2, max(0, n-3))...))
+			if got != tc.want {
+				t.Fatalf("recvmsg = %q; want %q", got, tc.want)
+			}
+			_, pport, _, _ := e.peer.Addrs(pid)
+			if want := addr4(ktPeerIP, pport); !bytes.Equal(e.bytesAt(name, 16), want[:16]) {
+				t.Fatalf("msg_name % x; want % x", e.bytesAt(name, 16), want[:16])
+			}
+		})
+	}
+}
