@@ -142,15 +142,26 @@ func (s *Stack) Read(id ID, b []byte) (int, Errno) {
 
 // Peek copies received bytes into b without consuming them (MSG_PEEK);
 // it returns what Read would, and leaves the window alone.
-func (s *Stack) Peek(id ID, b []byte) (int, Errno) {
+func (s *Stack) Peek(id ID, b []byte) (int, Errno) { return s.PeekAt(id, 0, b) }
+
+// PeekAt is Peek from off bytes past the next byte to read (MSG_PEEK into
+// the second and later buffers of a readv). With fewer than off+1 bytes
+// received but some, it returns 0 and OK; with none, what Read would.
+func (s *Stack) PeekAt(id ID, off int, b []byte) (int, Errno) {
 	c := s.lookupID(id)
 	if c == nil || c.state == stListen {
 		return 0, EBADF
 	}
+	if off < 0 {
+		return 0, EINVAL
+	}
 	if c.rx.used() == 0 {
 		return s.Read(id, b) // EOF, the error or EAGAIN: nothing is consumed
 	}
-	return c.rx.peek(0, b), OK
+	if uint64(off) >= uint64(c.rx.used()) {
+		return 0, OK
+	}
+	return c.rx.peek(uint32(off), b), OK
 }
 
 // Readable returns how many received bytes wait to be read (FIONREAD,

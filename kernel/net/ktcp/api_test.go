@@ -30,6 +30,15 @@ func TestPeekReadableUnsent(t *testing.T) {
 			t.Errorf("Peek = %q, %v; want \"hello\"", buf[:n], err)
 		}
 	}
+	for _, tc := range []struct {
+		off  int
+		want string
+		err  Errno
+	}{{0, "hello", OK}, {7, "world", OK}, {10, "ld", OK}, {12, "", OK}, {100, "", OK}, {-1, "", EINVAL}} {
+		if n, err := p.b.PeekAt(cb, tc.off, buf[:5]); err != tc.err || string(buf[:n]) != tc.want {
+			t.Errorf("PeekAt(%d) = %q, %v; want %q, %v", tc.off, buf[:n], err, tc.want, tc.err)
+		}
+	}
 	if n, err := p.b.Read(cb, buf); err != OK || !bytes.Equal(buf[:n], msg) {
 		t.Errorf("Read after Peek = %q, %v; want %q", buf[:n], err, msg)
 	}

@@ -1,5 +1,10 @@
 package ktcp
 
+import (
+	"encoding/binary"
+	"time"
+)
+
 // Segment arrival (RFC 9293 §3.10.7), with RFC 5961's defences.
 
 // Input processes one IPv4 packet received at time now (nanoseconds on a
@@ -245,7 +250,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 				s.fail(c, ECONNRESET)
 			}
 		} else if inWindow(g.seq, c.rcvNxt, max(wnd, 1)) {
-			s.ackNow(c)
+			s.oowAck(c, g, true)
 		}
 		return
 	}
@@ -282,7 +287,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 			c.closeAt = s.now + int64(s.cfg.TimeWait) // a retransmitted FIN restarts 2MSL
 			s.arm(c.closeAt)
 		}
-		s.ackNow(c)
+		s.oowAck(c, g, false)
 		return
 	}
 
@@ -290,7 +295,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 
 	// SYN in a synchronized state (RFC 5961 §4): challenge ACK.
 	if g.flags&flagSYN != 0 {
-		s.ackNow(c)
+		s.oowAck(c, g, true)
 		return
 	}
 	if g.flags&flagACK == 0 {
@@ -392,7 +397,7 @@ func (s *Stack) processAck(c *conn, g *segment) bool {
 	// RFC 5961 §5.2: an ACK for data never sent, or older than the largest
 	// window, draws an ACK and is dropped.
 	if seqGT(g.ack, c.sndMax) || seqLT(g.ack, c.sndUna-max(c.maxSndWnd, 1)) {
-		s.ackNow(c)
+		s.oowAck(c, g, true)
 		return false
 	}
 	wnd := uint32(g.wnd) << c.sndShift
@@ -575,6 +580,51 @@ func (s *Stack) established(c *conn, g *segment) bool {
 		}
 	}
 	s.wake(c)
+	return true
+}
+
+// oowAck answers an invalid segment with an ACK: a challenge ACK (RFC
+// 5961 §3.2, §4.2, §5.2: a RST in the window but not at rcv.nxt, a SYN, an
+// unacceptable ACK) or a duplicate ACK for an out-of-window segment (RFC
+// 9293 §3.10.7.4). As Linux (tcp_oow_rate_limited, tcp_invalid_ratelimit)
+// each connection answers at most one such segment per 500 ms, so that
+// blind attackers and ACK loops cannot make it flood; out-of-window data
+// and FINs are always answered (the peer retransmits because our ACK was
+// lost, and no ACK loop carries data). Challenge ACKs also draw on a
+// stack-wide budget per second (RFC 5961 §7, Config.ChallengeAcks).
+func (s *Stack) oowAck(c *conn, g *segment, challenge bool) {
+	if !challenge && g.flags&flagSYN == 0 && g.seqLen() != 0 {
+		s.ackNow(c)
+		return
+	}
+	if c.oowNext != 0 && s.now < c.oowNext || challenge && !s.challengeBudget() {
+		s.Stats.AcksLimited++
+		return
+	}
+	c.oowNext = s.now + invalidRateLimit
+	s.ackNow(c)
+}
+
+// challengeBudget takes one challenge ACK from the stack-wide budget of
+// this second: Config.ChallengeAcks plus a random part of up to as many
+// again, drawn anew each second (Linux 4.7's answer to CVE-2016-5696,
+// where an exact shared budget let an off-path attacker count another
+// connection's challenge ACKs).
+func (s *Stack) challengeBudget() bool {
+	if s.cfg.ChallengeAcks < 0 {
+		return true
+	}
+	if sec := s.now / int64(time.Second); sec != s.chalSec || s.chalLeft < 0 {
+		s.chalSec = sec
+		var m [8]byte
+		binary.LittleEndian.PutUint64(m[:], uint64(sec))
+		l := uint64(s.cfg.ChallengeAcks)
+		s.chalLeft = int64(l + siphash(s.k1, s.k0, m[:])%l)
+	}
+	if s.chalLeft == 0 {
+		return false
+	}
+	s.chalLeft--
 	return true
 }
 

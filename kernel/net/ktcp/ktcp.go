@@ -15,7 +15,7 @@
 //     connection's readiness may have changed.
 //
 // What it does: the full state machine with RFC 5961 RST, SYN and ACK
-// checks; MSS and window scale (RFC 7323); delayed ACKs (RFC 1122
+// checks and rate-limited challenge ACKs (RFC 5961 §7, as Linux); MSS and window scale (RFC 7323); delayed ACKs (RFC 1122
 // 4.2.3.2) with a quick-ack phase at connection start; RFC 6298
 // retransmission timeouts with Karn's rule; NewReno congestion control
 // (RFC 5681, RFC 6582) with fast retransmit; zero-window probes; a bounded
@@ -211,6 +211,8 @@ type conn struct {
 	rtoAt, ackAt, closeAt int64
 	born                  int64
 
+	oowNext int64 // answers to invalid segments resume (oowAck); 0: now
+
 	// Keepalive (RFC 1122 4.2.3.6): off when keepIdle is 0.
 	keepIdle, keepIntvl int64
 	keepAt, lastRecv    int64
@@ -233,6 +235,12 @@ type Config struct {
 	MinRTO     time.Duration // default 200 ms (Linux; RFC 6298 allows below 1 s)
 	InitRTO    time.Duration // default 1 s (RFC 6298)
 	QuickAcks  int           // segments acknowledged at once at connection start (default 16; <0: none)
+	// ChallengeAcks bounds the challenge ACKs per second of the whole
+	// stack (RFC 5961 §7; as Linux's tcp_challenge_ack_limit, default 1000,
+	// raised by a random part of up to as many again each second; <0: no
+	// stack-wide bound). Each connection also answers at most one invalid
+	// segment per 500 ms (Linux's tcp_invalid_ratelimit).
+	ChallengeAcks int
 	// Wake is called when a connection's or listener's readiness may have
 	// changed. It must not call back into the stack.
 	Wake func(ID)
@@ -255,6 +263,8 @@ type Stats struct {
 	RingDrops uint64
 	// RingBytes is the ring memory the connections hold now.
 	RingBytes uint64
+	// AcksLimited counts challenge and duplicate ACKs not sent (rate limits).
+	AcksLimited uint64
 }
 
 // rstReq is a RST for a segment that belongs to no connection.
@@ -287,7 +297,9 @@ type Stack struct {
 	nextAt   int64 // earliest armed timer (may be early, never late)
 	now      int64 // time of the current Input/Tick/Output
 	mss      uint32
-	pool     pool // New's ring memory when Config.AllocRing is nil
+	chalSec  int64 // the second of chalLeft
+	chalLeft int64 // challenge ACKs left in it (-1: draw a new budget)
+	pool     pool  // New's ring memory when Config.AllocRing is nil
 	Stats    Stats
 }
 
@@ -296,10 +308,13 @@ const (
 	synRetries  = 6  // Linux tcp_syn_retries
 	dataRetries = 15 // Linux tcp_retries2
 	initCwndSeg = 10 // RFC 6928
-	defaultMSS  = 536
-	minRing     = 4 << 10
-	maxRing     = 1 << 20
-	tableAlign  = 8 // conn holds 64-bit fields
+	// invalidRateLimit spaces a connection's answers to invalid segments
+	// (Linux's tcp_invalid_ratelimit).
+	invalidRateLimit = int64(500 * time.Millisecond)
+	defaultMSS       = 536
+	minRing          = 4 << 10
+	maxRing          = 1 << 20
+	tableAlign       = 8 // conn holds 64-bit fields
 )
 
 // normalize fills in the defaults.
@@ -343,6 +358,9 @@ func (cfg *Config) normalize() {
 		cfg.QuickAcks = 0
 	case cfg.QuickAcks > 255:
 		cfg.QuickAcks = 255
+	}
+	if cfg.ChallengeAcks == 0 {
+		cfg.ChallengeAcks = 1000
 	}
 }
 
@@ -389,7 +407,7 @@ func Init(s *Stack, cfg Config, tables []byte) {
 		panic("ktcp: Init: tables shorter than TableBytes(cfg)")
 	}
 	t := tables[skew : skew+total]
-	*s = Stack{cfg: cfg, txqHead: noConn, txqTail: noConn}
+	*s = Stack{cfg: cfg, txqHead: noConn, txqTail: noConn, chalLeft: -1}
 	s.conns = unsafe.Slice((*conn)(unsafe.Pointer(&t[0])), cfg.MaxConns)
 	s.hash = unsafe.Slice((*int32)(unsafe.Pointer(&t[hashOff])), pow2(cfg.MaxConns))
 	s.lst = unsafe.Slice((*int32)(unsafe.Pointer(&t[lstOff])), cfg.MaxConns)
