@@ -410,38 +410,41 @@ func ktDemux(f []byte, now int64) int {
 // little-endian length and the frame (OpRecv's framing), in a byte ring
 // of kernel pages allocated at boot.
 
-const frameQueueSize = 256 << 10
+const frameQueueSize = 256 << 10 // a power of two
 
 var frameQ ring
 
 // frameQueuePut queues f; false when there is no room for it.
 func frameQueuePut(f []byte) bool {
-	if frameQ.size-frameQ.used() < uint32(2+len(f)) {
+	q := &frameQ
+	if q.size-q.used() < uint32(2+len(f)) {
 		return false
 	}
-	h := [2]byte{byte(len(f)), byte(len(f) >> 8)}
-	frameQ.put(h[:])
-	frameQ.put(f)
+	*frameQByte(q.w) = byte(len(f))
+	*frameQByte(q.w + 1) = byte(len(f) >> 8)
+	q.w += 2
+	q.put(f)
 	ktStats.queued++
 	netdev.rxPending = true
 	return true
 }
 
+// frameQByte is the queue's byte at (free-running) position pos.
+func frameQByte(pos uint32) *byte { return (*byte)(kptr(frameQ.buf + uintptr(pos&(frameQ.size-1)))) }
+
 // frameQueueGet copies whole queued frames (with their lengths) into b
 // while the next one fits and returns the bytes used.
 func frameQueueGet(b []byte) int {
-	n := 0
-	for frameQ.used() >= 2 {
-		var h [2]byte
-		frameQ.peek(0, h[:])
-		m := 2 + (int(h[0]) | int(h[1])<<8)
-		if m > len(b)-n {
+	q := &frameQ
+	n, used := uint32(0), q.used()
+	for n+2 <= used {
+		m := 2 + (uint32(*frameQByte(q.r + n)) | uint32(*frameQByte(q.r + n + 1))<<8)
+		if int(n+m) > len(b) {
 			break
 		}
-		frameQ.get(b[n : n+m])
 		n += m
 	}
-	return n
+	return q.get(b[:n])
 }
 
 // netDrain takes the device's received frames through ktDemux until the
