@@ -110,6 +110,7 @@ type httpReport struct {
 	ICount      string        // -icount options of the instruction runs
 	Gap         time.Duration // host pause between their requests
 	ICountConns int           // connections they sent their requests on at once
+	KernelArgs  []string      // extra kernel parameters of the unikernel
 }
 
 // RunHTTP runs the HTTP benchmark with command-line args (without the
@@ -135,6 +136,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		skip       = fs.String("skip", "", "comma-separated parts to skip: load, linux-guest, icount, small")
 		profileTop = fs.Int("profile", 40, "list each guest's top `n` functions by instructions per request (0: no profile)")
 		verbose    = fs.Bool("v", false, "stream guest consoles to standard error")
+		kargs      = fs.String("kernel-args", "", "extra space-separated kernel `parameters` for the unikernel (e.g. unigo.net.tcp=gvisor: IPv4 TCP on gVisor instead of ktcp)")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -190,6 +192,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	r := &runner{repo: repo, verbose: *verbose, stderr: stderr, icount: *icountOpts, gap: *gap, conns: *icConns}
 	rep.ICount, rep.Gap, rep.ICountConns = *icountOpts, *gap, *icConns
+	rep.KernelArgs = strings.Fields(*kargs)
 	if r.cache = *cacheDir; r.cache == "" {
 		r.cache = filepath.Join(repo, "bench", ".cache")
 	}
@@ -253,7 +256,7 @@ func RunHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rep.Guests = append(rep.Guests, uni)
 	uniCfg := func(mib int, port int, icount bool) qemu.Config {
 		line, _ := cmdline.Encode(cmdline.Line{Argv0: "httpserver",
-			Kernel: []string{"unigo.net.ip=" + qemu.UserGuestIP, "unigo.net.gw=" + qemu.UserGateway}})
+			Kernel: append([]string{"unigo.net.ip=" + qemu.UserGuestIP, "unigo.net.gw=" + qemu.UserGateway}, rep.KernelArgs...)})
 		return qemu.Config{Machine: *machine, Accel: "tcg", MemoryMiB: mib, SMP: 1, Kernel: img, Append: line, ICount: icount,
 			Net: &qemu.Net{Mode: "user", Forwards: []qemu.Forward{{Proto: "tcp", HostAddr: "127.0.0.1", HostPort: port, GuestPort: 8080}}}}
 	}
@@ -870,6 +873,9 @@ func (rep *httpReport) markdown() string {
 	fmt.Fprintf(&b, "Host: %s; %s; %s. Command: `go run ./bench/cmd/httpbench`.\n\n", rep.Env.Host, rep.Env.Go, rep.Env.QEMU)
 	fmt.Fprintf(&b, "The same `examples/httpserver` (stock net/http, `GET /`: a 40-byte text answer) as a unigo unikernel and as the program of a Linux guest (%s, the server exec'd as PID 1 by `bench/programs/netinit`), on the same QEMU command line: %s, TCG, 1 vCPU, %d MiB, virtio-net, user networking with a forwarded port. %s\n\n",
 		rep.LinuxKernel.Package, rep.Machine, rep.MemMiB, loadText(rep))
+	if len(rep.KernelArgs) > 0 {
+		fmt.Fprintf(&b, "The unikernel's extra kernel parameters: `%s`.\n\n", strings.Join(rep.KernelArgs, " "))
+	}
 	b.WriteString("| guest | requests/s | p50 | p75 | p90 | p99 | errors | guest instructions per request |\n|---|---:|---:|---:|---:|---:|---|---:|\n")
 	for _, g := range rep.Guests {
 		if g.LoadErr != nil {

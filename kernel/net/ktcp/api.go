@@ -78,6 +78,10 @@ func (s *Stack) Connect(laddr [4]byte, lport uint16, raddr [4]byte, rport uint16
 	if c == nil {
 		return -1, ENOBUFS
 	}
+	if !s.takeRings(c) {
+		s.release(c)
+		return -1, ENOBUFS
+	}
 	c.laddr, c.raddr, c.lport, c.rport = laddr, raddr, lport, rport
 	c.state = stSynSent
 	c.flags |= fOwned
@@ -93,12 +97,18 @@ func (s *Stack) initSend(c *conn, now int64) {
 	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss, c.iss
 	c.txSeq = c.iss + 1
 	c.recover = c.iss
+	c.setRcvShift()
+	c.mss = defaultMSS
+	c.quick = uint8(s.cfg.QuickAcks)
+}
+
+// setRcvShift picks the window scale that fits the receive ring into the
+// 16-bit window field.
+func (c *conn) setRcvShift() {
 	c.rcvShift = 0
 	for c.rcvShift < maxWScale && c.rx.size>>c.rcvShift > 0xffff {
 		c.rcvShift++
 	}
-	c.mss = defaultMSS
-	c.quick = uint8(s.cfg.QuickAcks)
 }
 
 // Read moves received bytes into b. At the end of the stream it returns
@@ -121,9 +131,106 @@ func (s *Stack) Read(id ID, b []byte) (int, Errno) {
 		}
 		return 0, EAGAIN
 	}
-	n := c.rx.get(s.mem, b)
-	s.windowUpdate(c)
+	n := c.rx.get(b)
+	if c.state == stClosed || c.state == stTimeWait {
+		s.ringsDone(c) // the last bytes of a finished connection were read
+	} else {
+		s.windowUpdate(c)
+	}
 	return n, OK
+}
+
+// Peek copies received bytes into b without consuming them (MSG_PEEK);
+// it returns what Read would, and leaves the window alone.
+func (s *Stack) Peek(id ID, b []byte) (int, Errno) { return s.PeekAt(id, 0, b) }
+
+// PeekAt is Peek from off bytes past the next byte to read (MSG_PEEK into
+// the second and later buffers of a readv). With fewer than off+1 bytes
+// received but some, it returns 0 and OK; with none, what Read would.
+func (s *Stack) PeekAt(id ID, off int, b []byte) (int, Errno) {
+	c := s.lookupID(id)
+	if c == nil || c.state == stListen {
+		return 0, EBADF
+	}
+	if off < 0 {
+		return 0, EINVAL
+	}
+	if c.rx.used() == 0 {
+		return s.Read(id, b) // EOF, the error or EAGAIN: nothing is consumed
+	}
+	if uint64(off) >= uint64(c.rx.used()) {
+		return 0, OK
+	}
+	return c.rx.peek(uint32(off), b), OK
+}
+
+// Readable returns how many received bytes wait to be read (FIONREAD,
+// SIOCINQ); 0 for a listener or a stale ID.
+func (s *Stack) Readable(id ID) int {
+	c := s.lookupID(id)
+	if c == nil || c.state == stListen {
+		return 0
+	}
+	return int(c.rx.used())
+}
+
+// Unsent returns how many written bytes the peer has not acknowledged
+// yet, sent or not (SIOCOUTQ, as Linux: write_seq - snd_una); 0 for a
+// listener or a stale ID.
+func (s *Stack) Unsent(id ID) int {
+	c := s.lookupID(id)
+	if c == nil || c.state == stListen {
+		return 0
+	}
+	return int(c.tx.used())
+}
+
+// SetBuffers sets the receive and send ring sizes of a listener (for the
+// connections it will accept: SO_RCVBUF/SO_SNDBUF before listen or on the
+// listening socket) or of an active open whose SYN has not left yet
+// (call it right after Connect, before the stack's output runs: SO_RCVBUF/
+// SO_SNDBUF before connect; its rings are taken again at the new sizes,
+// ENOBUFS keeping the old ones when the memory is not there). Sizes are
+// rounded up to a power of two within [4 KiB, 1 MiB]; 0 keeps a size. Once
+// a connection carries data its rings are fixed: EINVAL (Linux accepts
+// the option at any time; the socket layer may too, and ignore this).
+func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
+	c := s.lookupID(id)
+	if c == nil {
+		return EBADF
+	}
+	if rx < 0 || tx < 0 {
+		return EINVAL
+	}
+	nrx, ntx := c.rx.size, c.tx.size
+	if rx > 0 {
+		nrx = uint32(ringSize(rx))
+	}
+	if tx > 0 {
+		ntx = uint32(ringSize(tx))
+	}
+	switch {
+	case c.state == stListen:
+		c.rx.size, c.tx.size = nrx, ntx
+		return OK
+	case c.state != stSynSent || c.sndMax != c.iss:
+		return EINVAL
+	case nrx == c.rx.size && ntx == c.tx.size:
+		return OK
+	}
+	nr, nt := ring{size: nrx}, ring{size: ntx}
+	if !s.takeRing(&nr) {
+		return ENOBUFS
+	}
+	if !s.takeRing(&nt) {
+		s.freeRing(&nr)
+		return ENOBUFS
+	}
+	s.freeRing(&c.rx)
+	s.freeRing(&c.tx)
+	c.rx, c.tx = nr, nt
+	c.setRcvShift()
+	return OK
 }
 
 // windowUpdate sends an ACK when reading opened the window enough to be
@@ -164,7 +271,7 @@ func (s *Stack) Write(id ID, b []byte) (int, Errno) {
 	if c.flags&fFinQueued != 0 {
 		return 0, EPIPE
 	}
-	n := c.tx.put(s.mem, b)
+	n := c.tx.put(b)
 	if n == 0 {
 		return 0, EAGAIN
 	}

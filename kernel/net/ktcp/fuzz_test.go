@@ -58,6 +58,11 @@ func FuzzInput(f *testing.F) {
 			}
 			free++
 		}
+		for i := s.hw; i < int32(len(s.conns)); i++ {
+			if s.conns[i].state != stFree {
+				t.Fatalf("slot %d at or above the high-water mark %d in state %s", i, s.hw, stateNames[s.conns[i].state])
+			}
+		}
 		if used := len(s.conns) - s.countState(stFree); free != len(s.conns)-used {
 			t.Fatalf("free list has %d slots; %d are free", free, len(s.conns)-used)
 		}

@@ -1,5 +1,10 @@
 package ktcp
 
+import (
+	"encoding/binary"
+	"time"
+)
+
 // Segment arrival (RFC 9293 §3.10.7), with RFC 5961's defences.
 
 // Input processes one IPv4 packet received at time now (nanoseconds on a
@@ -97,6 +102,7 @@ func (s *Stack) synListen(l *conn, g *segment) {
 	c.state = stSynRcvd
 	c.flags |= fPassive
 	c.parent = l.self
+	c.rx.size, c.tx.size = l.rx.size, l.tx.size // the listener's (SetBuffers), taken at the final ACK
 	s.initSend(c, s.now)
 	s.acceptSyn(c, g)
 	// Append to the half-open list.
@@ -244,7 +250,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 				s.fail(c, ECONNRESET)
 			}
 		} else if inWindow(g.seq, c.rcvNxt, max(wnd, 1)) {
-			s.ackNow(c)
+			s.oowAck(c, g, true)
 		}
 		return
 	}
@@ -253,8 +259,9 @@ func (s *Stack) synced(c *conn, g *segment) {
 	if c.state == stSynRcvd && g.flags&flagSYN != 0 && g.seq == c.irs {
 		if g.flags&flagACK != 0 && g.ack == c.iss+1 { // simultaneous open
 			c.sndUna = g.ack
-			s.established(c)
-			s.ackNow(c)
+			if s.established(c, g) {
+				s.ackNow(c)
+			}
 			return
 		}
 		c.sndNxt = c.iss
@@ -280,7 +287,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 			c.closeAt = s.now + int64(s.cfg.TimeWait) // a retransmitted FIN restarts 2MSL
 			s.arm(c.closeAt)
 		}
-		s.ackNow(c)
+		s.oowAck(c, g, false)
 		return
 	}
 
@@ -288,7 +295,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 
 	// SYN in a synchronized state (RFC 5961 §4): challenge ACK.
 	if g.flags&flagSYN != 0 {
-		s.ackNow(c)
+		s.oowAck(c, g, true)
 		return
 	}
 	if g.flags&flagACK == 0 {
@@ -335,7 +342,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 		}
 	}
 	if len(data) > 0 {
-		c.rx.put(s.mem, data)
+		c.rx.put(data)
 		c.rcvNxt += uint32(len(data))
 		if c.nooo > 0 {
 			// The bytes filled a hole: take the ranges that now follow.
@@ -383,12 +390,14 @@ func (s *Stack) processAck(c *conn, g *segment) bool {
 			return false
 		}
 		c.sndUna = g.ack
-		s.established(c)
+		if !s.established(c, g) {
+			return false
+		}
 	}
 	// RFC 5961 §5.2: an ACK for data never sent, or older than the largest
 	// window, draws an ACK and is dropped.
 	if seqGT(g.ack, c.sndMax) || seqLT(g.ack, c.sndUna-max(c.maxSndWnd, 1)) {
-		s.ackNow(c)
+		s.oowAck(c, g, true)
 		return false
 	}
 	wnd := uint32(g.wnd) << c.sndShift
@@ -537,9 +546,21 @@ func (s *Stack) dupAck(c *conn) {
 	}
 }
 
-// established moves a handshake to ESTABLISHED; a passive connection goes
-// to its listener's accept queue.
-func (s *Stack) established(c *conn) {
+// established moves a handshake to ESTABLISHED; a passive connection
+// takes its rings now and goes to its listener's accept queue. Without
+// ring memory the handshake is answered with a RST and the connection
+// dropped (counted in Stats.RingDrops); it returns false then.
+func (s *Stack) established(c *conn, g *segment) bool {
+	if !s.takeRings(c) {
+		s.Stats.RingDrops++
+		s.queueRST(c.laddr, c.raddr, c.lport, c.rport, g.ack, 0, flagRST)
+		if c.flags&fPassive != 0 {
+			s.dropChild(&s.conns[c.parent], c)
+		} else {
+			s.release(c)
+		}
+		return false
+	}
 	s.ackedSyn(c, s.now)
 	c.state = stEstablished
 	if c.parent != noConn {
@@ -559,6 +580,52 @@ func (s *Stack) established(c *conn) {
 		}
 	}
 	s.wake(c)
+	return true
+}
+
+// oowAck answers an invalid segment with an ACK: a challenge ACK (RFC
+// 5961 §3.2, §4.2, §5.2: a RST in the window but not at rcv.nxt, a SYN, an
+// unacceptable ACK) or a duplicate ACK for an out-of-window segment (RFC
+// 9293 §3.10.7.4). As Linux (tcp_oow_rate_limited, tcp_invalid_ratelimit)
+// each connection answers at most one such segment per 500 ms, so that
+// blind attackers and ACK loops cannot make it flood; out-of-window data
+// and FINs are always answered (the peer retransmits because our ACK was
+// lost, and no ACK loop carries data). Challenge ACKs also draw on a
+// stack-wide budget per second (RFC 5961 §7, Config.ChallengeAcks).
+func (s *Stack) oowAck(c *conn, g *segment, challenge bool) {
+	if !challenge && g.flags&flagSYN == 0 && g.seqLen() != 0 {
+		s.ackNow(c)
+		return
+	}
+	if c.oowNext != 0 && s.now < c.oowNext || challenge && !s.challengeBudget() {
+		s.Stats.AcksLimited++
+		return
+	}
+	c.oowNext = s.now + invalidRateLimit
+	s.ackNow(c)
+}
+
+// challengeBudget takes one challenge ACK from the stack-wide budget of
+// this second: Config.ChallengeAcks plus a random part of up to as many
+// again, drawn anew each second (Linux 4.7's answer to CVE-2016-5696,
+// where an exact shared budget let an off-path attacker count another
+// connection's challenge ACKs).
+func (s *Stack) challengeBudget() bool {
+	if s.cfg.ChallengeAcks < 0 {
+		return true
+	}
+	if sec := s.now / int64(time.Second); sec != s.chalSec || s.chalLeft < 0 {
+		s.chalSec = sec
+		var m [8]byte
+		binary.LittleEndian.PutUint64(m[:], uint64(sec))
+		l := uint64(s.cfg.ChallengeAcks)
+		s.chalLeft = int64(l + siphash(s.k1, s.k0, m[:])%l)
+	}
+	if s.chalLeft == 0 {
+		return false
+	}
+	s.chalLeft--
+	return true
 }
 
 func (s *Stack) ackNow(c *conn) {
@@ -597,6 +664,7 @@ func (s *Stack) timeWait(c *conn) {
 	c.rtoAt, c.ackAt = 0, 0
 	c.closeAt = s.now + int64(s.cfg.TimeWait)
 	s.arm(c.closeAt)
+	s.ringsDone(c) // a TIME-WAIT slot costs only its table entry
 	s.wake(c)
 }
 
@@ -611,6 +679,7 @@ func (s *Stack) finish(c *conn) {
 	s.unhash(c)
 	c.state = stClosed
 	c.rtoAt, c.ackAt, c.closeAt = 0, 0, 0
+	s.ringsDone(c)
 	s.wake(c)
 }
 
@@ -623,6 +692,7 @@ func (s *Stack) fail(c *conn, err Errno) {
 		c.state = stClosed
 		s.unhash(c)
 		c.rtoAt, c.ackAt, c.closeAt = 0, 0, 0
+		s.ringsDone(c)
 		return
 	}
 	s.finish(c)
@@ -665,7 +735,7 @@ func (s *Stack) keepOOO(c *conn, seq uint32, data []byte) bool {
 	if k == len(c.ooo) {
 		return false // no free range: nothing was merged either
 	}
-	c.rx.copyIn(s.mem, c.rx.w+off, data)
+	c.rx.copyIn(c.rx.w+off, data)
 	c.ooo[k] = seqRange{start, end}
 	c.nooo = uint8(k + 1)
 	return true

@@ -15,7 +15,7 @@
 //     connection's readiness may have changed.
 //
 // What it does: the full state machine with RFC 5961 RST, SYN and ACK
-// checks; MSS and window scale (RFC 7323); delayed ACKs (RFC 1122
+// checks and rate-limited challenge ACKs (RFC 5961 §7, as Linux); MSS and window scale (RFC 7323); delayed ACKs (RFC 1122
 // 4.2.3.2) with a quick-ack phase at connection start; RFC 6298
 // retransmission timeouts with Karn's rule; NewReno congestion control
 // (RFC 5681, RFC 6582) with fast retransmit; zero-window probes; a bounded
@@ -26,6 +26,21 @@
 // Keepalive probes are available per connection. Not yet: timestamps,
 // SACK, Nagle (sockets behave as TCP_NODELAY), urgent data.
 //
+// Memory: [Init] sets a Stack up in place, without the Go heap, on tables
+// the caller carves from kernel memory ([TableBytes]: the connection
+// table, the four-tuple hash and the listener list, 360 bytes per
+// connection); the kernel calls it at boot, before the Go runtime runs.
+// [New] does the same on the Go heap for hosted use. Ring memory comes
+// through Config.AllocRing and goes back through Config.FreeRing, and only
+// connections that can carry data hold it: an active open from [Stack.Connect]
+// (ENOBUFS without memory), a passive one from its final handshake ACK (a
+// RST without memory, counted in Stats.RingDrops; its SYN|ACK already
+// advertised the window of the ring it will take). Half-open connections
+// (a SYN flood) hold none, and rings go back as soon as a connection can
+// carry no more data either way (TIME-WAIT, CLOSED, an abort or a reset;
+// a receive ring once the application has read it). Stats.RingBytes is
+// what the connections hold. The tables and rings hold no Go pointers.
+//
 // A Stack is not safe for concurrent use: the kernel calls it with
 // interrupts off.
 package ktcp
@@ -33,6 +48,7 @@ package ktcp
 import (
 	"encoding/binary"
 	"time"
+	"unsafe"
 )
 
 // ID names a connection or a listener: a table index and a generation, so
@@ -195,6 +211,8 @@ type conn struct {
 	rtoAt, ackAt, closeAt int64
 	born                  int64
 
+	oowNext int64 // answers to invalid segments resume (oowAck); 0: now
+
 	// Keepalive (RFC 1122 4.2.3.6): off when keepIdle is 0.
 	keepIdle, keepIntvl int64
 	keepAt, lastRecv    int64
@@ -206,11 +224,10 @@ type seqRange struct{ start, end uint32 }
 
 // Config sizes a stack. Zero fields take the defaults.
 type Config struct {
-	MaxConns   int    // connections and listeners (default 256, at most 65535)
-	RxBuf      int    // receive ring per connection (default 64 KiB; a power of two)
-	TxBuf      int    // send ring per connection (default 64 KiB; a power of two)
-	Mem        []byte // ring memory, MaxConns*(RxBuf+TxBuf) bytes; allocated when nil
-	MTU        int    // IP MTU (default 1500)
+	MaxConns   int // connections and listeners (default 256, at most 65535)
+	RxBuf      int // receive ring per connection (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	TxBuf      int // send ring per connection (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	MTU        int // IP MTU (default 1500)
 	Secret     [16]byte
 	TimeWait   time.Duration // 2*MSL (default 60 s, as Linux)
 	FinTimeout time.Duration // FIN-WAIT-2 of a closed connection (default 60 s)
@@ -218,14 +235,36 @@ type Config struct {
 	MinRTO     time.Duration // default 200 ms (Linux; RFC 6298 allows below 1 s)
 	InitRTO    time.Duration // default 1 s (RFC 6298)
 	QuickAcks  int           // segments acknowledged at once at connection start (default 16; <0: none)
+	// ChallengeAcks bounds the challenge ACKs per second of the whole
+	// stack (RFC 5961 §7; as Linux's tcp_challenge_ack_limit, default 1000,
+	// raised by a random part of up to as many again each second; <0: no
+	// stack-wide bound). Each connection also answers at most one invalid
+	// segment per 500 ms (Linux's tcp_invalid_ratelimit).
+	ChallengeAcks int
 	// Wake is called when a connection's or listener's readiness may have
 	// changed. It must not call back into the stack.
 	Wake func(ID)
+	// AllocRing returns n bytes of ring memory (n is a power of two of at
+	// least 4096; the bytes need not be zeroed), or false when there are
+	// none; FreeRing gives them back. A connection takes its two rings only
+	// when it can carry data (see the package documentation). Both nil:
+	// the stack carves rings from a pool that [New] allocates on the Go
+	// heap (hosted use); a stack set up with [Init] then has no ring
+	// memory and refuses connections with ENOBUFS.
+	AllocRing func(n int) (base uintptr, ok bool)
+	FreeRing  func(base uintptr, n int)
 }
 
 // Stats counts what the stack did.
 type Stats struct {
 	SegsIn, SegsOut, Retransmits, Bad, RstsOut, SynDrops, OOODrops, Timeouts uint64
+	// RingDrops counts handshakes answered with a RST because no ring
+	// memory was left when they completed.
+	RingDrops uint64
+	// RingBytes is the ring memory the connections hold now.
+	RingBytes uint64
+	// AcksLimited counts challenge and duplicate ACKs not sent (rate limits).
+	AcksLimited uint64
 }
 
 // rstReq is a RST for a segment that belongs to no connection.
@@ -236,17 +275,18 @@ type rstReq struct {
 	flags        uint8
 }
 
-// Stack is one TCP instance. The zero value is unusable: call [New].
+// Stack is one TCP instance. The zero value is unusable: set it up with
+// [Init] (in place, no heap) or create one with [New].
 type Stack struct {
 	cfg      Config
-	mem      []byte
-	conns    []conn
-	hash     []int32
+	conns    []conn  // in the caller's tables (Init)
+	hash     []int32 // in the caller's tables
 	hmask    uint32
 	free     int32 // free list through hnext
+	hw       int32 // slots ever taken: every slot at or above it is free
 	txqHead  int32
 	txqTail  int32
-	lst      []int32 // listener indices; len fixed at New
+	lst      []int32 // listener indices, in the caller's tables
 	nlst     int
 	rsts     [16]rstReq
 	rstR     uint32
@@ -257,6 +297,9 @@ type Stack struct {
 	nextAt   int64 // earliest armed timer (may be early, never late)
 	now      int64 // time of the current Input/Tick/Output
 	mss      uint32
+	chalSec  int64 // the second of chalLeft
+	chalLeft int64 // challenge ACKs left in it (-1: draw a new budget)
+	pool     pool  // New's ring memory when Config.AllocRing is nil
 	Stats    Stats
 }
 
@@ -265,11 +308,17 @@ const (
 	synRetries  = 6  // Linux tcp_syn_retries
 	dataRetries = 15 // Linux tcp_retries2
 	initCwndSeg = 10 // RFC 6928
-	defaultMSS  = 536
+	// invalidRateLimit spaces a connection's answers to invalid segments
+	// (Linux's tcp_invalid_ratelimit).
+	invalidRateLimit = int64(500 * time.Millisecond)
+	defaultMSS       = 536
+	minRing          = 4 << 10
+	maxRing          = 1 << 20
+	tableAlign       = 8 // conn holds 64-bit fields
 )
 
-// New creates a stack. It allocates (at boot); nothing after it does.
-func New(cfg Config) *Stack {
+// normalize fills in the defaults.
+func (cfg *Config) normalize() {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 256
 	}
@@ -282,8 +331,8 @@ func New(cfg Config) *Stack {
 	if cfg.TxBuf <= 0 {
 		cfg.TxBuf = 64 << 10
 	}
-	cfg.RxBuf = pow2(cfg.RxBuf)
-	cfg.TxBuf = pow2(cfg.TxBuf)
+	cfg.RxBuf = ringSize(cfg.RxBuf)
+	cfg.TxBuf = ringSize(cfg.TxBuf)
 	if cfg.MTU <= 0 {
 		cfg.MTU = 1500
 	}
@@ -310,31 +359,83 @@ func New(cfg Config) *Stack {
 	case cfg.QuickAcks > 255:
 		cfg.QuickAcks = 255
 	}
-	need := cfg.MaxConns * (cfg.RxBuf + cfg.TxBuf)
-	if len(cfg.Mem) < need {
-		cfg.Mem = make([]byte, need)
+	if cfg.ChallengeAcks == 0 {
+		cfg.ChallengeAcks = 1000
 	}
-	s := &Stack{cfg: cfg, mem: cfg.Mem, txqHead: noConn, txqTail: noConn}
-	s.conns = make([]conn, cfg.MaxConns)
-	h := pow2(cfg.MaxConns)
-	s.hash = make([]int32, h)
-	s.hmask = uint32(h - 1)
+}
+
+// ringSize rounds a ring size up to a power of two within [4 KiB, 1 MiB].
+func ringSize(n int) int {
+	return pow2(min(max(n, minRing), maxRing))
+}
+
+// tableLayout returns the byte offsets of the hash and the listener list
+// in the tables, and their total size, all past an aligned start.
+func tableLayout(cfg *Config) (hashOff, lstOff, total int) {
+	hashOff = cfg.MaxConns * int(unsafe.Sizeof(conn{}))
+	lstOff = hashOff + 4*pow2(cfg.MaxConns)
+	total = lstOff + 4*cfg.MaxConns
+	return
+}
+
+// TableBytes returns how many bytes of tables [Init] needs for cfg: the
+// connection table, the four-tuple hash and the listener list (360
+// bytes per connection; MaxConns 1024 takes 360 KiB). Ring memory is
+// separate (Config.AllocRing).
+func TableBytes(cfg Config) int {
+	cfg.normalize()
+	_, _, total := tableLayout(&cfg)
+	return total + tableAlign - 1
+}
+
+// Init sets s up in place for cfg, with its tables carved from tables
+// (at least [TableBytes](cfg) bytes; they need not be zeroed, and they
+// must stay alive and unmoved as long as s is used: kernel memory, or a
+// Go slice the caller keeps). It does not allocate, so the kernel calls it
+// at boot before the Go runtime runs (s a global); it stores the
+// Config's functions and the table slices into s, so it is boot-only
+// code under ADR 0001 (write barriers are off then). The tables hold no
+// Go pointers.
+func Init(s *Stack, cfg Config, tables []byte) {
+	cfg.normalize()
+	hashOff, lstOff, total := tableLayout(&cfg)
+	skew := 0
+	if len(tables) > 0 {
+		skew = int(-uintptr(unsafe.Pointer(unsafe.SliceData(tables))) & (tableAlign - 1))
+	}
+	if len(tables) < total+skew {
+		panic("ktcp: Init: tables shorter than TableBytes(cfg)")
+	}
+	t := tables[skew : skew+total]
+	*s = Stack{cfg: cfg, txqHead: noConn, txqTail: noConn, chalLeft: -1}
+	s.conns = unsafe.Slice((*conn)(unsafe.Pointer(&t[0])), cfg.MaxConns)
+	s.hash = unsafe.Slice((*int32)(unsafe.Pointer(&t[hashOff])), pow2(cfg.MaxConns))
+	s.lst = unsafe.Slice((*int32)(unsafe.Pointer(&t[lstOff])), cfg.MaxConns)
+	s.hmask = uint32(len(s.hash) - 1)
 	for i := range s.hash {
 		s.hash[i] = noConn
 	}
 	for i := range s.conns {
-		c := &s.conns[i]
-		c.rx = ring{off: uint32(i * (cfg.RxBuf + cfg.TxBuf)), size: uint32(cfg.RxBuf)}
-		c.tx = ring{off: c.rx.off + uint32(cfg.RxBuf), size: uint32(cfg.TxBuf)}
-		c.hnext = int32(i + 1)
-		c.self = int32(i)
+		s.conns[i] = conn{self: int32(i), hnext: int32(i + 1)}
 	}
 	s.conns[len(s.conns)-1].hnext = noConn
-	s.lst = make([]int32, 64)
 	s.k0 = binary.LittleEndian.Uint64(cfg.Secret[:8])
 	s.k1 = binary.LittleEndian.Uint64(cfg.Secret[8:])
 	s.portNext = uint16(32768 + s.k0%28232)
 	s.mss = uint32(cfg.MTU - ipHdrLen - tcpHdrLen)
+}
+
+// New creates a stack on the Go heap, for hosted use and tests: it
+// allocates the tables and calls [Init]; with Config.AllocRing nil it also
+// allocates a ring pool of MaxConns*(RxBuf+TxBuf) bytes, from which the
+// connections take their rings as they need them. Nothing allocates after
+// it.
+func New(cfg Config) *Stack {
+	s := new(Stack)
+	Init(s, cfg, make([]byte, TableBytes(cfg)))
+	if cfg.AllocRing == nil {
+		s.pool.mem = make([]byte, s.cfg.MaxConns*(s.cfg.RxBuf+s.cfg.TxBuf))
+	}
 	return s
 }
 
@@ -387,12 +488,14 @@ func (s *Stack) alloc() *conn {
 	i := s.free
 	c := &s.conns[i]
 	s.free = c.hnext
+	if i >= s.hw {
+		s.hw = i + 1 // the free list hands out low slots first: Tick scans up to here
+	}
 	gen := c.gen + 1
-	rx, tx := c.rx, c.tx
 	*c = conn{self: i, gen: gen, state: stClosed, hnext: noConn, txqNext: noConn, parent: noConn, qnext: noConn,
 		synHead: noConn, synTail: noConn, accHead: noConn, accTail: noConn}
-	c.rx = ring{off: rx.off, size: rx.size}
-	c.tx = ring{off: tx.off, size: tx.size}
+	c.rx.size = uint32(s.cfg.RxBuf) // taken by takeRings when the connection can carry data
+	c.tx.size = uint32(s.cfg.TxBuf)
 	c.rto = int64(s.cfg.InitRTO)
 	c.ssthresh = 1 << 30
 	c.born = s.now
@@ -411,6 +514,8 @@ func (s *Stack) release(c *conn) {
 	if c.flags&fInTxq != 0 {
 		s.txqRemove(c)
 	}
+	s.freeRing(&c.rx)
+	s.freeRing(&c.tx)
 	c.state = stFree
 	c.flags = 0
 	c.hnext = s.free

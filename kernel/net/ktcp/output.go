@@ -224,7 +224,7 @@ func (s *Stack) build(buf []byte, src, dst [4]byte, sport, dport uint16, seq, ac
 		}
 	}
 	if n > 0 {
-		c.tx.peek(s.mem, off, t[tcpHdrLen+optLen:])
+		c.tx.peek(off, t[tcpHdrLen+optLen:])
 	}
 	binary.BigEndian.PutUint16(t[16:], fold(sum(t, pseudo(src, dst, tcpLen))))
 	s.Stats.SegsOut++

@@ -325,6 +325,9 @@ func TestSynFlood(t *testing.T) {
 	if s.Stats.SynDrops != 996 {
 		t.Errorf("SynDrops = %d; want 996", s.Stats.SynDrops)
 	}
+	if s.Stats.RingBytes != 0 {
+		t.Errorf("RingBytes under a SYN flood = %d; want 0 (half-open connections hold no rings)", s.Stats.RingBytes)
+	}
 	// A real client.
 	s.Input(craft(seg{sport: 9999, dport: 80, seq: 5, flags: flagSYN, wnd: 1000, ws: -1}), 2)
 	o := drain(t, s, 2)

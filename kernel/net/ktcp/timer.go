@@ -16,7 +16,7 @@ func (s *Stack) Tick(now int64) {
 		return
 	}
 	next := int64(0)
-	for i := range s.conns {
+	for i := range s.conns[:s.hw] {
 		c := &s.conns[i]
 		if c.state <= stListen || c.rtoAt == 0 && c.ackAt == 0 && c.closeAt == 0 && c.keepAt == 0 {
 			continue
