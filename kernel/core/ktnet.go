@@ -3,9 +3,12 @@
 package core
 
 import (
+	"unsafe"
+
 	"unigo.dev/unigo/kernel/klog"
 	"unigo.dev/unigo/kernel/net/ktcp"
 	"unigo.dev/unigo/kernel/net/netcall"
+	"unigo.dev/unigo/kernel/random"
 )
 
 // The kernel's frame path (docs/adr/0012-kernel-tcp.md, "Wiring"): the
@@ -34,13 +37,14 @@ var ktOut func(pkt []byte)
 // would hand to the device.
 var ktTestTx func(frame []byte)
 
-// TCP selection (unigo.net.tcp=).
+// TCP selection (unigo.net.tcp=). The default, ktDefaultMode, is the
+// socket layer's to choose (socket_ktcp.go): ktcp once its sockets run on it.
 const (
-	ktModeGVisor = iota // the default until the socket layer runs on ktcp
+	ktModeGVisor = iota
 	ktModeKtcp
 )
 
-var ktMode = ktModeGVisor
+var ktMode = ktDefaultMode
 
 // Ethernet and ARP (RFC 826) constants.
 const (
@@ -608,12 +612,37 @@ func initFrameQueue() bool {
 	return true
 }
 
-// ktStart sets the kernel's TCP up when the command line asks for it.
-// Boot only.
+// ktStart sets the kernel's TCP up unless unigo.net.tcp=gvisor: its
+// tables in kernel pages, its rings from the frame allocator when a
+// connection needs them (ktcp.Init: no heap), its ISN secret from the
+// kernel's random source, its MTU from the device. Boot only.
 func ktStart() {
 	if ktMode != ktModeKtcp {
-		klog.Info("net").S("IPv4 TCP: gVisor").End()
+		klog.Info("net").S("IPv4 TCP: gVisor's (unigo.net.tcp=gvisor)").End()
 		return
 	}
-	klog.Warn("net").S("unigo.net.tcp=ktcp: the kernel's TCP cannot be set up in place yet; IPv4 TCP: gVisor").End()
+	cfg := ktcp.Config{MaxConns: ktMaxConns, MTU: netdev.mtu, Wake: ktSockWake, AllocRing: ktAllocRing, FreeRing: ktFreeRing}
+	random.Read(cfg.Secret[:])
+	n := uintptr(ktcp.TableBytes(cfg)+4095) / 4096
+	pa, ok := allocPages(n)
+	if !ok {
+		klog.Warn("net").S("out of memory for the kernel's TCP tables; IPv4 TCP: gVisor's").End()
+		return
+	}
+	ktcp.Init(&ktStackMem, cfg, unsafe.Slice((*byte)(kptr(directMapBase+pa)), n*4096))
+	ktStack = &ktStackMem
+	klog.Info("net").S("IPv4 TCP: the kernel's (ktcp), ").I(ktMaxConns).S(" connections").End()
 }
+
+// ktMaxConns is the kernel TCP's table size (connections, listeners and
+// TIME-WAITs; about 360 bytes each).
+const ktMaxConns = 1024
+
+var ktStackMem ktcp.Stack
+
+func ktAllocRing(n int) (uintptr, bool) {
+	pa, ok := allocPages(uintptr(n / 4096))
+	return directMapBase + pa, ok
+}
+
+func ktFreeRing(va uintptr, n int) { freePages(va-directMapBase, uintptr(n/4096)) }
