@@ -173,11 +173,18 @@ type neighbour struct {
 var (
 	neighs     [maxNeigh]neighbour
 	neighClock uint32
+	neighLast  uint8 // index of the entry neighFind found last
 )
 
+// neighFind returns ip's entry or nil. The entry found last is tried
+// first: a server's packets mostly go to one next hop (the gateway).
 func neighFind(ip [4]byte) *neighbour {
+	if n := &neighs[neighLast]; n.ip == ip && n.state != neighFree {
+		return n
+	}
 	for k := range neighs {
 		if neighs[k].state != neighFree && neighs[k].ip == ip {
+			neighLast = uint8(k)
 			return &neighs[k]
 		}
 	}
@@ -212,14 +219,16 @@ func neighSlot(ip [4]byte) *neighbour {
 // Broadcast and multicast Ethernet addresses and addresses that are not
 // on a subnet of ours are ignored.
 func neighLearn(ip [4]byte, mac []byte) {
-	if mac[0]&1 != 0 || onLink(ip) < 0 || ktLocalIPv4(ip) || ip == [4]byte{} {
-		return
-	}
 	n := neighFind(ip)
 	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
 		return // the common case: nothing new
 	}
-	n = neighSlot(ip)
+	if mac[0]&1 != 0 || onLink(ip) < 0 || ktLocalIPv4(ip) || ip == [4]byte{} {
+		return
+	}
+	if n == nil {
+		n = neighSlot(ip)
+	}
 	copy(n.mac[:], mac[:6])
 	n.state = neighKnown
 	neighClock++
@@ -388,10 +397,12 @@ func ktDemux(f []byte, now int64) int {
 			return frameDropped
 		}
 		src := ip4of(f[ethHdrLen+12:])
-		if onLink(src) >= 0 {
-			neighLearn(src, f[6:12])
-		} else if ip4.hasGW {
-			neighLearn(ip4.gw, f[6:12])
+		if n := neighFind(src); n == nil || n.state != neighKnown || string(n.mac[:]) != string(f[6:12]) {
+			if onLink(src) >= 0 {
+				neighLearn(src, f[6:12])
+			} else if ip4.hasGW {
+				neighLearn(ip4.gw, f[6:12])
+			}
 		}
 		ktStats.toKtcp++
 		ktStack.Input(f[ethHdrLen:], now)
@@ -533,12 +544,13 @@ func ktPoll() {
 func ktFrame(f []byte, n int, now int64) int {
 	dst := ip4of(f[ethHdrLen+16:])
 	hop := dst
+	k := onLink(dst)
 	switch {
 	case dst[0] >= 224 || dst == [4]byte{}: // multicast, limited broadcast, reserved
 		ktStats.noRoute++
 		return 0
-	case onLink(dst) >= 0:
-		if be32(dst[:])|ip4.mask[onLink(dst)] == ^uint32(0) {
+	case k >= 0:
+		if be32(dst[:])|ip4.mask[k] == ^uint32(0) {
 			ktStats.noRoute++ // the subnet's broadcast address
 			return 0
 		}
