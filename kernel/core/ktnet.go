@@ -511,7 +511,7 @@ func ktPoll() {
 			}
 			ktOut(ktTestBuf[ethHdrLen : ethHdrLen+n])
 		}
-		armTimer()
+		ktRearm(s)
 		return
 	}
 	sent := false
@@ -533,7 +533,20 @@ func ktPoll() {
 	if sent {
 		txFlush()
 	}
-	armTimer()
+	ktRearm(s)
+}
+
+// ktArmedFor is ktcp's deadline when ktPoll last re-armed the timer.
+var ktArmedFor int64
+
+// ktRearm re-arms the kernel's timer when ktcp's deadline moved. An
+// unchanged deadline needs nothing: the timer is armed for it or for
+// something earlier, whose interrupt re-arms (timerInterrupt).
+func ktRearm(s *ktcp.Stack) {
+	if d := s.NextDeadline(); d != ktArmedFor {
+		ktArmedFor = d
+		armTimer()
+	}
 }
 
 // ktFrame turns the IPv4 packet of n bytes at f[ethHdrLen:] into a frame
