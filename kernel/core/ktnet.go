@@ -37,13 +37,14 @@ var ktOut func(pkt []byte)
 // would hand to the device.
 var ktTestTx func(frame []byte)
 
-// TCP selection (unigo.net.tcp=).
+// TCP selection (unigo.net.tcp=). The default, ktDefaultMode, is the
+// socket layer's to choose (socket_ktcp.go): ktcp once its sockets run on it.
 const (
 	ktModeGVisor = iota
-	ktModeKtcp   // the default
+	ktModeKtcp
 )
 
-var ktMode = ktModeKtcp
+var ktMode = ktDefaultMode
 
 // Ethernet and ARP (RFC 826) constants.
 const (
@@ -172,11 +173,18 @@ type neighbour struct {
 var (
 	neighs     [maxNeigh]neighbour
 	neighClock uint32
+	neighLast  uint8 // index of the entry neighFind found last
 )
 
+// neighFind returns ip's entry or nil. The entry found last is tried
+// first: a server's packets mostly go to one next hop (the gateway).
 func neighFind(ip [4]byte) *neighbour {
+	if n := &neighs[neighLast]; n.ip == ip && n.state != neighFree {
+		return n
+	}
 	for k := range neighs {
 		if neighs[k].state != neighFree && neighs[k].ip == ip {
+			neighLast = uint8(k)
 			return &neighs[k]
 		}
 	}
@@ -211,14 +219,16 @@ func neighSlot(ip [4]byte) *neighbour {
 // Broadcast and multicast Ethernet addresses and addresses that are not
 // on a subnet of ours are ignored.
 func neighLearn(ip [4]byte, mac []byte) {
-	if mac[0]&1 != 0 || onLink(ip) < 0 || ktLocalIPv4(ip) || ip == [4]byte{} {
-		return
-	}
 	n := neighFind(ip)
 	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
 		return // the common case: nothing new
 	}
-	n = neighSlot(ip)
+	if mac[0]&1 != 0 || onLink(ip) < 0 || ktLocalIPv4(ip) || ip == [4]byte{} {
+		return
+	}
+	if n == nil {
+		n = neighSlot(ip)
+	}
 	copy(n.mac[:], mac[:6])
 	n.state = neighKnown
 	neighClock++
@@ -387,10 +397,12 @@ func ktDemux(f []byte, now int64) int {
 			return frameDropped
 		}
 		src := ip4of(f[ethHdrLen+12:])
-		if onLink(src) >= 0 {
-			neighLearn(src, f[6:12])
-		} else if ip4.hasGW {
-			neighLearn(ip4.gw, f[6:12])
+		if n := neighFind(src); n == nil || n.state != neighKnown || string(n.mac[:]) != string(f[6:12]) {
+			if onLink(src) >= 0 {
+				neighLearn(src, f[6:12])
+			} else if ip4.hasGW {
+				neighLearn(ip4.gw, f[6:12])
+			}
 		}
 		ktStats.toKtcp++
 		ktStack.Input(f[ethHdrLen:], now)
@@ -413,38 +425,41 @@ func ktDemux(f []byte, now int64) int {
 // little-endian length and the frame (OpRecv's framing), in a byte ring
 // of kernel pages allocated at boot.
 
-const frameQueueSize = 256 << 10
+const frameQueueSize = 256 << 10 // a power of two
 
 var frameQ ring
 
 // frameQueuePut queues f; false when there is no room for it.
 func frameQueuePut(f []byte) bool {
-	if frameQ.size-frameQ.used() < uint32(2+len(f)) {
+	q := &frameQ
+	if q.size-q.used() < uint32(2+len(f)) {
 		return false
 	}
-	h := [2]byte{byte(len(f)), byte(len(f) >> 8)}
-	frameQ.put(h[:])
-	frameQ.put(f)
+	*frameQByte(q.w) = byte(len(f))
+	*frameQByte(q.w + 1) = byte(len(f) >> 8)
+	q.w += 2
+	q.put(f)
 	ktStats.queued++
 	netdev.rxPending = true
 	return true
 }
 
+// frameQByte is the queue's byte at (free-running) position pos.
+func frameQByte(pos uint32) *byte { return (*byte)(kptr(frameQ.buf + uintptr(pos&(frameQ.size-1)))) }
+
 // frameQueueGet copies whole queued frames (with their lengths) into b
 // while the next one fits and returns the bytes used.
 func frameQueueGet(b []byte) int {
-	n := 0
-	for frameQ.used() >= 2 {
-		var h [2]byte
-		frameQ.peek(0, h[:])
-		m := 2 + (int(h[0]) | int(h[1])<<8)
-		if m > len(b)-n {
+	q := &frameQ
+	n, used := uint32(0), q.used()
+	for n+2 <= used {
+		m := 2 + (uint32(*frameQByte(q.r + n)) | uint32(*frameQByte(q.r + n + 1))<<8)
+		if int(n+m) > len(b) {
 			break
 		}
-		frameQ.get(b[n : n+m])
 		n += m
 	}
-	return n
+	return q.get(b[:n])
 }
 
 // netDrain takes the device's received frames through ktDemux until the
@@ -496,7 +511,7 @@ func ktPoll() {
 			}
 			ktOut(ktTestBuf[ethHdrLen : ethHdrLen+n])
 		}
-		armTimer()
+		ktRearm(s)
 		return
 	}
 	sent := false
@@ -518,7 +533,20 @@ func ktPoll() {
 	if sent {
 		txFlush()
 	}
-	armTimer()
+	ktRearm(s)
+}
+
+// ktArmedFor is ktcp's deadline when ktPoll last re-armed the timer.
+var ktArmedFor int64
+
+// ktRearm re-arms the kernel's timer when ktcp's deadline moved. An
+// unchanged deadline needs nothing: the timer is armed for it or for
+// something earlier, whose interrupt re-arms (timerInterrupt).
+func ktRearm(s *ktcp.Stack) {
+	if d := s.NextDeadline(); d != ktArmedFor {
+		ktArmedFor = d
+		armTimer()
+	}
 }
 
 // ktFrame turns the IPv4 packet of n bytes at f[ethHdrLen:] into a frame
@@ -529,12 +557,13 @@ func ktPoll() {
 func ktFrame(f []byte, n int, now int64) int {
 	dst := ip4of(f[ethHdrLen+16:])
 	hop := dst
+	k := onLink(dst)
 	switch {
 	case dst[0] >= 224 || dst == [4]byte{}: // multicast, limited broadcast, reserved
 		ktStats.noRoute++
 		return 0
-	case onLink(dst) >= 0:
-		if be32(dst[:])|ip4.mask[onLink(dst)] == ^uint32(0) {
+	case k >= 0:
+		if be32(dst[:])|ip4.mask[k] == ^uint32(0) {
 			ktStats.noRoute++ // the subnet's broadcast address
 			return 0
 		}
@@ -610,10 +639,11 @@ func initFrameQueue() bool {
 
 // ktStart sets the kernel's TCP up unless unigo.net.tcp=gvisor: its
 // tables in kernel pages, its rings from the frame allocator when a
-// connection needs them (ktcp.Init, no heap). Boot only.
+// connection needs them (ktcp.Init: no heap), its ISN secret from the
+// kernel's random source, its MTU from the device. Boot only.
 func ktStart() {
 	if ktMode != ktModeKtcp {
-		klog.Info("net").S("IPv4 TCP: gVisor (unigo.net.tcp=gvisor)").End()
+		klog.Info("net").S("IPv4 TCP: gVisor's (unigo.net.tcp=gvisor)").End()
 		return
 	}
 	// Small guests get smaller rings and tables: a connection's rings
@@ -625,12 +655,13 @@ func ktStart() {
 		rbuf /= 2
 	}
 	conns := min(ktMaxConns, max(64, int(frames.TotalPages())/4))
-	cfg := ktcp.Config{MaxConns: conns, RxBuf: rbuf, TxBuf: rbuf, Wake: ktSockWake, AllocRing: ktAllocRing, FreeRing: ktFreeRing}
+	cfg := ktcp.Config{MaxConns: conns, RxBuf: rbuf, TxBuf: rbuf, MTU: netdev.mtu, Wake: ktSockWake,
+		AllocRing: ktAllocRing, FreeRing: ktFreeRing}
 	random.Read(cfg.Secret[:])
 	n := uintptr(ktcp.TableBytes(cfg)+4095) / 4096
 	pa, ok := allocPages(n)
 	if !ok {
-		klog.Warn("net").S("out of memory for the kernel's TCP tables; IPv4 TCP: gVisor").End()
+		klog.Warn("net").S("out of memory for the kernel's TCP tables; IPv4 TCP: gVisor's").End()
 		return
 	}
 	ktcp.Init(&ktStackMem, cfg, unsafe.Slice((*byte)(kptr(directMapBase+pa)), n*4096))
@@ -640,7 +671,7 @@ func ktStart() {
 }
 
 // ktMaxConns is the kernel TCP's table size (connections, listeners and
-// TIME-WAITs; about 360 bytes each); ktOwner maps as many indexes.
+// TIME-WAITs; about 360 bytes each).
 const ktMaxConns = 1024
 
 var ktStackMem ktcp.Stack

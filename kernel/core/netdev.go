@@ -34,6 +34,7 @@ var netdev struct {
 	gsi       int  // -1 with MSI-X
 	rxPending bool // frames wait for the stack (OpRecv); cleared when OpRecv drains them
 	rxBlocked bool // the frame queue filled: received frames wait in the device
+	mtu       int  // the IP MTU
 }
 
 // netConfig holds the unigo.net.* command-line parameters (without the
@@ -106,7 +107,7 @@ func startNet(t virtionet.Transport, gsi int) bool {
 		klog.Warn("net").S("virtio-net device ignored: out of memory for the frame queue").End()
 		return false
 	}
-	netdev.present, netdev.gsi = true, gsi
+	netdev.present, netdev.gsi, netdev.mtu = true, gsi, virtionet.MaxFrame-ethHdrLen
 	mac := netdev.d.MAC()
 	var text [17]byte
 	const hex = "0123456789abcdef"
@@ -241,7 +242,7 @@ func netInfo(p uintptr) uintptr {
 	if netdev.present {
 		info.MAC = netdev.d.MAC()
 		info.HasDevice = 1
-		info.MTU = virtionet.MaxFrame - 14
+		info.MTU = uint32(netdev.mtu)
 	}
 	info.ConfigLen = uint32(copy(info.Config[:], netConfig[:netConfigLen]))
 	return 0

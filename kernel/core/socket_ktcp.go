@@ -28,6 +28,10 @@ import (
 // system calls that only lower readiness (reading, writing) notify
 // nobody, as on the gVisor path.
 
+// ktDefaultMode is the TCP that serves IPv4 without unigo.net.tcp= (see
+// ktnet.go): the kernel's.
+const ktDefaultMode = ktModeKtcp
+
 // ktOwners bounds the ktcp table indexes ktOwner maps directly; a larger
 // index (a stack configured with more connections) is found by a scan.
 const ktOwners = 4096
@@ -481,7 +485,7 @@ func ktRecv(i int32, u *uio, from *netcall.Sockaddr, flags uintptr, nb bool) (ui
 				var n int
 				var e ktcp.Errno
 				if peek {
-					n, e = ktPeek(s.kt, done, seg[off:])
+					n, e = ktStack.PeekAt(s.kt, int(done), seg[off:])
 				} else {
 					n, e = ktStack.Read(s.kt, seg[off:])
 				}
@@ -535,27 +539,4 @@ out:
 		*from = s.remote
 	}
 	return done, 0
-}
-
-// ktPeekBuf holds the bytes MSG_PEEK looks at past the first (ktcp peeks
-// from the next byte to read only).
-var ktPeekBuf [16 << 10]byte
-
-// ktPeek copies received bytes from skip bytes past the next one to read
-// into b, without consuming them; its results are those of Read.
-func ktPeek(id ktcp.ID, skip uintptr, b []byte) (int, ktcp.Errno) {
-	if skip == 0 {
-		return ktStack.Peek(id, b)
-	}
-	if skip >= uintptr(len(ktPeekBuf)) {
-		return 0, ktcp.EAGAIN
-	}
-	n, e := ktStack.Peek(id, ktPeekBuf[:min(uintptr(len(ktPeekBuf)), skip+uintptr(len(b)))])
-	if uintptr(n) <= skip {
-		if n > 0 {
-			e = ktcp.EAGAIN
-		}
-		return 0, e
-	}
-	return copy(b, ktPeekBuf[skip:n]), ktcp.OK
 }

@@ -20,6 +20,8 @@
 //	unigo.net.ports=40000-40999 the ephemeral port range (read by the kernel's
 //	                            socket layer; guests sharing one address get
 //	                            disjoint ranges)
+//	unigo.net.tcp=gvisor        IPv4 TCP on gVisor's TCP instead of the kernel's
+//	                            (ktcp; read by the kernel, docs/adr/0012-kernel-tcp.md)
 //
 // # Concurrency
 //

@@ -31,7 +31,7 @@ const (
 	OpInfo = 2
 	// OpRecv(buf, len): copies received frames into buf, each as a
 	// 2-byte little-endian length and the Ethernet frame. Returns the
-	// bytes used; 0 means none waiting (receive interrupts are armed).
+	// bytes used; 0 means none waiting.
 	// It stops early only when fewer than 2+MaxFrame bytes of buf are
 	// left, so a result leaving that much room means the queue is drained.
 	OpRecv = 3

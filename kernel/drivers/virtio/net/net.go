@@ -256,12 +256,15 @@ func (d *Device) Recv(dst []byte) (n int, ok bool) {
 
 // TxFrame returns the buffer of the next free transmit slot (MaxFrame
 // bytes) for the caller to write a frame into in place; [Device.TxCommit]
-// queues it. It reclaims the slots the device is done with first. When
+// queues it. It reclaims the slots the device is done with once half of
+// them are in use. When
 // every slot is in use it returns ok=false and turns transmit interrupts
 // on, so that [Device.Interrupt] reports the first slot the device gives
-// back (TxFree).
+// back.
 func (d *Device) TxFrame() (buf []byte, ok bool) {
-	d.reclaimTx()
+	if d.tx.Free() <= d.tx.Len()/2 {
+		d.reclaimTx() // lazily: the used ring is read once per many frames
+	}
 	h, ok := d.tx.PeekHead()
 	if !ok {
 		if !d.txWait {
