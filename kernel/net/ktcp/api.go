@@ -327,6 +327,7 @@ func (s *Stack) Close(id ID, now int64) Errno {
 		s.abort(c)
 		return OK
 	}
+	s.freeRing(&c.rx) // data arriving from now on reset the connection (synced)
 	switch c.state {
 	case stEstablished, stCloseWait:
 		s.shutdown(c)

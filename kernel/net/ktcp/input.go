@@ -330,6 +330,14 @@ func (s *Stack) synced(c *conn, g *segment) {
 		if c.state != stEstablished && c.state != stFinWait1 && c.state != stFinWait2 {
 			return // the peer's FIN came already: nothing more is taken
 		}
+		if len(data) > 0 && c.flags&fOwned == 0 && c.parent == noConn {
+			// New data after the application closed: nobody will read
+			// them, so the connection is reset (RFC 1122 4.2.2.13; Linux's
+			// TCPAbortOnData). A closed connection holds no receive ring.
+			s.rstFor(g)
+			s.release(c)
+			return
+		}
 		if seqGT(g.seq, c.rcvNxt) {
 			// Out of order: kept in the ring beyond the in-order bytes
 			// when a range is free, else dropped (a FIN too); either way an
@@ -431,6 +439,7 @@ func (s *Stack) processAck(c *conn, g *segment) bool {
 	switch c.state {
 	case stFinWait1:
 		if c.finAcked() {
+			s.freeRing(&c.tx) // everything sent was acknowledged: no more to send
 			c.state = stFinWait2
 			if c.flags&fOwned == 0 {
 				c.closeAt = s.now + int64(s.cfg.FinTimeout)

@@ -124,7 +124,9 @@ func (s *Stack) freeRing(q *ring) {
 // ringsDone gives back the rings of a connection that can carry no more
 // data either way (TIME-WAIT, CLOSED): the send ring at once, the receive
 // ring once the application has read it (or will not: it gave the ID up
-// and the connection is not waiting on an accept queue).
+// and the connection is not waiting on an accept queue). Earlier, the
+// send ring goes when our FIN is acknowledged (FIN-WAIT-2) and the
+// receive ring when the application closes (Close).
 func (s *Stack) ringsDone(c *conn) {
 	s.freeRing(&c.tx)
 	if c.rx.used() == 0 || c.flags&fOwned == 0 && c.parent == noConn {
