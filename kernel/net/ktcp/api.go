@@ -272,6 +272,9 @@ func (s *Stack) Write(id ID, b []byte) (int, Errno) {
 		return 0, EPIPE
 	}
 	n := c.tx.put(b)
+	if n < len(b) {
+		c.flags |= fTxWait
+	}
 	if n == 0 {
 		return 0, EAGAIN
 	}
@@ -375,6 +378,9 @@ func (s *Stack) closeListener(l *conn) {
 }
 
 // Events returns a connection's or listener's readiness (EvIn, EvOut, ...).
+// EvOut needs free room of at least half the queued bytes (Linux's
+// sk_stream_is_writeable); a connection without it remembers that someone
+// asked, and [Config.Wake] tells when the room is there.
 func (s *Stack) Events(id ID) uint32 {
 	c := s.lookupID(id)
 	if c == nil {
@@ -393,8 +399,12 @@ func (s *Stack) Events(id ID) uint32 {
 	if c.flags&fRcvFin != 0 {
 		ev |= EvRdHup
 	}
-	if (c.state == stEstablished || c.state == stCloseWait) && c.flags&fFinQueued == 0 && c.tx.free() > 0 {
-		ev |= EvOut
+	if (c.state == stEstablished || c.state == stCloseWait) && c.flags&fFinQueued == 0 {
+		if c.writable() {
+			ev |= EvOut
+		} else {
+			c.flags |= fTxWait // a poller waits for room: wake it (Linux's tcp_poll sets SOCK_NOSPACE)
+		}
 	}
 	if c.err != OK {
 		ev |= EvErr | EvIn | EvOut | EvHup

@@ -532,7 +532,13 @@ func (s *Stack) newAck(c *conn, ack, acked uint32) {
 	if c.pending() > 0 || c.flags&fRetxOne != 0 {
 		s.txqPush(c)
 	}
-	s.wake(c)
+	if c.flags&fTxWait != 0 && c.writable() {
+		// Only a writer that found the ring full is told (Linux's
+		// tcp_check_space): an ACK is no event for a reader or an idle
+		// writer, and so draws no epoll wake-up.
+		c.flags &^= fTxWait
+		s.wake(c)
+	}
 }
 
 // dupAck counts duplicate ACKs; the third starts fast retransmit and

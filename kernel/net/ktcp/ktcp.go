@@ -151,6 +151,7 @@ const (
 	fPassive               // created by a listener
 	fHashed                // in the four-tuple hash
 	fKeepProbe             // send a keepalive probe
+	fTxWait                // a Write did not fit: wake the writer when there is room (Linux's SOCK_NOSPACE)
 )
 
 // conn is a connection or a listener. Fields link by index, never by
@@ -633,6 +634,12 @@ func (s *Stack) arm(at int64) {
 		s.nextAt = at
 	}
 }
+
+// writable reports whether the send ring has room enough to tell a
+// writer: free space at least half the queued bytes, as Linux's
+// sk_stream_is_writeable (a third of the buffer when it is full), so
+// writers are not woken for every acknowledged segment.
+func (c *conn) writable() bool { return c.tx.free() >= c.tx.used()/2 && c.tx.free() > 0 }
 
 // rcvWnd is the receive window to advertise: the ring's free room.
 func (c *conn) rcvWnd() uint32 { return c.rx.free() }
