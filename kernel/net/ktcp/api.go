@@ -58,6 +58,9 @@ func (s *Stack) Connect(laddr [4]byte, lport uint16, raddr [4]byte, rport uint16
 	if rport == 0 {
 		return -1, EINVAL
 	}
+	if martian(laddr, raddr) {
+		return -1, ENETUNREACH // multicast, broadcast, loopback, 0/8 or ourselves: never on the wire (Linux: ENETUNREACH)
+	}
 	if lport != 0 && s.find(laddr, raddr, lport, rport) != nil {
 		return -1, EADDRINUSE
 	}

@@ -126,6 +126,22 @@ func TestSetBuffers(t *testing.T) {
 	}
 }
 
+// TestConnectMartian checks that addresses that never go on the wire are
+// refused (Linux answers connect to multicast and broadcast with
+// ENETUNREACH; loopback and our own address are the socket layer's to
+// route elsewhere).
+func TestConnectMartian(t *testing.T) {
+	s := New(Config{MaxConns: 4})
+	for _, dst := range [][4]byte{{224, 0, 0, 1}, {255, 255, 255, 255}, {127, 0, 0, 1}, {0, 0, 0, 0}, ourAddr} {
+		if _, err := s.Connect(ourAddr, 0, dst, 80, 1); err != ENETUNREACH {
+			t.Errorf("Connect to %v = %v; want ENETUNREACH", dst, err)
+		}
+	}
+	if _, err := s.Connect(ourAddr, 0, peerAddr, 80, 1); err != OK || s.countState(stSynSent) != 1 {
+		t.Errorf("Connect to a peer = %v", err)
+	}
+}
+
 // TestSetBuffersNoMemory checks that a resize without memory keeps the old
 // rings.
 func TestSetBuffersNoMemory(t *testing.T) {

@@ -22,6 +22,10 @@ func (s *Stack) Input(pkt []byte, now int64) bool {
 		s.Stats.Bad++
 		return true
 	}
+	if martian(g.src, g.dst) {
+		s.Stats.Bad++
+		return true
+	}
 	g.payload = payload
 	s.now = now
 	s.Stats.SegsIn++
@@ -48,6 +52,21 @@ func (s *Stack) Input(pkt []byte, now int64) bool {
 		s.synced(c, &g)
 	}
 	return true
+}
+
+// martian reports addresses no TCP segment may come from or go to (RFC
+// 1122 4.2.3.10, RFC 1812 5.3.7; Linux's ip_route_input drops them as
+// martians): a source or destination in 0/8, loopback 127/8, multicast
+// 224/4 or the limited broadcast, or a packet from our own address to
+// itself (a LAND attack). Answering them would reset or flood third
+// parties. (A subnet's broadcast address is not ours: the kernel hands
+// ktcp only packets for its own addresses.)
+func martian(src, dst [4]byte) bool {
+	return badAddr(src) || badAddr(dst) || src == dst
+}
+
+func badAddr(a [4]byte) bool {
+	return a[0] == 0 || a[0] == 127 || a[0]&0xf0 == 224 || a == [4]byte{255, 255, 255, 255}
 }
 
 // noConn answers a segment for no connection: a SYN for a listener opens a

@@ -76,6 +76,7 @@ const (
 	ECONNREFUSED Errno = 111
 	ECONNRESET   Errno = 104
 	EISCONN      Errno = 106
+	ENETUNREACH  Errno = 101
 )
 
 func (e Errno) Error() string {
@@ -104,6 +105,8 @@ func (e Errno) Error() string {
 		return "connection reset by peer"
 	case EISCONN:
 		return "transport endpoint is already connected"
+	case ENETUNREACH:
+		return "network is unreachable"
 	}
 	return "unknown error"
 }
