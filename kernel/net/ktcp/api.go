@@ -109,7 +109,7 @@ func (s *Stack) initSend(c *conn, now int64) {
 // 16-bit window field.
 func (c *conn) setRcvShift() {
 	c.rcvShift = 0
-	for c.rcvShift < maxWScale && c.rx.size>>c.rcvShift > 0xffff {
+	for c.rcvShift < maxWScale && c.rxMax>>c.rcvShift > 0xffff {
 		c.rcvShift++
 	}
 }
@@ -188,7 +188,8 @@ func (s *Stack) Unsent(id ID) int {
 	return int(c.tx.used())
 }
 
-// SetBuffers sets the receive and send ring sizes of a listener (for the
+// SetBuffers sets the receive and send ring sizes (the sizes they may grow
+// to, with Config.InitBuf) of a listener (for the
 // connections it will accept: SO_RCVBUF/SO_SNDBUF before listen or on the
 // listening socket) or of an active open whose SYN has not left yet
 // (call it right after Connect, before the stack's output runs: SO_RCVBUF/
@@ -205,7 +206,7 @@ func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	if rx < 0 || tx < 0 {
 		return EINVAL
 	}
-	nrx, ntx := c.rx.size, c.tx.size
+	nrx, ntx := c.rxMax, c.txMax
 	if rx > 0 {
 		nrx = uint32(ringSize(rx))
 	}
@@ -214,14 +215,14 @@ func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	}
 	switch {
 	case c.state == stListen:
-		c.rx.size, c.tx.size = nrx, ntx
+		c.rxMax, c.txMax = nrx, ntx
 		return OK
 	case c.state != stSynSent || c.sndMax != c.iss:
 		return EINVAL
-	case nrx == c.rx.size && ntx == c.tx.size:
+	case nrx == c.rxMax && ntx == c.txMax:
 		return OK
 	}
-	nr, nt := ring{size: nrx}, ring{size: ntx}
+	nr, nt := ring{size: s.initSize(nrx)}, ring{size: s.initSize(ntx)}
 	if !s.takeRing(&nr) {
 		return ENOBUFS
 	}
@@ -232,6 +233,7 @@ func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	s.freeRing(&c.rx)
 	s.freeRing(&c.tx)
 	c.rx, c.tx = nr, nt
+	c.rxMax, c.txMax = nrx, ntx
 	c.setRcvShift()
 	return OK
 }
@@ -275,6 +277,9 @@ func (s *Stack) Write(id ID, b []byte) (int, Errno) {
 		return 0, EPIPE
 	}
 	n := c.tx.put(b)
+	for n < len(b) && s.grow(&c.tx, c.txMax, c.tx.used()) {
+		n += c.tx.put(b[n:])
+	}
 	if n < len(b) {
 		c.flags |= fTxWait
 	}

@@ -121,7 +121,7 @@ func (s *Stack) synListen(l *conn, g *segment) {
 	c.state = stSynRcvd
 	c.flags |= fPassive
 	c.parent = l.self
-	c.rx.size, c.tx.size = l.rx.size, l.tx.size // the listener's (SetBuffers), taken at the final ACK
+	c.setBuffers(s, l.rxMax, l.txMax) // the listener's (SetBuffers), taken at the final ACK
 	s.initSend(c, s.now)
 	s.acceptSyn(c, g)
 	// Append to the half-open list.
@@ -379,6 +379,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 				c.quick = max(c.quick, 1) // ACK a filled hole at once
 			}
 		}
+		s.growRx(c)
 		c.unackedBytes += uint32(len(data))
 		switch {
 		case c.quick > 0:

@@ -191,7 +191,8 @@ type conn struct {
 	// Receive side.
 	irs, rcvNxt, rcvAdv uint32 // rcvAdv: right edge of the window advertised
 
-	rx, tx ring
+	rx, tx       ring
+	rxMax, txMax uint32 // the sizes rings may grow to (Config.InitBuf)
 
 	// Retransmission (RFC 6298), times in ns.
 	srtt, rttvar, rto int64
@@ -228,9 +229,15 @@ type seqRange struct{ start, end uint32 }
 
 // Config sizes a stack. Zero fields take the defaults.
 type Config struct {
-	MaxConns   int // connections and listeners (default 256, at most 65535)
-	RxBuf      int // receive ring per connection (default 64 KiB; a power of two in [4 KiB, 1 MiB])
-	TxBuf      int // send ring per connection (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	MaxConns int // connections and listeners (default 256, at most 65535)
+	RxBuf    int // receive ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	TxBuf    int // send ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	// InitBuf, when set, is the size rings start at (a power of two in
+	// [4 KiB, 1 MiB]); they double, up to RxBuf and TxBuf, when a
+	// connection's data fill them: the receive ring when the peer fills
+	// half of it before the application reads, the send ring when a Write
+	// does not fit. 0: rings are taken at full size.
+	InitBuf    int
 	MTU        int // IP MTU (default 1500)
 	Secret     [16]byte
 	TimeWait   time.Duration // 2*MSL (default 60 s, as Linux)
@@ -337,6 +344,9 @@ func (cfg *Config) normalize() {
 	}
 	cfg.RxBuf = ringSize(cfg.RxBuf)
 	cfg.TxBuf = ringSize(cfg.TxBuf)
+	if cfg.InitBuf > 0 {
+		cfg.InitBuf = ringSize(cfg.InitBuf)
+	}
 	if cfg.MTU <= 0 {
 		cfg.MTU = 1500
 	}
@@ -498,8 +508,7 @@ func (s *Stack) alloc() *conn {
 	gen := c.gen + 1
 	*c = conn{self: i, gen: gen, state: stClosed, hnext: noConn, txqNext: noConn, parent: noConn, qnext: noConn,
 		synHead: noConn, synTail: noConn, accHead: noConn, accTail: noConn}
-	c.rx.size = uint32(s.cfg.RxBuf) // taken by takeRings when the connection can carry data
-	c.tx.size = uint32(s.cfg.TxBuf)
+	c.setBuffers(s, uint32(s.cfg.RxBuf), uint32(s.cfg.TxBuf)) // taken by takeRings when the connection can carry data
 	c.rto = int64(s.cfg.InitRTO)
 	c.ssthresh = 1 << 30
 	c.born = s.now

@@ -134,6 +134,57 @@ func (s *Stack) ringsDone(c *conn) {
 	}
 }
 
+// setBuffers records a connection's ring sizes: max to grow to, and the
+// size to start at (Config.InitBuf).
+func (c *conn) setBuffers(s *Stack, rxMax, txMax uint32) {
+	c.rxMax, c.txMax = rxMax, txMax
+	c.rx.size, c.tx.size = s.initSize(rxMax), s.initSize(txMax)
+}
+
+func (s *Stack) initSize(max uint32) uint32 {
+	if s.cfg.InitBuf == 0 || uint32(s.cfg.InitBuf) >= max {
+		return max
+	}
+	return uint32(s.cfg.InitBuf)
+}
+
+// grow doubles a ring (not beyond max), keeping the bytes at ring
+// positions [r, r+keep) where they were; without memory it reports false
+// and the ring stays as it was.
+func (s *Stack) grow(q *ring, max, keep uint32) bool {
+	if q.base == 0 || q.size >= max {
+		return false
+	}
+	nq := ring{size: q.size * 2}
+	if !s.takeRing(&nq) {
+		return false
+	}
+	nq.r, nq.w = q.r, q.w
+	old := q.buf()
+	m := q.r & (q.size - 1)
+	first := min(keep, q.size-m)
+	nq.copyIn(q.r, old[m:m+first])
+	nq.copyIn(q.r+first, old[:keep-first])
+	o := *q
+	*q = nq
+	s.freeRing(&o)
+	return true
+}
+
+// growRx doubles the receive ring when the peer filled half of it before
+// the application read (the window limits the transfer), keeping the
+// out-of-order bytes beyond the in-order ones.
+func (s *Stack) growRx(c *conn) {
+	if c.rx.size >= c.rxMax || c.rx.used() < c.rx.size/2 {
+		return
+	}
+	keep := c.rx.used()
+	for i := 0; i < int(c.nooo); i++ {
+		keep = max(keep, c.rx.used()+(c.ooo[i].end-c.rcvNxt))
+	}
+	s.grow(&c.rx, c.rxMax, keep)
+}
+
 // pool is New's ring memory for hosted use: blocks of a power-of-two size
 // are cut from mem in order and, once freed, kept on a free list per
 // size, linked through their first word (an address, not a Go pointer).
