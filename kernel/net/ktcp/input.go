@@ -22,10 +22,6 @@ func (s *Stack) Input(pkt []byte, now int64) bool {
 		s.Stats.Bad++
 		return true
 	}
-	if martian(g.src, g.dst) {
-		s.Stats.Bad++
-		return true
-	}
 	g.payload = payload
 	s.now = now
 	s.Stats.SegsIn++
@@ -66,7 +62,8 @@ func martian(src, dst [4]byte) bool {
 }
 
 func badAddr(a [4]byte) bool {
-	return a[0] == 0 || a[0] == 127 || a[0]&0xf0 == 224 || a == [4]byte{255, 255, 255, 255}
+	x := binary.BigEndian.Uint32(a[:])
+	return x>>24 == 0 || x>>24 == 127 || x>>28 == 0xe || x == 0xffffffff
 }
 
 // noConn answers a segment for no connection: a SYN for a listener opens a
@@ -74,6 +71,12 @@ func badAddr(a [4]byte) bool {
 // (RFC 9293 §3.10.7.1).
 func (s *Stack) noConn(g *segment) {
 	if g.flags&flagRST != 0 {
+		return
+	}
+	if martian(g.src, g.dst) {
+		// Checked here, not for every segment: a connection's peer passed
+		// this check when its SYN (or our Connect) made the connection.
+		s.Stats.Bad++
 		return
 	}
 	if g.flags&(flagSYN|flagACK) == flagSYN {
@@ -379,7 +382,9 @@ func (s *Stack) synced(c *conn, g *segment) {
 				c.quick = max(c.quick, 1) // ACK a filled hole at once
 			}
 		}
-		s.growRx(c)
+		if c.rx.size < c.rxMax {
+			s.growRx(c)
+		}
 		c.unackedBytes += uint32(len(data))
 		switch {
 		case c.quick > 0:
