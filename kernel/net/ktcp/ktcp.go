@@ -28,7 +28,7 @@
 //
 // Memory: [Init] sets a Stack up in place, without the Go heap, on tables
 // the caller carves from kernel memory ([TableBytes]: the connection
-// table, the four-tuple hash and the listener list, 360 bytes per
+// table, the four-tuple hash and the listener list, 376 bytes per
 // connection); the kernel calls it at boot, before the Go runtime runs.
 // [New] does the same on the Go heap for hosted use. Ring memory comes
 // through Config.AllocRing and goes back through Config.FreeRing, and only
@@ -38,7 +38,9 @@
 // advertised the window of the ring it will take). Half-open connections
 // (a SYN flood) hold none, and rings go back as soon as a connection can
 // carry no more data either way (TIME-WAIT, CLOSED, an abort or a reset;
-// a receive ring once the application has read it). Stats.RingBytes is
+// a receive ring once the application has read it). With Config.InitBuf
+// rings start small and double as the data need them, so a
+// request/response connection holds two small rings. Stats.RingBytes is
 // what the connections hold. The tables and rings hold no Go pointers.
 //
 // A Stack is not safe for concurrent use: the kernel calls it with
@@ -393,8 +395,8 @@ func tableLayout(cfg *Config) (hashOff, lstOff, total int) {
 }
 
 // TableBytes returns how many bytes of tables [Init] needs for cfg: the
-// connection table, the four-tuple hash and the listener list (360
-// bytes per connection; MaxConns 1024 takes 360 KiB). Ring memory is
+// connection table, the four-tuple hash and the listener list (376
+// bytes per connection; MaxConns 1024 takes 376 KiB). Ring memory is
 // separate (Config.AllocRing).
 func TableBytes(cfg Config) int {
 	cfg.normalize()
