@@ -3,6 +3,7 @@ package ktcp
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // TestPeekReadableUnsent checks MSG_PEEK, FIONREAD and SIOCOUTQ.
@@ -125,6 +126,22 @@ func TestSetBuffers(t *testing.T) {
 	}
 }
 
+// TestConnectMartian checks that addresses that never go on the wire are
+// refused (Linux answers connect to multicast and broadcast with
+// ENETUNREACH; loopback and our own address are the socket layer's to
+// route elsewhere).
+func TestConnectMartian(t *testing.T) {
+	s := New(Config{MaxConns: 4})
+	for _, dst := range [][4]byte{{224, 0, 0, 1}, {255, 255, 255, 255}, {127, 0, 0, 1}, {0, 0, 0, 0}, ourAddr} {
+		if _, err := s.Connect(ourAddr, 0, dst, 80, 1); err != ENETUNREACH {
+			t.Errorf("Connect to %v = %v; want ENETUNREACH", dst, err)
+		}
+	}
+	if _, err := s.Connect(ourAddr, 0, peerAddr, 80, 1); err != OK || s.countState(stSynSent) != 1 {
+		t.Errorf("Connect to a peer = %v", err)
+	}
+}
+
 // TestSetBuffersNoMemory checks that a resize without memory keeps the old
 // rings.
 func TestSetBuffersNoMemory(t *testing.T) {
@@ -145,5 +162,61 @@ func TestSetBuffersNoMemory(t *testing.T) {
 	}
 	if err := s.SetBuffers(-1, 0, 0); err != EBADF {
 		t.Errorf("SetBuffers(bad ID) = %v; want EBADF", err)
+	}
+}
+
+// TestWriteWake checks that ACKs wake only a writer that found the send
+// ring full (or a poller that found it not writable), once a third of
+// the ring is free, as Linux's SOCK_NOSPACE and sk_stream_is_writeable.
+func TestWriteWake(t *testing.T) {
+	woke := map[ID]int{}
+	p := newPair(t, Config{MaxConns: 8, RxBuf: 4096, TxBuf: 4096, Wake: func(id ID) { woke[id]++ }})
+	_, ca, cb := p.connect(80)
+	buf := make([]byte, 4096)
+	// Request/response: the ACKs of our data wake nobody.
+	for range 5 {
+		clear(woke)
+		p.a.Write(ca, []byte("request"))
+		p.flush()
+		p.b.Read(cb, buf)
+		p.advance(100 * time.Millisecond) // the delayed ACK
+		if woke[ca] != 0 {
+			t.Fatalf("writer woken %d times by ACKs of data it could write in full", woke[ca])
+		}
+	}
+	// A writer that fills the ring: the receiver does not read, so the
+	// window closes with the ring full.
+	for {
+		n, err := p.a.Write(ca, buf)
+		if err == EAGAIN {
+			break
+		}
+		if n == 0 || err != OK {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+		p.flush()
+	}
+	if ev := p.a.Events(ca); ev&EvOut != 0 {
+		t.Fatalf("Events with a full ring = %#x; want no EvOut", ev)
+	}
+	clear(woke)
+	// The receiver reads a little at a time; the writer wakes once, when
+	// a third of its ring is free.
+	for p.a.Unsent(ca) > 0 {
+		if n, _ := p.b.Read(cb, buf[:512]); n == 0 {
+			p.advance(time.Second)
+			continue
+		}
+		p.flush()
+		free := 4096 - p.a.Unsent(ca)
+		if ev := p.a.Events(ca); (ev&EvOut != 0) != (free >= (4096-free)/2) {
+			t.Fatalf("free %d: Events = %#x", free, ev)
+		}
+		if woke[ca] > 0 {
+			break
+		}
+	}
+	if woke[ca] != 1 || p.a.Events(ca)&EvOut == 0 {
+		t.Errorf("writer woken %d times, Events %#x; want once, writable", woke[ca], p.a.Events(ca))
 	}
 }

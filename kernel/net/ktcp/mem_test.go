@@ -249,3 +249,65 @@ func TestRingShortage(t *testing.T) {
 		t.Errorf("%d ring blocks out after everything closed", len(rings.out))
 	}
 }
+
+// TestRingsAtClose checks when a closing connection gives its rings back:
+// the receive ring at Close, the send ring when the FIN is acknowledged;
+// and that data arriving after Close resets the connection (RFC 1122
+// 4.2.2.13, as Linux) instead of filling a ring nobody reads.
+func TestRingsAtClose(t *testing.T) {
+	const rx, tx = 4096, 8192
+	for _, tc := range []struct {
+		name      string
+		dataAfter bool // the peer sends data after our Close
+	}{
+		{"graceful", false},
+		{"data-after-close", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPair(t, Config{MaxConns: 8, RxBuf: rx, TxBuf: tx})
+			_, ca, cb := p.connect(80)
+			var seen [][]byte
+			p.filter = func(from *Stack, pkt []byte) bool {
+				if from == p.a {
+					seen = append(seen, pkt)
+				}
+				return true
+			}
+			// Our last bytes and the FIN wait for the peer's ACK: a lost link.
+			p.a.Write(ca, []byte("last words"))
+			p.a.Close(ca, p.now)
+			if got := p.a.Stats.RingBytes; got != tx {
+				t.Errorf("RingBytes after Close with unacknowledged data = %d; want %d (the send ring)", got, tx)
+			}
+			p.flush()
+			if st := p.a.countState(stFinWait2); st != 1 {
+				t.Fatalf("client not in FIN-WAIT-2 (%d)", st)
+			}
+			if got := p.a.Stats.RingBytes; got != 0 {
+				t.Errorf("RingBytes in FIN-WAIT-2 = %d; want 0", got)
+			}
+			p.b.Read(cb, make([]byte, 64))
+			if !tc.dataAfter {
+				p.b.Close(cb, p.now)
+				p.flush()
+				if p.a.countState(stTimeWait) != 1 || p.a.Stats.RingBytes != 0 || p.b.Stats.RingBytes != 0 {
+					t.Errorf("after both closes: %d TIME-WAIT, RingBytes %d, %d", p.a.countState(stTimeWait),
+						p.a.Stats.RingBytes, p.b.Stats.RingBytes)
+				}
+				return
+			}
+			seen = nil
+			p.b.Write(cb, []byte("are you there?"))
+			p.flush()
+			if len(seen) != 1 || seen[0][ipHdrLen+13] != flagRST {
+				t.Fatalf("client's answer to data after Close: %d segments, flags %#x; want one RST", len(seen), seen[0][ipHdrLen+13])
+			}
+			if p.b.Err(cb) != EPIPE { // reset in CLOSE-WAIT: EPIPE, as Linux
+				t.Errorf("server Err = %v; want EPIPE", p.b.Err(cb))
+			}
+			if n := len(p.a.conns) - p.a.countState(stFree); n != 0 || p.a.Stats.RingBytes != 0 {
+				t.Errorf("client after the reset: %d slots in use, RingBytes %d; want 0, 0", n, p.a.Stats.RingBytes)
+			}
+		})
+	}
+}

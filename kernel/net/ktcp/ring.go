@@ -124,12 +124,65 @@ func (s *Stack) freeRing(q *ring) {
 // ringsDone gives back the rings of a connection that can carry no more
 // data either way (TIME-WAIT, CLOSED): the send ring at once, the receive
 // ring once the application has read it (or will not: it gave the ID up
-// and the connection is not waiting on an accept queue).
+// and the connection is not waiting on an accept queue). Earlier, the
+// send ring goes when our FIN is acknowledged (FIN-WAIT-2) and the
+// receive ring when the application closes (Close).
 func (s *Stack) ringsDone(c *conn) {
 	s.freeRing(&c.tx)
 	if c.rx.used() == 0 || c.flags&fOwned == 0 && c.parent == noConn {
 		s.freeRing(&c.rx)
 	}
+}
+
+// setBuffers records a connection's ring sizes: max to grow to, and the
+// size to start at (Config.InitBuf).
+func (c *conn) setBuffers(s *Stack, rxMax, txMax uint32) {
+	c.rxMax, c.txMax = rxMax, txMax
+	c.rx.size, c.tx.size = s.initSize(rxMax), s.initSize(txMax)
+}
+
+func (s *Stack) initSize(max uint32) uint32 {
+	if s.cfg.InitBuf == 0 || uint32(s.cfg.InitBuf) >= max {
+		return max
+	}
+	return uint32(s.cfg.InitBuf)
+}
+
+// grow doubles a ring (not beyond max), keeping the bytes at ring
+// positions [r, r+keep) where they were; without memory it reports false
+// and the ring stays as it was.
+func (s *Stack) grow(q *ring, max, keep uint32) bool {
+	if q.base == 0 || q.size >= max {
+		return false
+	}
+	nq := ring{size: q.size * 2}
+	if !s.takeRing(&nq) {
+		return false
+	}
+	nq.r, nq.w = q.r, q.w
+	old := q.buf()
+	m := q.r & (q.size - 1)
+	first := min(keep, q.size-m)
+	nq.copyIn(q.r, old[m:m+first])
+	nq.copyIn(q.r+first, old[:keep-first])
+	o := *q
+	*q = nq
+	s.freeRing(&o)
+	return true
+}
+
+// growRx doubles the receive ring when the peer filled half of it before
+// the application read (the window limits the transfer), keeping the
+// out-of-order bytes beyond the in-order ones.
+func (s *Stack) growRx(c *conn) {
+	if c.rx.size >= c.rxMax || c.rx.used() < c.rx.size/2 {
+		return
+	}
+	keep := c.rx.used()
+	for i := 0; i < int(c.nooo); i++ {
+		keep = max(keep, c.rx.used()+(c.ooo[i].end-c.rcvNxt))
+	}
+	s.grow(&c.rx, c.rxMax, keep)
 }
 
 // pool is New's ring memory for hosted use: blocks of a power-of-two size
