@@ -344,7 +344,7 @@ var syscallDocs = [linux.NumSyscalls]sysDoc{
 	linux.SYS_COPY_FILE_RANGE:   {Supported, ""},
 	linux.SYS_SPLICE:            {Supported, "through the pipe's own buffer, no page moving"},
 	linux.SYS_FCNTL:             {Partial, "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC"},
-	linux.SYS_IOCTL:             {Partial, "TCGETS/TIOCGWINSZ on the console, FIONREAD, FIONBIO"},
+	linux.SYS_IOCTL:             {Partial, "TCGETS/TIOCGWINSZ on the console, FIONREAD, FIONBIO, SIOCOUTQ on sockets"},
 	linux.SYS_DUP:               {Supported, ""},
 	linux.SYS_DUP2:              {Supported, ""},
 	linux.SYS_DUP3:              {Supported, ""},
