@@ -201,20 +201,21 @@ func (r *ring) getDgram(b []byte, addr *netcall.Sockaddr, peek bool) int {
 
 // sock is an Internet socket.
 type sock struct {
-	gen    uint16 // bumped at every reuse of the slot; ids carry it
-	state  uint8
-	typ    uint8 // SOCK_STREAM, SOCK_DGRAM
-	family uint16
-	proto  uint16
-	file   int32 // the open file, -1 when none (queued children, orphans)
-	flags  uint16
-	known  bool // the stack has seen it (it must release it)
-	port   bool // local holds a port this socket reserves (bind, listen, UDP)
-	rxEOF  bool // no more data will arrive
-	hup    bool // the connection is gone (reset, or fully closed)
-	rxFull bool // the stack found the receive ring full
-	ktErr  bool // ktcp: the connection's error was made pending (socket_ktcp.go)
-	err    linux.Errno
+	gen       uint16 // bumped at every reuse of the slot; ids carry it
+	state     uint8
+	typ       uint8 // SOCK_STREAM, SOCK_DGRAM
+	family    uint16
+	proto     uint16
+	file      int32 // the open file, -1 when none (queued children, orphans)
+	flags     uint16
+	known     bool // the stack has seen it (it must release it)
+	port      bool // local holds a port this socket reserves (bind, listen, UDP)
+	rxEOF     bool // no more data will arrive
+	hup       bool // the connection is gone (reset, or fully closed)
+	rxFull    bool // the stack found the receive ring full
+	stackFull bool // the stack holds sent data gVisor did not take (StateTxFull)
+	ktErr     bool // ktcp: the connection's error was made pending (socket_ktcp.go)
+	err       linux.Errno
 
 	// The kernel's TCP (socket_ktcp.go): the connection and the listener
 	// this socket holds, -1 for none.
@@ -728,7 +729,10 @@ func netPoll(buf uintptr, n uintptr, rx, tx []byte) uintptr {
 // free offset.
 func pollTx(i int32, ev *netcall.Event, tx []byte, off int) int {
 	s := &socks[i]
-	if ev.Ops&netcall.EvSend == 0 || s.typ != linux.SOCK_STREAM || off >= len(tx) {
+	if ev.Ops&netcall.EvSend == 0 || s.typ != linux.SOCK_STREAM || off >= len(tx) || s.stackFull {
+		// (With the stack backed up the data stay here: the ring fills
+		// and writers wait, instead of the stack's copy growing without
+		// bound; it pulls them with OpPull once gVisor has room.)
 		return off
 	}
 	full := txFull(s)
@@ -848,6 +852,12 @@ func netState(id uint32, state uintptr, e uintptr, addrs uintptr) uintptr {
 		}
 	case netcall.StateRecvEOF:
 		s.rxEOF = true
+	case netcall.StateTxFull:
+		s.stackFull = true
+		return 0
+	case netcall.StateTxRoom:
+		s.stackFull = false
+		return 0
 	default:
 		return errno(linux.EINVAL)
 	}

@@ -432,14 +432,18 @@ func TestPollTx(t *testing.T) {
 		wantLen     int
 		wantSend    bool // EvSend still set
 		wantChanged bool // the file's readiness sequence moved
+		stackFull   bool // the stack said gVisor is full (StateTxFull)
 	}{
-		{"all fits", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 0, 100, false, false},
-		{"after another socket's data", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 1000, 24, true, false},
-		{"full ring drained", linux.SOCK_STREAM, netcall.EvSend, sockBufMin, 1024, 0, 1024, true, true},
-		{"buffer already full", linux.SOCK_STREAM, netcall.EvSend | netcall.EvOpts, 100, 1024, 1024, 0, true, false},
-		{"no EvSend", linux.SOCK_STREAM, netcall.EvOpts, 100, 1024, 0, 0, false, false},
-		{"datagram", linux.SOCK_DGRAM, netcall.EvSend, 100, 1024, 0, 0, true, false},
-		{"no tx buffer", linux.SOCK_STREAM, netcall.EvSend, 100, 0, 0, 0, true, false},
+		{"all fits", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 0, 100, false, false, false},
+		{"after another socket's data", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 1000, 24, true, false, false},
+		{"full ring drained", linux.SOCK_STREAM, netcall.EvSend, sockBufMin, 1024, 0, 1024, true, true, false},
+		{"buffer already full", linux.SOCK_STREAM, netcall.EvSend | netcall.EvOpts, 100, 1024, 1024, 0, true, false, false},
+		{"no EvSend", linux.SOCK_STREAM, netcall.EvOpts, 100, 1024, 0, 0, false, false, false},
+		{"datagram", linux.SOCK_DGRAM, netcall.EvSend, 100, 1024, 0, 0, true, false, false},
+		{"no tx buffer", linux.SOCK_STREAM, netcall.EvSend, 100, 0, 0, 0, true, false, false},
+		// gVisor is full: the data stay in the ring (which fills and
+		// makes writers wait) rather than pile up in the stack.
+		{"stack backed up", linux.SOCK_STREAM, netcall.EvSend, 100, 1024, 0, 0, true, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -448,6 +452,7 @@ func TestPollTx(t *testing.T) {
 			i := newSock(linux.AF_INET, tc.typ, 0)
 			s := &socks[i]
 			s.state = sockConnected
+			s.stackFull = tc.stackFull
 			data := make([]byte, tc.queued)
 			for k := range data {
 				data[k] = byte(k)

@@ -61,6 +61,7 @@ type socket struct {
 	rxIdle   bool
 
 	pending   []byte // stream: bytes pulled from the kernel that gVisor has not taken
+	txFull    bool   // the kernel was told gVisor is full (StateTxFull)
 	shared    bool   // pending is in a bridge buffer (scratch, tx): streamIO takes or copies it
 	txData    bool   // stream: the kernel's send ring may hold data (EvSend seen, not drained)
 	rxBlocked bool   // the kernel's receive ring is full
@@ -685,6 +686,18 @@ func (b *bridge) streamIO(s *socket) {
 			s.pending = append([]byte(nil), s.pending...)
 		}
 		s.shared = false
+	}
+	// Tell the kernel when gVisor stops or starts taking data again, so
+	// that OpPoll leaves the program's data in the kernel's ring while
+	// gVisor is full (else pending would grow without bound and writers
+	// would never wait).
+	if full := len(s.pending) > 0 && !s.dead; full != s.txFull {
+		s.txFull = full
+		st := uintptr(netcall.StateTxRoom)
+		if full {
+			st = netcall.StateTxFull
+		}
+		call(netcall.OpState, uintptr(s.id), st, 0, 0)
 	}
 	if s.ev.Flags&netcall.FlagShutWrite != 0 && !s.shutWr && len(s.pending) == 0 {
 		s.shutWr = true

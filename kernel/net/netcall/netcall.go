@@ -119,6 +119,13 @@ const (
 	// StateLocal: the local address changed (Addrs.Local), e.g. an
 	// ephemeral port chosen when connecting.
 	StateLocal = 4
+	// StateTxFull: gVisor's send buffer is full and the stack holds
+	// sent data it could not hand over; OpPoll stops moving the socket's
+	// sent data (it stays in the kernel's ring, whose filling makes
+	// writers wait) until StateTxRoom.
+	StateTxFull = 5
+	// StateTxRoom: the stack handed all it held to gVisor.
+	StateTxRoom = 6
 )
 
 // Sockaddr holds a struct sockaddr_in or sockaddr_in6 (Linux layout).
