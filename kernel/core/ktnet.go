@@ -614,6 +614,23 @@ func ktTimer(now int64) {
 	}
 }
 
+// netLogStats logs what the frame path did (at debug level, at
+// shutdown: unigo.log=debug).
+func netLogStats() {
+	d := &netdev.d.Stats
+	klog.Debug("net").S("eth0: rx ").U(d.RxFrames).S(" frames (").U(ktStats.toKtcp).S(" to ktcp, ").U(ktStats.queued).
+		S(" queued for gVisor, ").U(ktStats.notOurs).S(" TCP not for us, ").U(d.RxDropped).S(" malformed; queue full ").
+		U(ktStats.blocked).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
+		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
+		S(" dropped), no route ").U(ktStats.noRoute).End()
+	if ktStack != nil {
+		k := &ktStack.Stats
+		klog.Debug("net").S("ktcp: ").U(k.SegsIn).S(" segments in (").U(k.Bad).S(" bad), ").U(k.SegsOut).S(" out (").
+			U(k.Retransmits).S(" retransmitted, ").U(k.RstsOut).S(" RSTs), ").U(k.SynDrops).S(" SYNs dropped, ").
+			U(k.Timeouts).S(" timeouts").End()
+	}
+}
+
 // ktParam records unigo.net.tcp=ktcp|gvisor. Boot only.
 func ktParam(v []byte) bool {
 	switch string(v) {
@@ -643,7 +660,7 @@ func initFrameQueue() bool {
 // kernel's random source, its MTU from the device. Boot only.
 func ktStart() {
 	if ktMode != ktModeKtcp {
-		klog.Info("net").S("IPv4 TCP: gVisor's (unigo.net.tcp=gvisor)").End()
+		klog.Info("net").S("IPv4 TCP: gVisor's").End()
 		return
 	}
 	cfg := ktcp.Config{MaxConns: ktMaxConns, MTU: netdev.mtu, Wake: ktSockWake, AllocRing: ktAllocRing, FreeRing: ktFreeRing}

@@ -124,6 +124,7 @@ func startNet(t virtionet.Transport, gsi int) bool {
 		m.S(", GSI ").I(int64(gsi)).End()
 	}
 	ktStart()
+	onShutdown(netLogStats)
 	return true
 }
 
