@@ -663,7 +663,18 @@ func ktStart() {
 		klog.Info("net").S("IPv4 TCP: gVisor's").End()
 		return
 	}
-	cfg := ktcp.Config{MaxConns: ktMaxConns, MTU: netdev.mtu, Wake: ktSockWake, AllocRing: ktAllocRing, FreeRing: ktFreeRing}
+	// Small guests get smaller rings and tables: a connection's rings
+	// take 1/128 of RAM at the most (64 KiB each from 16 MiB of frames
+	// up, 16 KiB in a 16 MiB guest), the table a slot per 4 pages (the
+	// socket layer's sizing, TestHTTPSmallMemory).
+	ram := int(frames.TotalPages()) * 4096
+	rbuf := 64 << 10
+	for rbuf > 4<<10 && 2*rbuf > ram/128 {
+		rbuf /= 2
+	}
+	conns := min(ktMaxConns, max(64, int(frames.TotalPages())/4))
+	cfg := ktcp.Config{MaxConns: conns, RxBuf: rbuf, TxBuf: rbuf, MTU: netdev.mtu, Wake: ktSockWake,
+		AllocRing: ktAllocRing, FreeRing: ktFreeRing}
 	random.Read(cfg.Secret[:])
 	n := uintptr(ktcp.TableBytes(cfg)+4095) / 4096
 	pa, ok := allocPages(n)
@@ -673,11 +684,12 @@ func ktStart() {
 	}
 	ktcp.Init(&ktStackMem, cfg, unsafe.Slice((*byte)(kptr(directMapBase+pa)), n*4096))
 	ktStack = &ktStackMem
-	klog.Info("net").S("IPv4 TCP: the kernel's (ktcp), ").I(ktMaxConns).S(" connections").End()
+	klog.Info("net").S("IPv4 TCP: the kernel's (ktcp), ").I(int64(conns)).S(" connections, ").
+		I(int64(rbuf >> 10)).S(" KiB rings").End()
 }
 
-// ktMaxConns is the kernel TCP's table size (connections, listeners and
-// TIME-WAITs; about 360 bytes each).
+// ktMaxConns bounds the kernel TCP's table size (connections, listeners
+// and TIME-WAITs; about 360 bytes each).
 const ktMaxConns = 1024
 
 var ktStackMem ktcp.Stack
