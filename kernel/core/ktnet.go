@@ -502,6 +502,10 @@ func ktPoll() {
 	if s == nil {
 		return
 	}
+	if !s.HasOutput() {
+		ktRearm(s)
+		return
+	}
 	now := nanotime()
 	if ktOut != nil {
 		for {
@@ -515,7 +519,7 @@ func ktPoll() {
 		return
 	}
 	sent := false
-	for {
+	for s.HasOutput() {
 		buf, ok := txFrame()
 		if !ok {
 			ktStats.txFull++ // the device's transmit interrupt calls us again
