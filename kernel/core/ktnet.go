@@ -216,14 +216,15 @@ func neighSlot(ip [4]byte) *neighbour {
 }
 
 // neighLearn records ip at mac and sends the packets held for ip.
-// Broadcast and multicast Ethernet addresses and addresses that are not
-// on a subnet of ours are ignored.
+// Broadcast and multicast Ethernet addresses and addresses that are
+// neither on a subnet of ours nor the gateway (which may be off-link
+// with a /32 address) are ignored.
 func neighLearn(ip [4]byte, mac []byte) {
 	n := neighFind(ip)
 	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
 		return // the common case: nothing new
 	}
-	if mac[0]&1 != 0 || onLink(ip) < 0 || ktLocalIPv4(ip) || ip == [4]byte{} {
+	if mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
 		return
 	}
 	if n == nil {
@@ -567,8 +568,8 @@ func ktFrame(f []byte, n int, now int64) int {
 		ktStats.noRoute++
 		return 0
 	case k >= 0:
-		if be32(dst[:])|ip4.mask[k] == ^uint32(0) {
-			ktStats.noRoute++ // the subnet's broadcast address
+		if m := ip4.mask[k]; m < 0xfffffffe && be32(dst[:])|m == ^uint32(0) {
+			ktStats.noRoute++ // the subnet's broadcast address (/31 and /32 have none)
 			return 0
 		}
 	case ip4.hasGW:

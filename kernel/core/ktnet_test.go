@@ -339,6 +339,32 @@ func TestKtnetSynAck(t *testing.T) {
 	}
 }
 
+// TestKtnetPointToPoint: a /32 address with an off-link gateway (as
+// clouds configure) reaches the gateway; on a /31 both addresses are
+// hosts (RFC 3021), no broadcast.
+func TestKtnetPointToPoint(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	gw := sa4([4]byte{169, 254, 0, 1})
+	setIPv4([]netcall.Addr{{Sockaddr: sa4(ktOurIP), Prefix: 32}}, &gw)
+	f := make([]byte, virtioMaxFrame)
+	p := ktFrameOf([6]byte{}, ktOurIP, ktFar, 6)
+	n := copy(f, p) - ethHdrLen
+	if m := ktFrame(f, n, 1e9); m != ethMinFrame || !bytes.Equal(f[ethHdrLen+24:ethHdrLen+28], []byte{169, 254, 0, 1}) {
+		t.Fatalf("ktFrame = %d, % x; want an ARP request for the off-link gateway", m, f[:m])
+	}
+	ktDemux(ktARP(2, ktGWMA, [4]byte{169, 254, 0, 1}, ktOurIP), 2e9)
+	if len(*sent) != 1 || !bytes.Equal((*sent)[0][0:6], ktGWMA[:]) {
+		t.Fatalf("after the gateway's reply: sent %d frames; want the held packet to %x", len(*sent), ktGWMA)
+	}
+	setIPv4([]netcall.Addr{{Sockaddr: sa4([4]byte{10, 9, 0, 0}), Prefix: 31}}, nil)
+	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:])
+	p = ktFrameOf([6]byte{}, [4]byte{10, 9, 0, 0}, [4]byte{10, 9, 0, 1}, 6)
+	n = copy(f, p) - ethHdrLen
+	if m := ktFrame(f, n, 3e9); m != ethHdrLen+n {
+		t.Errorf("to the /31 peer: ktFrame = %d; want the frame (%d)", m, ethHdrLen+n)
+	}
+}
+
 func TestKtnetSourceAddress(t *testing.T) {
 	ktnetSetup(t, false)
 	for _, tc := range []struct {
