@@ -426,7 +426,7 @@ func ktDemux(f []byte, now int64) int {
 // little-endian length and the frame (OpRecv's framing), in a byte ring
 // of kernel pages allocated at boot.
 
-const frameQueueSize = 256 << 10 // a power of two
+const frameQueueMax = 256 << 10 // a power of two
 
 var frameQ ring
 
@@ -649,14 +649,34 @@ func ktParam(v []byte) bool {
 	return true
 }
 
-// initFrameQueue allocates the frame queue. Boot only.
+// initFrameQueue allocates the frame queue: 256 KiB, or 1/64 of RAM in
+// small guests (32 KiB at the least; a 16 MiB guest has ~4.5 MiB of RAM
+// beside the program's image, and with ktcp gVisor sees few frames).
+// Boot only.
 func initFrameQueue() bool {
-	pa, ok := allocPages(frameQueueSize / 4096)
+	size := uint32(frameQueueMax)
+	for size > 32<<10 && uint64(size) > uint64(frames.TotalPages())*4096/64 {
+		size /= 2
+	}
+	pa, ok := allocPages(uintptr(size / 4096))
 	if !ok {
 		return false
 	}
-	frameQ = ring{buf: directMapBase + pa, size: frameQueueSize}
+	frameQ = ring{buf: directMapBase + pa, size: size}
 	return true
+}
+
+// netSlots is the virtio-net queue size for the guest's RAM: 128 slots
+// (2 KiB buffers, 512 KiB for both queues), 64 under 32 MiB of RAM, 32
+// under 8 MiB.
+func netSlots() uint16 {
+	switch ram := frames.TotalPages() * 4096; {
+	case ram < 8<<20:
+		return 32
+	case ram < 32<<20:
+		return 64
+	}
+	return 128
 }
 
 // ktStart sets the kernel's TCP up unless unigo.net.tcp=gvisor: its

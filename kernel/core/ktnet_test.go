@@ -35,8 +35,8 @@ func sa4(ip [4]byte) netcall.Sockaddr {
 // 10.0.2.15/24 with gateway 10.0.2.2, empty neighbour and hold tables,
 // ktcp when withStack, and collects the frames it sends.
 func ktnetSetup(t *testing.T, withStack bool) *[][]byte {
-	mem := make([]byte, frameQueueSize)
-	frameQ = ring{buf: uintptr(unsafe.Pointer(&mem[0])), size: frameQueueSize}
+	mem := make([]byte, frameQueueMax)
+	frameQ = ring{buf: uintptr(unsafe.Pointer(&mem[0])), size: frameQueueMax}
 	neighs = [maxNeigh]neighbour{}
 	for k := range held {
 		held[k].n = 0
