@@ -216,14 +216,15 @@ func neighSlot(ip [4]byte) *neighbour {
 }
 
 // neighLearn records ip at mac and sends the packets held for ip.
-// Broadcast and multicast Ethernet addresses and addresses that are not
-// on a subnet of ours are ignored.
+// Broadcast and multicast Ethernet addresses and addresses that are
+// neither on a subnet of ours nor the gateway (which may be off-link
+// with a /32 address) are ignored.
 func neighLearn(ip [4]byte, mac []byte) {
 	n := neighFind(ip)
 	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
 		return // the common case: nothing new
 	}
-	if mac[0]&1 != 0 || onLink(ip) < 0 || ktLocalIPv4(ip) || ip == [4]byte{} {
+	if mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
 		return
 	}
 	if n == nil {
@@ -425,7 +426,7 @@ func ktDemux(f []byte, now int64) int {
 // little-endian length and the frame (OpRecv's framing), in a byte ring
 // of kernel pages allocated at boot.
 
-const frameQueueSize = 256 << 10 // a power of two
+const frameQueueMax = 256 << 10 // a power of two
 
 var frameQ ring
 
@@ -502,6 +503,10 @@ func ktPoll() {
 	if s == nil {
 		return
 	}
+	if !s.HasOutput() {
+		ktRearm(s)
+		return
+	}
 	now := nanotime()
 	if ktOut != nil {
 		for {
@@ -515,7 +520,7 @@ func ktPoll() {
 		return
 	}
 	sent := false
-	for {
+	for s.HasOutput() {
 		buf, ok := txFrame()
 		if !ok {
 			ktStats.txFull++ // the device's transmit interrupt calls us again
@@ -563,8 +568,8 @@ func ktFrame(f []byte, n int, now int64) int {
 		ktStats.noRoute++
 		return 0
 	case k >= 0:
-		if be32(dst[:])|ip4.mask[k] == ^uint32(0) {
-			ktStats.noRoute++ // the subnet's broadcast address
+		if m := ip4.mask[k]; m < 0xfffffffe && be32(dst[:])|m == ^uint32(0) {
+			ktStats.noRoute++ // the subnet's broadcast address (/31 and /32 have none)
 			return 0
 		}
 	case ip4.hasGW:
@@ -614,6 +619,23 @@ func ktTimer(now int64) {
 	}
 }
 
+// netLogStats logs what the frame path did (at debug level, at
+// shutdown: unigo.log=debug).
+func netLogStats() {
+	d := &netdev.d.Stats
+	klog.Debug("net").S("eth0: rx ").U(d.RxFrames).S(" frames (").U(ktStats.toKtcp).S(" to ktcp, ").U(ktStats.queued).
+		S(" queued for gVisor, ").U(ktStats.notOurs).S(" TCP not for us, ").U(d.RxDropped).S(" malformed; queue full ").
+		U(ktStats.blocked).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
+		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
+		S(" dropped), no route ").U(ktStats.noRoute).End()
+	if ktStack != nil {
+		k := &ktStack.Stats
+		klog.Debug("net").S("ktcp: ").U(k.SegsIn).S(" segments in (").U(k.Bad).S(" bad), ").U(k.SegsOut).S(" out (").
+			U(k.Retransmits).S(" retransmitted, ").U(k.RstsOut).S(" RSTs), ").U(k.SynDrops).S(" SYNs dropped, ").
+			U(k.Timeouts).S(" timeouts").End()
+	}
+}
+
 // ktParam records unigo.net.tcp=ktcp|gvisor. Boot only.
 func ktParam(v []byte) bool {
 	switch string(v) {
@@ -627,14 +649,34 @@ func ktParam(v []byte) bool {
 	return true
 }
 
-// initFrameQueue allocates the frame queue. Boot only.
+// initFrameQueue allocates the frame queue: 256 KiB, or 1/64 of RAM in
+// small guests (32 KiB at the least; a 16 MiB guest has ~4.5 MiB of RAM
+// beside the program's image, and with ktcp gVisor sees few frames).
+// Boot only.
 func initFrameQueue() bool {
-	pa, ok := allocPages(frameQueueSize / 4096)
+	size := uint32(frameQueueMax)
+	for size > 32<<10 && uint64(size) > uint64(frames.TotalPages())*4096/64 {
+		size /= 2
+	}
+	pa, ok := allocPages(uintptr(size / 4096))
 	if !ok {
 		return false
 	}
-	frameQ = ring{buf: directMapBase + pa, size: frameQueueSize}
+	frameQ = ring{buf: directMapBase + pa, size: size}
 	return true
+}
+
+// netSlots is the virtio-net queue size for the guest's RAM: 128 slots
+// (2 KiB buffers, 512 KiB for both queues), 64 under 32 MiB of RAM, 32
+// under 8 MiB.
+func netSlots() uint16 {
+	switch ram := frames.TotalPages() * 4096; {
+	case ram < 8<<20:
+		return 32
+	case ram < 32<<20:
+		return 64
+	}
+	return 128
 }
 
 // ktStart sets the kernel's TCP up unless unigo.net.tcp=gvisor: its
@@ -643,12 +685,13 @@ func initFrameQueue() bool {
 // kernel's random source, its MTU from the device. Boot only.
 func ktStart() {
 	if ktMode != ktModeKtcp {
-		klog.Info("net").S("IPv4 TCP: gVisor's (unigo.net.tcp=gvisor)").End()
+		klog.Info("net").S("IPv4 TCP: gVisor's").End()
 		return
 	}
 	// Small guests get smaller rings and tables: a connection's rings
 	// take 1/128 of RAM at the most (64 KiB each from 16 MiB of frames
-	// up, 16 KiB in a 16 MiB guest), the table a slot per 4 pages.
+	// up, 16 KiB in a 16 MiB guest), the table a slot per 4 pages (the
+	// socket layer's sizing, TestHTTPSmallMemory).
 	ram := int(frames.TotalPages()) * 4096
 	rbuf := 64 << 10
 	for rbuf > 4<<10 && 2*rbuf > ram/128 {
@@ -670,8 +713,8 @@ func ktStart() {
 		I(int64(rbuf >> 10)).S(" KiB rings").End()
 }
 
-// ktMaxConns is the kernel TCP's table size (connections, listeners and
-// TIME-WAITs; about 360 bytes each).
+// ktMaxConns bounds the kernel TCP's table size (connections, listeners
+// and TIME-WAITs; about 360 bytes each).
 const ktMaxConns = 1024
 
 var ktStackMem ktcp.Stack

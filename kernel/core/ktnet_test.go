@@ -35,8 +35,8 @@ func sa4(ip [4]byte) netcall.Sockaddr {
 // 10.0.2.15/24 with gateway 10.0.2.2, empty neighbour and hold tables,
 // ktcp when withStack, and collects the frames it sends.
 func ktnetSetup(t *testing.T, withStack bool) *[][]byte {
-	mem := make([]byte, frameQueueSize)
-	frameQ = ring{buf: uintptr(unsafe.Pointer(&mem[0])), size: frameQueueSize}
+	mem := make([]byte, frameQueueMax)
+	frameQ = ring{buf: uintptr(unsafe.Pointer(&mem[0])), size: frameQueueMax}
 	neighs = [maxNeigh]neighbour{}
 	for k := range held {
 		held[k].n = 0
@@ -336,6 +336,32 @@ func TestKtnetSynAck(t *testing.T) {
 	ktPoll()
 	if len(pkts) != 1 || header.IPv4(pkts[0]).DestinationAddress() != tcpip.AddrFrom4([4]byte{10, 0, 2, 8}) {
 		t.Errorf("ktOut got %d packets; want the second SYN-ACK", len(pkts))
+	}
+}
+
+// TestKtnetPointToPoint: a /32 address with an off-link gateway (as
+// clouds configure) reaches the gateway; on a /31 both addresses are
+// hosts (RFC 3021), no broadcast.
+func TestKtnetPointToPoint(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	gw := sa4([4]byte{169, 254, 0, 1})
+	setIPv4([]netcall.Addr{{Sockaddr: sa4(ktOurIP), Prefix: 32}}, &gw)
+	f := make([]byte, virtioMaxFrame)
+	p := ktFrameOf([6]byte{}, ktOurIP, ktFar, 6)
+	n := copy(f, p) - ethHdrLen
+	if m := ktFrame(f, n, 1e9); m != ethMinFrame || !bytes.Equal(f[ethHdrLen+24:ethHdrLen+28], []byte{169, 254, 0, 1}) {
+		t.Fatalf("ktFrame = %d, % x; want an ARP request for the off-link gateway", m, f[:m])
+	}
+	ktDemux(ktARP(2, ktGWMA, [4]byte{169, 254, 0, 1}, ktOurIP), 2e9)
+	if len(*sent) != 1 || !bytes.Equal((*sent)[0][0:6], ktGWMA[:]) {
+		t.Fatalf("after the gateway's reply: sent %d frames; want the held packet to %x", len(*sent), ktGWMA)
+	}
+	setIPv4([]netcall.Addr{{Sockaddr: sa4([4]byte{10, 9, 0, 0}), Prefix: 31}}, nil)
+	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:])
+	p = ktFrameOf([6]byte{}, [4]byte{10, 9, 0, 0}, [4]byte{10, 9, 0, 1}, 6)
+	n = copy(f, p) - ethHdrLen
+	if m := ktFrame(f, n, 3e9); m != ethHdrLen+n {
+		t.Errorf("to the /31 peer: ktFrame = %d; want the frame (%d)", m, ethHdrLen+n)
 	}
 }
 

@@ -99,6 +99,7 @@ func initNetDevice(apic ioapic.IOAPIC, apicID uint8) {
 }
 
 func startNet(t virtionet.Transport, gsi int) bool {
+	netdev.d.Slots = netSlots()
 	if why := netdev.d.Init(t, allocPages); why != "" {
 		klog.Warn("net").S("virtio-net device ignored: ").S(why).End()
 		return false
@@ -124,6 +125,7 @@ func startNet(t virtionet.Transport, gsi int) bool {
 		m.S(", GSI ").I(int64(gsi)).End()
 	}
 	ktStart()
+	onShutdown(netLogStats)
 	return true
 }
 

@@ -57,7 +57,7 @@ const (
 	MaxFrame = 1514
 	// BufSize is the buffer behind each queue slot; two fit in a page.
 	BufSize = 2048
-	// MaxQueue caps each queue's size.
+	// MaxQueue caps each queue's size (Device.Slots lowers it).
 	MaxQueue = 128
 
 	rxQueue = 0
@@ -83,6 +83,10 @@ type Device struct {
 	txBuf  uintptr
 	txPA   uintptr
 	mac    [6]byte
+	// Slots, when set before Init, caps each queue's size below
+	// MaxQueue (a power of two): each slot holds a BufSize buffer, so a
+	// small guest takes fewer.
+	Slots  uint16
 	rxHeld uint16 // the slot RecvFrame handed out
 	txWait bool   // transmit interrupts are on: every slot was in use
 	Stats  Stats
@@ -114,7 +118,11 @@ func (d *Device) Init(t Transport, alloc Alloc) string {
 		t.AddStatus(statusFailed)
 		return "missing receive or transmit queue"
 	}
-	nrx, ntx = min(nrx, MaxQueue), min(ntx, MaxQueue)
+	limit := uint16(MaxQueue)
+	if d.Slots > 0 && d.Slots < limit {
+		limit = d.Slots
+	}
+	nrx, ntx = min(nrx, limit), min(ntx, limit)
 	if !d.setupQueue(&d.rx, rxQueue, nrx, alloc) || !d.setupQueue(&d.tx, txQueue, ntx, alloc) {
 		t.AddStatus(statusFailed)
 		return "out of memory for the queues"

@@ -173,6 +173,28 @@ func TestInit(t *testing.T) {
 	}
 }
 
+func TestSlots(t *testing.T) {
+	const base = 0x100000
+	arena.Setup(base, 4<<20)
+	next := uintptr(base)
+	alloc := func(n uintptr) (uintptr, bool) {
+		pa := next
+		next += n * mm.PageSize
+		return pa, next <= base+4<<20
+	}
+	f := &fakeDev{t: t, features: FeatVersion1, qmax: [2]uint16{256, 256}}
+	d := &Device{Slots: 32}
+	if why := d.Init(f, alloc); why != "" {
+		t.Fatalf("Init: %s", why)
+	}
+	if got := len(f.take(0)); got != 32 || f.queues[1].Len() != 32 {
+		t.Errorf("%d rx buffers posted, tx queue of %d; want 32 and 32 (Slots)", got, f.queues[1].Len())
+	}
+	if used := next - base; used > 200<<10 {
+		t.Errorf("Init took %d KiB for 32-slot queues; want their 128 KiB of buffers and the rings", used>>10)
+	}
+}
+
 func TestInitFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
