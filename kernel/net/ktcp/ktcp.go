@@ -195,6 +195,7 @@ type conn struct {
 
 	rx, tx       ring
 	rxMax, txMax uint32 // the sizes rings may grow to (Config.InitBuf)
+	grewAt       uint32 // rcvAdv when the receive ring last grew
 
 	// Retransmission (RFC 6298), times in ns.
 	srtt, rttvar, rto int64

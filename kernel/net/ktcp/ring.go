@@ -171,18 +171,28 @@ func (s *Stack) grow(q *ring, max, keep uint32) bool {
 	return true
 }
 
-// growRx doubles the receive ring when the peer filled half of it before
-// the application read (the window limits the transfer), keeping the
-// out-of-order bytes beyond the in-order ones.
+// rxLimits reports whether the receive ring limits the transfer, so that
+// it should grow: the peer's data left less than a quarter of the window
+// we advertised, or less than a segment (the peer sends as fast as the
+// window lets it, however fast the application reads: the idea of Linux's
+// receive-buffer auto-tuning), unless the ring grew since that window was
+// advertised; or the data filled half the ring before the application
+// read.
+func (c *conn) rxLimits() bool {
+	return int32(c.rcvAdv-c.rcvNxt) < int32(max(c.rx.size/4, c.mss)) && c.rcvAdv != c.grewAt ||
+		c.rx.used() >= c.rx.size/2
+}
+
+// growRx doubles the receive ring, keeping the out-of-order bytes beyond
+// the in-order ones (when rxLimits).
 func (s *Stack) growRx(c *conn) {
-	if c.rx.size >= c.rxMax || c.rx.used() < c.rx.size/2 {
-		return
-	}
 	keep := c.rx.used()
 	for i := 0; i < int(c.nooo); i++ {
 		keep = max(keep, c.rx.used()+(c.ooo[i].end-c.rcvNxt))
 	}
-	s.grow(&c.rx, c.rxMax, keep)
+	if s.grow(&c.rx, c.rxMax, keep) {
+		c.grewAt = c.rcvAdv
+	}
 }
 
 // pool is New's ring memory for hosted use: blocks of a power-of-two size
