@@ -78,7 +78,7 @@ func TestSetBuffers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rings := newTestRings(t, 64)
-			s := New(rings.config(Config{MaxConns: 8}))
+			s := New(rings.config(Config{MaxConns: 8, InitBuf: -1})) // rings at full size
 			lid, _ := s.Listen(ourAddr, 80, 4)
 			if err := s.SetBuffers(lid, tc.rx, tc.tx); err != OK {
 				t.Fatalf("SetBuffers(listener) = %v", err)

@@ -235,11 +235,11 @@ type Config struct {
 	MaxConns int // connections and listeners (default 256, at most 65535)
 	RxBuf    int // receive ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
 	TxBuf    int // send ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
-	// InitBuf, when set, is the size rings start at (a power of two in
-	// [4 KiB, 1 MiB]); they double, up to RxBuf and TxBuf, when a
-	// connection's data fill them: the receive ring when the peer fills
-	// half of it before the application reads, the send ring when a Write
-	// does not fit. 0: rings are taken at full size.
+	// InitBuf is the size rings start at (default 4 KiB; a power of two in
+	// [4 KiB, 1 MiB]); they double, up to RxBuf and TxBuf, when the
+	// connection's data need them: the receive ring when the window limits
+	// the transfer, the send ring when a Write does not fit. <0: rings are
+	// taken at full size.
 	InitBuf    int
 	MTU        int // IP MTU (default 1500)
 	Secret     [16]byte
@@ -347,7 +347,12 @@ func (cfg *Config) normalize() {
 	}
 	cfg.RxBuf = ringSize(cfg.RxBuf)
 	cfg.TxBuf = ringSize(cfg.TxBuf)
-	if cfg.InitBuf > 0 {
+	switch {
+	case cfg.InitBuf == 0:
+		cfg.InitBuf = minRing
+	case cfg.InitBuf < 0:
+		cfg.InitBuf = 0
+	default:
 		cfg.InitBuf = ringSize(cfg.InitBuf)
 	}
 	if cfg.MTU <= 0 {
