@@ -38,9 +38,9 @@
 // advertised the window of the ring it will take). Half-open connections
 // (a SYN flood) hold none, and rings go back as soon as a connection can
 // carry no more data either way (TIME-WAIT, CLOSED, an abort or a reset;
-// a receive ring once the application has read it). With Config.InitBuf
-// rings start small and double as the data need them, so a
-// request/response connection holds two small rings. Stats.RingBytes is
+// a receive ring once the application has read it). Rings start small
+// (Config.InitBuf, 4 KiB) and double up to Config.RxBuf and TxBuf as the
+// data need them, so a request/response connection holds 8 KiB. Stats.RingBytes is
 // what the connections hold. The tables and rings hold no Go pointers.
 //
 // A Stack is not safe for concurrent use: the kernel calls it with
