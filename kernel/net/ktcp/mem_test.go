@@ -311,3 +311,28 @@ func TestRingsAtClose(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolSplits checks New's hosted ring pool: once its memory is cut,
+// small rings come from splitting larger free blocks.
+func TestPoolSplits(t *testing.T) {
+	p := pool{mem: make([]byte, 64<<10)}
+	big, ok := p.alloc(64 << 10)
+	if !ok {
+		t.Fatal("64 KiB from a 64 KiB pool failed")
+	}
+	if _, ok := p.alloc(4096); ok {
+		t.Fatal("allocated from an exhausted pool")
+	}
+	p.release(big, 64<<10)
+	seen := map[uintptr]bool{}
+	for i := range 16 {
+		b, ok := p.alloc(4096)
+		if !ok || seen[b] || b < big || b+4096 > big+64<<10 {
+			t.Fatalf("block %d: %#x, %v (pool %#x)", i, b, ok, big)
+		}
+		seen[b] = true
+	}
+	if _, ok := p.alloc(4096); ok {
+		t.Error("a 17th 4 KiB block from 64 KiB")
+	}
+}

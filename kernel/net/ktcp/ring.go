@@ -197,7 +197,8 @@ func (s *Stack) growRx(c *conn) {
 
 // pool is New's ring memory for hosted use: blocks of a power-of-two size
 // are cut from mem in order and, once freed, kept on a free list per
-// size, linked through their first word (an address, not a Go pointer).
+// size, linked through their first word (an address, not a Go pointer);
+// when mem is cut, larger free blocks are split (never merged again).
 type pool struct {
 	mem   []byte
 	next  uintptr     // bytes of mem cut so far
@@ -213,12 +214,23 @@ func (p *pool) alloc(n uint32) (uintptr, bool) {
 		p.lists[k] = *(*uintptr)(ptr(b))
 		return b, true
 	}
-	if uintptr(len(p.mem))-p.next < uintptr(n) {
-		return 0, false
+	if uintptr(len(p.mem))-p.next >= uintptr(n) {
+		b := uintptr(unsafe.Pointer(unsafe.SliceData(p.mem))) + p.next
+		p.next += uintptr(n)
+		return b, true
 	}
-	b := uintptr(unsafe.Pointer(unsafe.SliceData(p.mem))) + p.next
-	p.next += uintptr(n)
-	return b, true
+	// The pool is cut: split a larger free block (rings of connections
+	// that grew come back as large blocks).
+	for j := k + 1; j < len(p.lists); j++ {
+		if b := p.lists[j]; b != 0 {
+			p.lists[j] = *(*uintptr)(ptr(b))
+			for ; j > k; j-- {
+				p.release(b+uintptr(1)<<(j-1), uint32(1)<<(j-1)) // the upper half
+			}
+			return b, true
+		}
+	}
+	return 0, false
 }
 
 func (p *pool) release(b uintptr, n uint32) {
