@@ -148,3 +148,47 @@ func TestRingGrowthFastReader(t *testing.T) {
 		t.Errorf("receive ring %d after %d round trips; want 64 KiB and at most 100 (4 KiB a round trip takes 256)", c.rx.size, rounds)
 	}
 }
+
+// TestIdleSendRingShrinks checks that a send ring that grew for a bulk
+// write goes back to its first size once the connection has been idle
+// for the keepalive time, and grows again for the next bulk write.
+func TestIdleSendRingShrinks(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 8, InitBuf: 4096})
+	_, ca, cb := p.connect(80)
+	p.a.SetKeepalive(ca, int64(15*time.Second), int64(15*time.Second), 9, p.now)
+	buf := make([]byte, 64<<10)
+	send := func() {
+		data, _ := testData(200<<10, 8)
+		for off := 0; off < len(data); {
+			n, _ := p.a.Write(ca, data[off:])
+			off += n
+			p.flush()
+			for {
+				if m, _ := p.b.Read(cb, buf); m == 0 {
+					break
+				}
+			}
+			p.flush()
+		}
+	}
+	send()
+	c := p.a.lookupID(ca)
+	if c.tx.size != 64<<10 {
+		t.Fatalf("send ring after a bulk write = %d; want 64 KiB", c.tx.size)
+	}
+	p.advance(10 * time.Second)
+	if c.tx.size != 64<<10 {
+		t.Errorf("send ring shrank after 10 s idle (%d); want it kept until the keepalive time", c.tx.size)
+	}
+	p.advance(10 * time.Second)
+	if c.tx.size != 4096 || p.a.Stats.RingBytes != uint64(c.rx.size)+4096 {
+		t.Errorf("send ring after 20 s idle = %d (RingBytes %d); want 4096", c.tx.size, p.a.Stats.RingBytes)
+	}
+	if p.a.State(ca) != "ESTABLISHED" {
+		t.Fatalf("state after idling = %s", p.a.State(ca))
+	}
+	send()
+	if c.tx.size != 64<<10 {
+		t.Errorf("send ring after the next bulk write = %d; want 64 KiB again", c.tx.size)
+	}
+}

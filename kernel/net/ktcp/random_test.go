@@ -55,6 +55,8 @@ func TestRandomLifecycles(t *testing.T) {
 				case op == 0 && len(streams) < 6:
 					id, err := p.a.Connect(addrA, 0, addrB, 80, p.now)
 					if err == OK {
+						// Short keepalives: idle send rings shrink (shrinkTx).
+						p.a.SetKeepalive(id, int64(500*time.Millisecond), int64(500*time.Millisecond), 5, p.now)
 						opened++
 						streams = append(streams, &stream{id: id, peer: -1, from: p.a, to: p.b})
 					}

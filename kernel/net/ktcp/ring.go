@@ -195,6 +195,25 @@ func (s *Stack) growRx(c *conn) {
 	}
 }
 
+// shrinkTx gives an idle connection's grown, empty send ring back for one
+// of the size it started at (the next Write grows it again as needed);
+// without memory for the small ring the large one stays. (A receive ring
+// cannot shrink: the window it advertised would shrink with it.)
+func (s *Stack) shrinkTx(c *conn) {
+	small := s.initSize(c.txMax)
+	if c.tx.used() != 0 || c.tx.base == 0 || c.tx.size <= small {
+		return
+	}
+	nq := ring{size: small}
+	if !s.takeRing(&nq) {
+		return
+	}
+	nq.r, nq.w = c.tx.r, c.tx.w
+	o := c.tx
+	c.tx = nq
+	s.freeRing(&o)
+}
+
 // pool is New's ring memory for hosted use: blocks of a power-of-two size
 // are cut from mem in order and, once freed, kept on a free list per
 // size, linked through their first word (an address, not a Go pointer);
