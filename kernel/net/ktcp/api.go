@@ -189,15 +189,16 @@ func (s *Stack) Unsent(id ID) int {
 }
 
 // SetBuffers sets the receive and send ring sizes (the sizes they may grow
-// to, with Config.InitBuf) of a listener (for the
-// connections it will accept: SO_RCVBUF/SO_SNDBUF before listen or on the
-// listening socket) or of an active open whose SYN has not left yet
-// (call it right after Connect, before the stack's output runs: SO_RCVBUF/
-// SO_SNDBUF before connect; its rings are taken again at the new sizes,
-// ENOBUFS keeping the old ones when the memory is not there). Sizes are
-// rounded up to a power of two within [4 KiB, 1 MiB]; 0 keeps a size. Once
-// a connection carries data its rings are fixed: EINVAL (Linux accepts
-// the option at any time; the socket layer may too, and ignore this).
+// to, with Config.InitBuf) of a listener (for the connections it will
+// accept: SO_RCVBUF/SO_SNDBUF before listen or on the listening socket),
+// of an active open whose SYN has not left yet (call it right after
+// Connect, before the stack's output runs: SO_RCVBUF/SO_SNDBUF before
+// connect; its rings are taken again at the new sizes, ENOBUFS keeping the
+// old ones when the memory is not there), or of a connection (the sizes
+// its rings may grow to from now on: rings never shrink, and the receive
+// ring stays within what the window scale chosen at the SYN can
+// advertise). Sizes are rounded up to a power of two within [4 KiB,
+// 1 MiB]; 0 keeps a size.
 func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	c := s.lookupID(id)
 	if c == nil {
@@ -218,7 +219,10 @@ func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 		c.rxMax, c.txMax = nrx, ntx
 		return OK
 	case c.state != stSynSent || c.sndMax != c.iss:
-		return EINVAL
+		// The SYN is out: the window scale is fixed.
+		c.rxMax = min(nrx, 0x10000<<c.rcvShift)
+		c.txMax = ntx
+		return OK
 	case nrx == c.rxMax && ntx == c.txMax:
 		return OK
 	}

@@ -78,7 +78,7 @@ func TestSetBuffers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rings := newTestRings(t, 64)
-			s := New(rings.config(Config{MaxConns: 8}))
+			s := New(rings.config(Config{MaxConns: 8, InitBuf: -1})) // rings at full size
 			lid, _ := s.Listen(ourAddr, 80, 4)
 			if err := s.SetBuffers(lid, tc.rx, tc.tx); err != OK {
 				t.Fatalf("SetBuffers(listener) = %v", err)
@@ -98,8 +98,17 @@ func TestSetBuffers(t *testing.T) {
 				t.Errorf("accepted rings %d, %d (RingBytes %d); want %d, %d", c.rx.size, c.tx.size,
 					s.Stats.RingBytes, tc.wantRx, tc.wantTx)
 			}
-			if err := s.SetBuffers(id, 4096, 4096); err != EINVAL {
-				t.Errorf("SetBuffers on an established connection = %v; want EINVAL", err)
+			// Established: the sizes rings may grow to, within the window
+			// scale; the rings themselves stay.
+			if err := s.SetBuffers(id, 4096, 1<<20); err != OK {
+				t.Errorf("SetBuffers on an established connection = %v", err)
+			}
+			if c.rx.size != tc.wantRx || c.rxMax != 4096 || c.txMax != 1<<20 {
+				t.Errorf("after SetBuffers(4096, 1 MiB): rx %d, rx max %d, tx max %d", c.rx.size, c.rxMax, c.txMax)
+			}
+			s.SetBuffers(id, 1<<20, 0)
+			if want := min(uint32(1<<20), 0x10000<<tc.wantShift); c.rxMax != want {
+				t.Errorf("receive ring may grow to %d; want %d (window scale %d)", c.rxMax, want, tc.wantShift)
 			}
 
 			// Active open: before the SYN leaves.
@@ -119,8 +128,8 @@ func TestSetBuffers(t *testing.T) {
 			if len(o) != 1 || o[0].flags != flagSYN || o[0].wnd != tc.wantWnd || o[0].ws != tc.wantShift {
 				t.Fatalf("SYN = %+v; want window %d, scale %d", o, tc.wantWnd, tc.wantShift)
 			}
-			if err := s.SetBuffers(cid, 8192, 8192); err != EINVAL {
-				t.Errorf("SetBuffers after the SYN left = %v; want EINVAL", err)
+			if err := s.SetBuffers(cid, 8192, 8192); err != OK || c.rx.size != tc.wantRx {
+				t.Errorf("SetBuffers after the SYN left = %v, ring %d; want OK, the ring kept", err, c.rx.size)
 			}
 		})
 	}

@@ -33,8 +33,9 @@ func TestRingGrowthKeepsOutOfOrder(t *testing.T) {
 	if err != OK || !bytes.Equal(got[:n], data) {
 		t.Fatalf("Read = %d bytes, %v; want the 3500 bytes sent", n, err)
 	}
-	if s.Stats.RingBytes != 8192+4096 || len(rings.out) != 2 {
-		t.Errorf("RingBytes %d, %d blocks out; want %d, 2 (the old ring went back)", s.Stats.RingBytes, len(rings.out), 8192+4096)
+	if s.Stats.RingBytes != uint64(c.rx.size)+4096 || len(rings.out) != 2 {
+		t.Errorf("ring %d, RingBytes %d, %d blocks out; want 2 blocks (the old rings went back)", c.rx.size,
+			s.Stats.RingBytes, len(rings.out))
 	}
 }
 
@@ -97,5 +98,97 @@ func TestRingGrowth(t *testing.T) {
 				t.Errorf("after closing: RingBytes %d, %d, %d blocks out", p.a.Stats.RingBytes, p.b.Stats.RingBytes, len(rings.out))
 			}
 		})
+	}
+}
+
+// TestRingGrowthFastReader checks that a receive ring grows when the
+// window, not the reader, limits a transfer: the application reads every
+// segment as it arrives, but the sender fills the window in each round
+// trip (Linux's receive-buffer auto-tuning grows it for the same reason).
+func TestRingGrowthFastReader(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 8, InitBuf: 4096})
+	_, ca, cb := p.connect(80)
+	data, _ := testData(1<<20, 6)
+	buf := make([]byte, 64<<10)
+	pkt := make([]byte, 1500)
+	var got []byte
+	rounds := 0
+	for off := 0; len(got) < len(data); rounds++ {
+		n, _ := p.a.Write(ca, data[off:])
+		off += n
+		// One round trip: the sender's flight arrives and is read segment
+		// by segment; the receiver's ACKs arrive at the end.
+		for {
+			k := p.a.Output(pkt, p.now)
+			if k == 0 {
+				break
+			}
+			p.b.Input(pkt[:k], p.now)
+			m, _ := p.b.Read(cb, buf)
+			got = append(got, buf[:m]...)
+		}
+		for {
+			k := p.b.Output(pkt, p.now)
+			if k == 0 {
+				break
+			}
+			p.a.Input(pkt[:k], p.now)
+		}
+		p.now += int64(time.Millisecond)
+		p.a.Tick(p.now)
+		p.b.Tick(p.now)
+		if rounds > 10000 {
+			t.Fatal("the transfer does not progress")
+		}
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("the stream changed")
+	}
+	if c := p.b.lookupID(cb); c.rx.size != 64<<10 || rounds > 100 {
+		t.Errorf("receive ring %d after %d round trips; want 64 KiB and at most 100 (4 KiB a round trip takes 256)", c.rx.size, rounds)
+	}
+}
+
+// TestIdleSendRingShrinks checks that a send ring that grew for a bulk
+// write goes back to its first size once the connection has been idle
+// for the keepalive time, and grows again for the next bulk write.
+func TestIdleSendRingShrinks(t *testing.T) {
+	p := newPair(t, Config{MaxConns: 8, InitBuf: 4096})
+	_, ca, cb := p.connect(80)
+	p.a.SetKeepalive(ca, int64(15*time.Second), int64(15*time.Second), 9, p.now)
+	buf := make([]byte, 64<<10)
+	send := func() {
+		data, _ := testData(200<<10, 8)
+		for off := 0; off < len(data); {
+			n, _ := p.a.Write(ca, data[off:])
+			off += n
+			p.flush()
+			for {
+				if m, _ := p.b.Read(cb, buf); m == 0 {
+					break
+				}
+			}
+			p.flush()
+		}
+	}
+	send()
+	c := p.a.lookupID(ca)
+	if c.tx.size != 64<<10 {
+		t.Fatalf("send ring after a bulk write = %d; want 64 KiB", c.tx.size)
+	}
+	p.advance(10 * time.Second)
+	if c.tx.size != 64<<10 {
+		t.Errorf("send ring shrank after 10 s idle (%d); want it kept until the keepalive time", c.tx.size)
+	}
+	p.advance(10 * time.Second)
+	if c.tx.size != 4096 || p.a.Stats.RingBytes != uint64(c.rx.size)+4096 {
+		t.Errorf("send ring after 20 s idle = %d (RingBytes %d); want 4096", c.tx.size, p.a.Stats.RingBytes)
+	}
+	if p.a.State(ca) != "ESTABLISHED" {
+		t.Fatalf("state after idling = %s", p.a.State(ca))
+	}
+	send()
+	if c.tx.size != 64<<10 {
+		t.Errorf("send ring after the next bulk write = %d; want 64 KiB again", c.tx.size)
 	}
 }

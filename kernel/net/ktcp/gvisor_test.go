@@ -297,7 +297,7 @@ func TestGVisorBulk(t *testing.T) {
 		seed   int64
 		size   int
 		rxBuf  int
-		grow   bool // rings start at 4 KiB and grow (Config.InitBuf)
+		grow   bool // rings start at 4 KiB and grow (the default), or at full size
 	}{
 		{"gvisor-dials/we-send/clean", impair{}, false, true, 1, size, 0, false},
 		{"gvisor-dials/gvisor-sends/clean", impair{}, false, false, 2, size, 0, false},
@@ -313,8 +313,8 @@ func TestGVisorBulk(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{MaxConns: 16, RxBuf: tc.rxBuf, InitRTO: 200 * time.Millisecond}
-			if tc.grow {
-				cfg.InitBuf = 4096
+			if !tc.grow {
+				cfg.InitBuf = -1 // rings at full size from the start
 			}
 			l := newGVLink(t, cfg, tc.imp, tc.seed)
 			data, want := testData(tc.size, tc.seed)

@@ -382,7 +382,7 @@ func (s *Stack) synced(c *conn, g *segment) {
 				c.quick = max(c.quick, 1) // ACK a filled hole at once
 			}
 		}
-		if c.rx.size < c.rxMax {
+		if c.rx.size < c.rxMax && c.rxLimits() {
 			s.growRx(c)
 		}
 		c.unackedBytes += uint32(len(data))

@@ -38,9 +38,9 @@
 // advertised the window of the ring it will take). Half-open connections
 // (a SYN flood) hold none, and rings go back as soon as a connection can
 // carry no more data either way (TIME-WAIT, CLOSED, an abort or a reset;
-// a receive ring once the application has read it). With Config.InitBuf
-// rings start small and double as the data need them, so a
-// request/response connection holds two small rings. Stats.RingBytes is
+// a receive ring once the application has read it). Rings start small
+// (Config.InitBuf, 4 KiB) and double up to Config.RxBuf and TxBuf as the
+// data need them, so a request/response connection holds 8 KiB. Stats.RingBytes is
 // what the connections hold. The tables and rings hold no Go pointers.
 //
 // A Stack is not safe for concurrent use: the kernel calls it with
@@ -195,6 +195,7 @@ type conn struct {
 
 	rx, tx       ring
 	rxMax, txMax uint32 // the sizes rings may grow to (Config.InitBuf)
+	grewAt       uint32 // rcvAdv when the receive ring last grew
 
 	// Retransmission (RFC 6298), times in ns.
 	srtt, rttvar, rto int64
@@ -234,11 +235,11 @@ type Config struct {
 	MaxConns int // connections and listeners (default 256, at most 65535)
 	RxBuf    int // receive ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
 	TxBuf    int // send ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
-	// InitBuf, when set, is the size rings start at (a power of two in
-	// [4 KiB, 1 MiB]); they double, up to RxBuf and TxBuf, when a
-	// connection's data fill them: the receive ring when the peer fills
-	// half of it before the application reads, the send ring when a Write
-	// does not fit. 0: rings are taken at full size.
+	// InitBuf is the size rings start at (default 4 KiB; a power of two in
+	// [4 KiB, 1 MiB]); they double, up to RxBuf and TxBuf, when the
+	// connection's data need them: the receive ring when the window limits
+	// the transfer, the send ring when a Write does not fit. <0: rings are
+	// taken at full size.
 	InitBuf    int
 	MTU        int // IP MTU (default 1500)
 	Secret     [16]byte
@@ -346,7 +347,12 @@ func (cfg *Config) normalize() {
 	}
 	cfg.RxBuf = ringSize(cfg.RxBuf)
 	cfg.TxBuf = ringSize(cfg.TxBuf)
-	if cfg.InitBuf > 0 {
+	switch {
+	case cfg.InitBuf == 0:
+		cfg.InitBuf = minRing
+	case cfg.InitBuf < 0:
+		cfg.InitBuf = 0
+	default:
 		cfg.InitBuf = ringSize(cfg.InitBuf)
 	}
 	if cfg.MTU <= 0 {

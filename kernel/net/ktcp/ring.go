@@ -171,23 +171,53 @@ func (s *Stack) grow(q *ring, max, keep uint32) bool {
 	return true
 }
 
-// growRx doubles the receive ring when the peer filled half of it before
-// the application read (the window limits the transfer), keeping the
-// out-of-order bytes beyond the in-order ones.
+// rxLimits reports whether the receive ring limits the transfer, so that
+// it should grow: the peer's data left less than a quarter of the window
+// we advertised, or less than a segment (the peer sends as fast as the
+// window lets it, however fast the application reads: the idea of Linux's
+// receive-buffer auto-tuning), unless the ring grew since that window was
+// advertised; or the data filled half the ring before the application
+// read.
+func (c *conn) rxLimits() bool {
+	return int32(c.rcvAdv-c.rcvNxt) < int32(max(c.rx.size/4, c.mss)) && c.rcvAdv != c.grewAt ||
+		c.rx.used() >= c.rx.size/2
+}
+
+// growRx doubles the receive ring, keeping the out-of-order bytes beyond
+// the in-order ones (when rxLimits).
 func (s *Stack) growRx(c *conn) {
-	if c.rx.size >= c.rxMax || c.rx.used() < c.rx.size/2 {
-		return
-	}
 	keep := c.rx.used()
 	for i := 0; i < int(c.nooo); i++ {
 		keep = max(keep, c.rx.used()+(c.ooo[i].end-c.rcvNxt))
 	}
-	s.grow(&c.rx, c.rxMax, keep)
+	if s.grow(&c.rx, c.rxMax, keep) {
+		c.grewAt = c.rcvAdv
+	}
+}
+
+// shrinkTx gives an idle connection's grown, empty send ring back for one
+// of the size it started at (the next Write grows it again as needed);
+// without memory for the small ring the large one stays. (A receive ring
+// cannot shrink: the window it advertised would shrink with it.)
+func (s *Stack) shrinkTx(c *conn) {
+	small := s.initSize(c.txMax)
+	if c.tx.used() != 0 || c.tx.base == 0 || c.tx.size <= small {
+		return
+	}
+	nq := ring{size: small}
+	if !s.takeRing(&nq) {
+		return
+	}
+	nq.r, nq.w = c.tx.r, c.tx.w
+	o := c.tx
+	c.tx = nq
+	s.freeRing(&o)
 }
 
 // pool is New's ring memory for hosted use: blocks of a power-of-two size
 // are cut from mem in order and, once freed, kept on a free list per
-// size, linked through their first word (an address, not a Go pointer).
+// size, linked through their first word (an address, not a Go pointer);
+// when mem is cut, larger free blocks are split (never merged again).
 type pool struct {
 	mem   []byte
 	next  uintptr     // bytes of mem cut so far
@@ -203,12 +233,23 @@ func (p *pool) alloc(n uint32) (uintptr, bool) {
 		p.lists[k] = *(*uintptr)(ptr(b))
 		return b, true
 	}
-	if uintptr(len(p.mem))-p.next < uintptr(n) {
-		return 0, false
+	if uintptr(len(p.mem))-p.next >= uintptr(n) {
+		b := uintptr(unsafe.Pointer(unsafe.SliceData(p.mem))) + p.next
+		p.next += uintptr(n)
+		return b, true
 	}
-	b := uintptr(unsafe.Pointer(unsafe.SliceData(p.mem))) + p.next
-	p.next += uintptr(n)
-	return b, true
+	// The pool is cut: split a larger free block (rings of connections
+	// that grew come back as large blocks).
+	for j := k + 1; j < len(p.lists); j++ {
+		if b := p.lists[j]; b != 0 {
+			p.lists[j] = *(*uintptr)(ptr(b))
+			for ; j > k; j-- {
+				p.release(b+uintptr(1)<<(j-1), uint32(1)<<(j-1)) // the upper half
+			}
+			return b, true
+		}
+	}
+	return 0, false
 }
 
 func (p *pool) release(b uintptr, n uint32) {
