@@ -58,6 +58,9 @@ func (s *Stack) Connect(laddr [4]byte, lport uint16, raddr [4]byte, rport uint16
 	if rport == 0 {
 		return -1, EINVAL
 	}
+	if martian(laddr, raddr) {
+		return -1, ENETUNREACH // multicast, broadcast, loopback, 0/8 or ourselves: never on the wire (Linux: ENETUNREACH)
+	}
 	if lport != 0 && s.find(laddr, raddr, lport, rport) != nil {
 		return -1, EADDRINUSE
 	}
@@ -106,7 +109,7 @@ func (s *Stack) initSend(c *conn, now int64) {
 // 16-bit window field.
 func (c *conn) setRcvShift() {
 	c.rcvShift = 0
-	for c.rcvShift < maxWScale && c.rx.size>>c.rcvShift > 0xffff {
+	for c.rcvShift < maxWScale && c.rxMax>>c.rcvShift > 0xffff {
 		c.rcvShift++
 	}
 }
@@ -185,15 +188,17 @@ func (s *Stack) Unsent(id ID) int {
 	return int(c.tx.used())
 }
 
-// SetBuffers sets the receive and send ring sizes of a listener (for the
-// connections it will accept: SO_RCVBUF/SO_SNDBUF before listen or on the
-// listening socket) or of an active open whose SYN has not left yet
-// (call it right after Connect, before the stack's output runs: SO_RCVBUF/
-// SO_SNDBUF before connect; its rings are taken again at the new sizes,
-// ENOBUFS keeping the old ones when the memory is not there). Sizes are
-// rounded up to a power of two within [4 KiB, 1 MiB]; 0 keeps a size. Once
-// a connection carries data its rings are fixed: EINVAL (Linux accepts
-// the option at any time; the socket layer may too, and ignore this).
+// SetBuffers sets the receive and send ring sizes (the sizes they may grow
+// to, with Config.InitBuf) of a listener (for the connections it will
+// accept: SO_RCVBUF/SO_SNDBUF before listen or on the listening socket),
+// of an active open whose SYN has not left yet (call it right after
+// Connect, before the stack's output runs: SO_RCVBUF/SO_SNDBUF before
+// connect; its rings are taken again at the new sizes, ENOBUFS keeping the
+// old ones when the memory is not there), or of a connection (the sizes
+// its rings may grow to from now on: rings never shrink, and the receive
+// ring stays within what the window scale chosen at the SYN can
+// advertise). Sizes are rounded up to a power of two within [4 KiB,
+// 1 MiB]; 0 keeps a size.
 func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	c := s.lookupID(id)
 	if c == nil {
@@ -202,7 +207,7 @@ func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	if rx < 0 || tx < 0 {
 		return EINVAL
 	}
-	nrx, ntx := c.rx.size, c.tx.size
+	nrx, ntx := c.rxMax, c.txMax
 	if rx > 0 {
 		nrx = uint32(ringSize(rx))
 	}
@@ -211,14 +216,17 @@ func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	}
 	switch {
 	case c.state == stListen:
-		c.rx.size, c.tx.size = nrx, ntx
+		c.rxMax, c.txMax = nrx, ntx
 		return OK
 	case c.state != stSynSent || c.sndMax != c.iss:
-		return EINVAL
-	case nrx == c.rx.size && ntx == c.tx.size:
+		// The SYN is out: the window scale is fixed.
+		c.rxMax = min(nrx, 0x10000<<c.rcvShift)
+		c.txMax = ntx
+		return OK
+	case nrx == c.rxMax && ntx == c.txMax:
 		return OK
 	}
-	nr, nt := ring{size: nrx}, ring{size: ntx}
+	nr, nt := ring{size: s.initSize(nrx)}, ring{size: s.initSize(ntx)}
 	if !s.takeRing(&nr) {
 		return ENOBUFS
 	}
@@ -229,6 +237,7 @@ func (s *Stack) SetBuffers(id ID, rx, tx int) Errno {
 	s.freeRing(&c.rx)
 	s.freeRing(&c.tx)
 	c.rx, c.tx = nr, nt
+	c.rxMax, c.txMax = nrx, ntx
 	c.setRcvShift()
 	return OK
 }
@@ -272,6 +281,12 @@ func (s *Stack) Write(id ID, b []byte) (int, Errno) {
 		return 0, EPIPE
 	}
 	n := c.tx.put(b)
+	for n < len(b) && s.grow(&c.tx, c.txMax, c.tx.used()) {
+		n += c.tx.put(b[n:])
+	}
+	if n < len(b) {
+		c.flags |= fTxWait
+	}
 	if n == 0 {
 		return 0, EAGAIN
 	}
@@ -327,6 +342,7 @@ func (s *Stack) Close(id ID, now int64) Errno {
 		s.abort(c)
 		return OK
 	}
+	s.freeRing(&c.rx) // data arriving from now on reset the connection (synced)
 	switch c.state {
 	case stEstablished, stCloseWait:
 		s.shutdown(c)
@@ -374,6 +390,9 @@ func (s *Stack) closeListener(l *conn) {
 }
 
 // Events returns a connection's or listener's readiness (EvIn, EvOut, ...).
+// EvOut needs free room of at least half the queued bytes (Linux's
+// sk_stream_is_writeable); a connection without it remembers that someone
+// asked, and [Config.Wake] tells when the room is there.
 func (s *Stack) Events(id ID) uint32 {
 	c := s.lookupID(id)
 	if c == nil {
@@ -392,8 +411,12 @@ func (s *Stack) Events(id ID) uint32 {
 	if c.flags&fRcvFin != 0 {
 		ev |= EvRdHup
 	}
-	if (c.state == stEstablished || c.state == stCloseWait) && c.flags&fFinQueued == 0 && c.tx.free() > 0 {
-		ev |= EvOut
+	if (c.state == stEstablished || c.state == stCloseWait) && c.flags&fFinQueued == 0 {
+		if c.writable() {
+			ev |= EvOut
+		} else {
+			c.flags |= fTxWait // a poller waits for room: wake it (Linux's tcp_poll sets SOCK_NOSPACE)
+		}
 	}
 	if c.err != OK {
 		ev |= EvErr | EvIn | EvOut | EvHup

@@ -3,6 +3,7 @@ package ktcp
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // TestPeekReadableUnsent checks MSG_PEEK, FIONREAD and SIOCOUTQ.
@@ -77,7 +78,7 @@ func TestSetBuffers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rings := newTestRings(t, 64)
-			s := New(rings.config(Config{MaxConns: 8}))
+			s := New(rings.config(Config{MaxConns: 8, InitBuf: -1})) // rings at full size
 			lid, _ := s.Listen(ourAddr, 80, 4)
 			if err := s.SetBuffers(lid, tc.rx, tc.tx); err != OK {
 				t.Fatalf("SetBuffers(listener) = %v", err)
@@ -97,8 +98,17 @@ func TestSetBuffers(t *testing.T) {
 				t.Errorf("accepted rings %d, %d (RingBytes %d); want %d, %d", c.rx.size, c.tx.size,
 					s.Stats.RingBytes, tc.wantRx, tc.wantTx)
 			}
-			if err := s.SetBuffers(id, 4096, 4096); err != EINVAL {
-				t.Errorf("SetBuffers on an established connection = %v; want EINVAL", err)
+			// Established: the sizes rings may grow to, within the window
+			// scale; the rings themselves stay.
+			if err := s.SetBuffers(id, 4096, 1<<20); err != OK {
+				t.Errorf("SetBuffers on an established connection = %v", err)
+			}
+			if c.rx.size != tc.wantRx || c.rxMax != 4096 || c.txMax != 1<<20 {
+				t.Errorf("after SetBuffers(4096, 1 MiB): rx %d, rx max %d, tx max %d", c.rx.size, c.rxMax, c.txMax)
+			}
+			s.SetBuffers(id, 1<<20, 0)
+			if want := min(uint32(1<<20), 0x10000<<tc.wantShift); c.rxMax != want {
+				t.Errorf("receive ring may grow to %d; want %d (window scale %d)", c.rxMax, want, tc.wantShift)
 			}
 
 			// Active open: before the SYN leaves.
@@ -118,10 +128,26 @@ func TestSetBuffers(t *testing.T) {
 			if len(o) != 1 || o[0].flags != flagSYN || o[0].wnd != tc.wantWnd || o[0].ws != tc.wantShift {
 				t.Fatalf("SYN = %+v; want window %d, scale %d", o, tc.wantWnd, tc.wantShift)
 			}
-			if err := s.SetBuffers(cid, 8192, 8192); err != EINVAL {
-				t.Errorf("SetBuffers after the SYN left = %v; want EINVAL", err)
+			if err := s.SetBuffers(cid, 8192, 8192); err != OK || c.rx.size != tc.wantRx {
+				t.Errorf("SetBuffers after the SYN left = %v, ring %d; want OK, the ring kept", err, c.rx.size)
 			}
 		})
+	}
+}
+
+// TestConnectMartian checks that addresses that never go on the wire are
+// refused (Linux answers connect to multicast and broadcast with
+// ENETUNREACH; loopback and our own address are the socket layer's to
+// route elsewhere).
+func TestConnectMartian(t *testing.T) {
+	s := New(Config{MaxConns: 4})
+	for _, dst := range [][4]byte{{224, 0, 0, 1}, {255, 255, 255, 255}, {127, 0, 0, 1}, {0, 0, 0, 0}, ourAddr} {
+		if _, err := s.Connect(ourAddr, 0, dst, 80, 1); err != ENETUNREACH {
+			t.Errorf("Connect to %v = %v; want ENETUNREACH", dst, err)
+		}
+	}
+	if _, err := s.Connect(ourAddr, 0, peerAddr, 80, 1); err != OK || s.countState(stSynSent) != 1 {
+		t.Errorf("Connect to a peer = %v", err)
 	}
 }
 
@@ -145,5 +171,61 @@ func TestSetBuffersNoMemory(t *testing.T) {
 	}
 	if err := s.SetBuffers(-1, 0, 0); err != EBADF {
 		t.Errorf("SetBuffers(bad ID) = %v; want EBADF", err)
+	}
+}
+
+// TestWriteWake checks that ACKs wake only a writer that found the send
+// ring full (or a poller that found it not writable), once a third of
+// the ring is free, as Linux's SOCK_NOSPACE and sk_stream_is_writeable.
+func TestWriteWake(t *testing.T) {
+	woke := map[ID]int{}
+	p := newPair(t, Config{MaxConns: 8, RxBuf: 4096, TxBuf: 4096, Wake: func(id ID) { woke[id]++ }})
+	_, ca, cb := p.connect(80)
+	buf := make([]byte, 4096)
+	// Request/response: the ACKs of our data wake nobody.
+	for range 5 {
+		clear(woke)
+		p.a.Write(ca, []byte("request"))
+		p.flush()
+		p.b.Read(cb, buf)
+		p.advance(100 * time.Millisecond) // the delayed ACK
+		if woke[ca] != 0 {
+			t.Fatalf("writer woken %d times by ACKs of data it could write in full", woke[ca])
+		}
+	}
+	// A writer that fills the ring: the receiver does not read, so the
+	// window closes with the ring full.
+	for {
+		n, err := p.a.Write(ca, buf)
+		if err == EAGAIN {
+			break
+		}
+		if n == 0 || err != OK {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+		p.flush()
+	}
+	if ev := p.a.Events(ca); ev&EvOut != 0 {
+		t.Fatalf("Events with a full ring = %#x; want no EvOut", ev)
+	}
+	clear(woke)
+	// The receiver reads a little at a time; the writer wakes once, when
+	// a third of its ring is free.
+	for p.a.Unsent(ca) > 0 {
+		if n, _ := p.b.Read(cb, buf[:512]); n == 0 {
+			p.advance(time.Second)
+			continue
+		}
+		p.flush()
+		free := 4096 - p.a.Unsent(ca)
+		if ev := p.a.Events(ca); (ev&EvOut != 0) != (free >= (4096-free)/2) {
+			t.Fatalf("free %d: Events = %#x", free, ev)
+		}
+		if woke[ca] > 0 {
+			break
+		}
+	}
+	if woke[ca] != 1 || p.a.Events(ca)&EvOut == 0 {
+		t.Errorf("writer woken %d times, Events %#x; want once, writable", woke[ca], p.a.Events(ca))
 	}
 }

@@ -6,9 +6,10 @@ import (
 )
 
 // fuzzStack is a stack with a listener and an established connection,
-// the states most inputs reach.
+// the states most inputs reach; its receive ring starts at 4 KiB and may
+// grow to 8 KiB.
 func fuzzStack(t *testing.T) (*Stack, uint32) {
-	s, _, iss, _ := established(t, Config{MaxConns: 8, RxBuf: 4096, TxBuf: 4096})
+	s, _, iss, _ := established(t, Config{MaxConns: 8, RxBuf: 8192, TxBuf: 4096, InitBuf: 4096})
 	return s, iss
 }
 
@@ -62,6 +63,23 @@ func FuzzInput(f *testing.F) {
 			if s.conns[i].state != stFree {
 				t.Fatalf("slot %d at or above the high-water mark %d in state %s", i, s.hw, stateNames[s.conns[i].state])
 			}
+		}
+		// Ring memory: what the stack counts is what its connections hold,
+		// and free slots hold none.
+		var held uint64
+		for i := range s.conns {
+			c := &s.conns[i]
+			for _, q := range [2]*ring{&c.rx, &c.tx} {
+				if q.base != 0 {
+					held += uint64(q.size)
+					if c.state == stFree {
+						t.Fatalf("free slot %d holds a ring", i)
+					}
+				}
+			}
+		}
+		if held != s.Stats.RingBytes {
+			t.Fatalf("connections hold %d bytes of rings; Stats.RingBytes = %d", held, s.Stats.RingBytes)
 		}
 		if used := len(s.conns) - s.countState(stFree); free != len(s.conns)-used {
 			t.Fatalf("free list has %d slots; %d are free", free, len(s.conns)-used)

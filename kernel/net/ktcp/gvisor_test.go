@@ -297,18 +297,26 @@ func TestGVisorBulk(t *testing.T) {
 		seed   int64
 		size   int
 		rxBuf  int
+		grow   bool // rings start at 4 KiB and grow (the default), or at full size
 	}{
-		{"gvisor-dials/we-send/clean", impair{}, false, true, 1, size, 0},
-		{"gvisor-dials/gvisor-sends/clean", impair{}, false, false, 2, size, 0},
-		{"we-dial/we-send/clean", impair{}, true, true, 3, size, 0},
-		{"we-dial/gvisor-sends/clean", impair{}, true, false, 4, size, 0},
-		{"gvisor-dials/we-send/lossy", lossy, false, true, 5, size / 4, 0},
-		{"gvisor-dials/gvisor-sends/lossy", lossy, false, false, 6, size / 4, 0},
-		{"we-dial/we-send/lossy", lossy, true, true, 7, size / 4, 0},
-		{"we-dial/gvisor-sends/lossy/small-window", lossy, true, false, 8, size / 4, 4096},
+		{"gvisor-dials/we-send/clean", impair{}, false, true, 1, size, 0, false},
+		{"gvisor-dials/gvisor-sends/clean", impair{}, false, false, 2, size, 0, false},
+		{"we-dial/we-send/clean", impair{}, true, true, 3, size, 0, false},
+		{"we-dial/gvisor-sends/clean", impair{}, true, false, 4, size, 0, false},
+		{"gvisor-dials/we-send/lossy", lossy, false, true, 5, size / 4, 0, false},
+		{"gvisor-dials/gvisor-sends/lossy", lossy, false, false, 6, size / 4, 0, false},
+		{"we-dial/we-send/lossy", lossy, true, true, 7, size / 4, 0, false},
+		{"we-dial/gvisor-sends/lossy/small-window", lossy, true, false, 8, size / 4, 4096, false},
+		{"gvisor-dials/gvisor-sends/clean/growing", impair{}, false, false, 9, size, 0, true},
+		{"gvisor-dials/we-send/lossy/growing", lossy, false, true, 10, size / 4, 0, true},
+		{"we-dial/gvisor-sends/lossy/growing", lossy, true, false, 11, size / 4, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newGVLink(t, Config{MaxConns: 16, RxBuf: tc.rxBuf, InitRTO: 200 * time.Millisecond}, tc.imp, tc.seed)
+			cfg := Config{MaxConns: 16, RxBuf: tc.rxBuf, InitRTO: 200 * time.Millisecond}
+			if !tc.grow {
+				cfg.InitBuf = -1 // rings at full size from the start
+			}
+			l := newGVLink(t, cfg, tc.imp, tc.seed)
 			data, want := testData(tc.size, tc.seed)
 			var gc net.Conn
 			var id ID
@@ -364,6 +372,9 @@ func TestGVisorBulk(t *testing.T) {
 			}
 			l.mu.Lock()
 			t.Logf("stats: %+v", l.k.Stats)
+			if c := l.k.conns[id.index()]; tc.grow && max(c.rx.size, c.tx.size) != 64<<10 && c.state != stFree {
+				t.Errorf("rings after the transfer: %d, %d; want one grown to 64 KiB", c.rx.size, c.tx.size)
+			}
 			l.mu.Unlock()
 		})
 	}

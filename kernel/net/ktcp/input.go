@@ -50,11 +50,33 @@ func (s *Stack) Input(pkt []byte, now int64) bool {
 	return true
 }
 
+// martian reports addresses no TCP segment may come from or go to (RFC
+// 1122 4.2.3.10, RFC 1812 5.3.7; Linux's ip_route_input drops them as
+// martians): a source or destination in 0/8, loopback 127/8, multicast
+// 224/4 or the limited broadcast, or a packet from our own address to
+// itself (a LAND attack). Answering them would reset or flood third
+// parties. (A subnet's broadcast address is not ours: the kernel hands
+// ktcp only packets for its own addresses.)
+func martian(src, dst [4]byte) bool {
+	return badAddr(src) || badAddr(dst) || src == dst
+}
+
+func badAddr(a [4]byte) bool {
+	x := binary.BigEndian.Uint32(a[:])
+	return x>>24 == 0 || x>>24 == 127 || x>>28 == 0xe || x == 0xffffffff
+}
+
 // noConn answers a segment for no connection: a SYN for a listener opens a
 // half-open connection; anything else but a RST is answered with a RST
 // (RFC 9293 §3.10.7.1).
 func (s *Stack) noConn(g *segment) {
 	if g.flags&flagRST != 0 {
+		return
+	}
+	if martian(g.src, g.dst) {
+		// Checked here, not for every segment: a connection's peer passed
+		// this check when its SYN (or our Connect) made the connection.
+		s.Stats.Bad++
 		return
 	}
 	if g.flags&(flagSYN|flagACK) == flagSYN {
@@ -102,7 +124,7 @@ func (s *Stack) synListen(l *conn, g *segment) {
 	c.state = stSynRcvd
 	c.flags |= fPassive
 	c.parent = l.self
-	c.rx.size, c.tx.size = l.rx.size, l.tx.size // the listener's (SetBuffers), taken at the final ACK
+	c.setBuffers(s, l.rxMax, l.txMax) // the listener's (SetBuffers), taken at the final ACK
 	s.initSend(c, s.now)
 	s.acceptSyn(c, g)
 	// Append to the half-open list.
@@ -330,6 +352,14 @@ func (s *Stack) synced(c *conn, g *segment) {
 		if c.state != stEstablished && c.state != stFinWait1 && c.state != stFinWait2 {
 			return // the peer's FIN came already: nothing more is taken
 		}
+		if len(data) > 0 && c.flags&fOwned == 0 && c.parent == noConn {
+			// New data after the application closed: nobody will read
+			// them, so the connection is reset (RFC 1122 4.2.2.13; Linux's
+			// TCPAbortOnData). A closed connection holds no receive ring.
+			s.rstFor(g)
+			s.release(c)
+			return
+		}
 		if seqGT(g.seq, c.rcvNxt) {
 			// Out of order: kept in the ring beyond the in-order bytes
 			// when a range is free, else dropped (a FIN too); either way an
@@ -351,6 +381,9 @@ func (s *Stack) synced(c *conn, g *segment) {
 				c.rcvNxt += n
 				c.quick = max(c.quick, 1) // ACK a filled hole at once
 			}
+		}
+		if c.rx.size < c.rxMax && c.rxLimits() {
+			s.growRx(c)
 		}
 		c.unackedBytes += uint32(len(data))
 		switch {
@@ -431,6 +464,7 @@ func (s *Stack) processAck(c *conn, g *segment) bool {
 	switch c.state {
 	case stFinWait1:
 		if c.finAcked() {
+			s.freeRing(&c.tx) // everything sent was acknowledged: no more to send
 			c.state = stFinWait2
 			if c.flags&fOwned == 0 {
 				c.closeAt = s.now + int64(s.cfg.FinTimeout)
@@ -523,7 +557,13 @@ func (s *Stack) newAck(c *conn, ack, acked uint32) {
 	if c.pending() > 0 || c.flags&fRetxOne != 0 {
 		s.txqPush(c)
 	}
-	s.wake(c)
+	if c.flags&fTxWait != 0 && c.writable() {
+		// Only a writer that found the ring full is told (Linux's
+		// tcp_check_space): an ACK is no event for a reader or an idle
+		// writer, and so draws no epoll wake-up.
+		c.flags &^= fTxWait
+		s.wake(c)
+	}
 }
 
 // dupAck counts duplicate ACKs; the third starts fast retransmit and

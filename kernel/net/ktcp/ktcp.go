@@ -28,7 +28,7 @@
 //
 // Memory: [Init] sets a Stack up in place, without the Go heap, on tables
 // the caller carves from kernel memory ([TableBytes]: the connection
-// table, the four-tuple hash and the listener list, 360 bytes per
+// table, the four-tuple hash and the listener list, 376 bytes per
 // connection); the kernel calls it at boot, before the Go runtime runs.
 // [New] does the same on the Go heap for hosted use. Ring memory comes
 // through Config.AllocRing and goes back through Config.FreeRing, and only
@@ -38,7 +38,9 @@
 // advertised the window of the ring it will take). Half-open connections
 // (a SYN flood) hold none, and rings go back as soon as a connection can
 // carry no more data either way (TIME-WAIT, CLOSED, an abort or a reset;
-// a receive ring once the application has read it). Stats.RingBytes is
+// a receive ring once the application has read it). Rings start small
+// (Config.InitBuf, 4 KiB) and double up to Config.RxBuf and TxBuf as the
+// data need them, so a request/response connection holds 8 KiB. Stats.RingBytes is
 // what the connections hold. The tables and rings hold no Go pointers.
 //
 // A Stack is not safe for concurrent use: the kernel calls it with
@@ -76,6 +78,7 @@ const (
 	ECONNREFUSED Errno = 111
 	ECONNRESET   Errno = 104
 	EISCONN      Errno = 106
+	ENETUNREACH  Errno = 101
 )
 
 func (e Errno) Error() string {
@@ -104,6 +107,8 @@ func (e Errno) Error() string {
 		return "connection reset by peer"
 	case EISCONN:
 		return "transport endpoint is already connected"
+	case ENETUNREACH:
+		return "network is unreachable"
 	}
 	return "unknown error"
 }
@@ -151,6 +156,7 @@ const (
 	fPassive               // created by a listener
 	fHashed                // in the four-tuple hash
 	fKeepProbe             // send a keepalive probe
+	fTxWait                // a Write did not fit: wake the writer when there is room (Linux's SOCK_NOSPACE)
 )
 
 // conn is a connection or a listener. Fields link by index, never by
@@ -187,7 +193,9 @@ type conn struct {
 	// Receive side.
 	irs, rcvNxt, rcvAdv uint32 // rcvAdv: right edge of the window advertised
 
-	rx, tx ring
+	rx, tx       ring
+	rxMax, txMax uint32 // the sizes rings may grow to (Config.InitBuf)
+	grewAt       uint32 // rcvAdv when the receive ring last grew
 
 	// Retransmission (RFC 6298), times in ns.
 	srtt, rttvar, rto int64
@@ -224,9 +232,15 @@ type seqRange struct{ start, end uint32 }
 
 // Config sizes a stack. Zero fields take the defaults.
 type Config struct {
-	MaxConns   int // connections and listeners (default 256, at most 65535)
-	RxBuf      int // receive ring per connection (default 64 KiB; a power of two in [4 KiB, 1 MiB])
-	TxBuf      int // send ring per connection (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	MaxConns int // connections and listeners (default 256, at most 65535)
+	RxBuf    int // receive ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	TxBuf    int // send ring per connection, at most (default 64 KiB; a power of two in [4 KiB, 1 MiB])
+	// InitBuf is the size rings start at (default 4 KiB; a power of two in
+	// [4 KiB, 1 MiB]); they double, up to RxBuf and TxBuf, when the
+	// connection's data need them: the receive ring when the window limits
+	// the transfer, the send ring when a Write does not fit. <0: rings are
+	// taken at full size.
+	InitBuf    int
 	MTU        int // IP MTU (default 1500)
 	Secret     [16]byte
 	TimeWait   time.Duration // 2*MSL (default 60 s, as Linux)
@@ -333,6 +347,14 @@ func (cfg *Config) normalize() {
 	}
 	cfg.RxBuf = ringSize(cfg.RxBuf)
 	cfg.TxBuf = ringSize(cfg.TxBuf)
+	switch {
+	case cfg.InitBuf == 0:
+		cfg.InitBuf = minRing
+	case cfg.InitBuf < 0:
+		cfg.InitBuf = 0
+	default:
+		cfg.InitBuf = ringSize(cfg.InitBuf)
+	}
 	if cfg.MTU <= 0 {
 		cfg.MTU = 1500
 	}
@@ -379,8 +401,8 @@ func tableLayout(cfg *Config) (hashOff, lstOff, total int) {
 }
 
 // TableBytes returns how many bytes of tables [Init] needs for cfg: the
-// connection table, the four-tuple hash and the listener list (360
-// bytes per connection; MaxConns 1024 takes 360 KiB). Ring memory is
+// connection table, the four-tuple hash and the listener list (376
+// bytes per connection; MaxConns 1024 takes 376 KiB). Ring memory is
 // separate (Config.AllocRing).
 func TableBytes(cfg Config) int {
 	cfg.normalize()
@@ -494,8 +516,7 @@ func (s *Stack) alloc() *conn {
 	gen := c.gen + 1
 	*c = conn{self: i, gen: gen, state: stClosed, hnext: noConn, txqNext: noConn, parent: noConn, qnext: noConn,
 		synHead: noConn, synTail: noConn, accHead: noConn, accTail: noConn}
-	c.rx.size = uint32(s.cfg.RxBuf) // taken by takeRings when the connection can carry data
-	c.tx.size = uint32(s.cfg.TxBuf)
+	c.setBuffers(s, uint32(s.cfg.RxBuf), uint32(s.cfg.TxBuf)) // taken by takeRings when the connection can carry data
 	c.rto = int64(s.cfg.InitRTO)
 	c.ssthresh = 1 << 30
 	c.born = s.now
@@ -633,6 +654,12 @@ func (s *Stack) arm(at int64) {
 		s.nextAt = at
 	}
 }
+
+// writable reports whether the send ring has room enough to tell a
+// writer: free space at least half the queued bytes, as Linux's
+// sk_stream_is_writeable (a third of the buffer when it is full), so
+// writers are not woken for every acknowledged segment.
+func (c *conn) writable() bool { return c.tx.free() >= c.tx.used()/2 && c.tx.free() > 0 }
 
 // rcvWnd is the receive window to advertise: the ring's free room.
 func (c *conn) rcvWnd() uint32 { return c.rx.free() }

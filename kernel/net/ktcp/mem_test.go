@@ -98,8 +98,8 @@ func TestInit(t *testing.T) {
 			if n, err := s.Read(id, b); string(b[:n]) != "hello" || err != OK {
 				t.Errorf("Read = %q, %v", b[:n], err)
 			}
-			if s.Stats.RingBytes != 128<<10 && tc.cfg.RxBuf == 0 || len(rings.out) != 2 {
-				t.Errorf("RingBytes = %d, blocks out %d; want two default rings", s.Stats.RingBytes, len(rings.out))
+			if s.Stats.RingBytes != 2*4096 || len(rings.out) != 2 {
+				t.Errorf("RingBytes = %d, blocks out %d; want two 4 KiB rings (they start small)", s.Stats.RingBytes, len(rings.out))
 			}
 		})
 	}
@@ -130,7 +130,7 @@ func TestInitShortTables(t *testing.T) {
 func TestRingLifetime(t *testing.T) {
 	const conns = 10000
 	rings := newTestRings(t, 1<<20)
-	p := newPair(t, rings.config(Config{MaxConns: 16, RxBuf: 4096, TxBuf: 8192}))
+	p := newPair(t, rings.config(Config{MaxConns: 16, RxBuf: 4096, TxBuf: 8192, InitBuf: -1}))
 	l, err := p.b.Listen(addrB, 80, 8)
 	if err != OK {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestRingLifetime(t *testing.T) {
 // the final ACK; an abort and a reset give the rings back.
 func TestRingShortage(t *testing.T) {
 	rings := newTestRings(t, 0)
-	s := New(rings.config(Config{MaxConns: 8}))
+	s := New(rings.config(Config{MaxConns: 8, InitBuf: -1}))
 	if _, err := s.Connect(ourAddr, 0, peerAddr, 80, 1); err != ENOBUFS {
 		t.Errorf("Connect without ring memory = %v; want ENOBUFS", err)
 	}
@@ -239,7 +239,7 @@ func TestRingShortage(t *testing.T) {
 	if s.Stats.RingBytes != 0 || len(rings.out) != 0 {
 		t.Errorf("after Abort: RingBytes %d, %d blocks out", s.Stats.RingBytes, len(rings.out))
 	}
-	s2, id2, iss2, now := established(t, rings.config(Config{MaxConns: 4}))
+	s2, id2, iss2, now := established(t, rings.config(Config{MaxConns: 4, InitBuf: -1}))
 	s2.Input(craft(seg{sport: 1234, dport: 80, seq: peerISN + 1, ack: iss2 + 1, flags: flagRST | flagACK, ws: -1}), now)
 	if s2.Err(id2) != ECONNRESET || s2.Stats.RingBytes != 0 {
 		t.Errorf("after a RST: Err %v, RingBytes %d; want ECONNRESET, 0", s2.Err(id2), s2.Stats.RingBytes)
@@ -247,5 +247,92 @@ func TestRingShortage(t *testing.T) {
 	s2.Close(id2, now)
 	if len(rings.out) != 0 {
 		t.Errorf("%d ring blocks out after everything closed", len(rings.out))
+	}
+}
+
+// TestRingsAtClose checks when a closing connection gives its rings back:
+// the receive ring at Close, the send ring when the FIN is acknowledged;
+// and that data arriving after Close resets the connection (RFC 1122
+// 4.2.2.13, as Linux) instead of filling a ring nobody reads.
+func TestRingsAtClose(t *testing.T) {
+	const rx, tx = 4096, 8192
+	for _, tc := range []struct {
+		name      string
+		dataAfter bool // the peer sends data after our Close
+	}{
+		{"graceful", false},
+		{"data-after-close", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPair(t, Config{MaxConns: 8, RxBuf: rx, TxBuf: tx, InitBuf: -1})
+			_, ca, cb := p.connect(80)
+			var seen [][]byte
+			p.filter = func(from *Stack, pkt []byte) bool {
+				if from == p.a {
+					seen = append(seen, pkt)
+				}
+				return true
+			}
+			// Our last bytes and the FIN wait for the peer's ACK: a lost link.
+			p.a.Write(ca, []byte("last words"))
+			p.a.Close(ca, p.now)
+			if got := p.a.Stats.RingBytes; got != tx {
+				t.Errorf("RingBytes after Close with unacknowledged data = %d; want %d (the send ring)", got, tx)
+			}
+			p.flush()
+			if st := p.a.countState(stFinWait2); st != 1 {
+				t.Fatalf("client not in FIN-WAIT-2 (%d)", st)
+			}
+			if got := p.a.Stats.RingBytes; got != 0 {
+				t.Errorf("RingBytes in FIN-WAIT-2 = %d; want 0", got)
+			}
+			p.b.Read(cb, make([]byte, 64))
+			if !tc.dataAfter {
+				p.b.Close(cb, p.now)
+				p.flush()
+				if p.a.countState(stTimeWait) != 1 || p.a.Stats.RingBytes != 0 || p.b.Stats.RingBytes != 0 {
+					t.Errorf("after both closes: %d TIME-WAIT, RingBytes %d, %d", p.a.countState(stTimeWait),
+						p.a.Stats.RingBytes, p.b.Stats.RingBytes)
+				}
+				return
+			}
+			seen = nil
+			p.b.Write(cb, []byte("are you there?"))
+			p.flush()
+			if len(seen) != 1 || seen[0][ipHdrLen+13] != flagRST {
+				t.Fatalf("client's answer to data after Close: %d segments, flags %#x; want one RST", len(seen), seen[0][ipHdrLen+13])
+			}
+			if p.b.Err(cb) != EPIPE { // reset in CLOSE-WAIT: EPIPE, as Linux
+				t.Errorf("server Err = %v; want EPIPE", p.b.Err(cb))
+			}
+			if n := len(p.a.conns) - p.a.countState(stFree); n != 0 || p.a.Stats.RingBytes != 0 {
+				t.Errorf("client after the reset: %d slots in use, RingBytes %d; want 0, 0", n, p.a.Stats.RingBytes)
+			}
+		})
+	}
+}
+
+// TestPoolSplits checks New's hosted ring pool: once its memory is cut,
+// small rings come from splitting larger free blocks.
+func TestPoolSplits(t *testing.T) {
+	p := pool{mem: make([]byte, 64<<10)}
+	big, ok := p.alloc(64 << 10)
+	if !ok {
+		t.Fatal("64 KiB from a 64 KiB pool failed")
+	}
+	if _, ok := p.alloc(4096); ok {
+		t.Fatal("allocated from an exhausted pool")
+	}
+	p.release(big, 64<<10)
+	seen := map[uintptr]bool{}
+	for i := range 16 {
+		b, ok := p.alloc(4096)
+		if !ok || seen[b] || b < big || b+4096 > big+64<<10 {
+			t.Fatalf("block %d: %#x, %v (pool %#x)", i, b, ok, big)
+		}
+		seen[b] = true
+	}
+	if _, ok := p.alloc(4096); ok {
+		t.Error("a 17th 4 KiB block from 64 KiB")
 	}
 }

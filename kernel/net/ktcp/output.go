@@ -161,7 +161,10 @@ func (s *Stack) armPersist(c *conn, now int64) {
 func (s *Stack) sendSeg(c *conn, buf []byte, seq uint32, flags uint8, off, n uint32, syn bool) int {
 	wnd := c.rcvWnd()
 	if syn {
-		wnd = min(wnd, 0xffff)
+		wnd = min(wnd, 0xffff) // never scaled (RFC 7323 §2.2)
+		if flags&flagACK != 0 {
+			c.rcvAdv = c.rcvNxt + wnd // the SYN|ACK's window: the peer's first flight
+		}
 	} else {
 		wnd = min(wnd>>c.rcvShift, 0xffff)
 		c.rcvAdv = c.rcvNxt + wnd<<c.rcvShift

@@ -124,7 +124,9 @@ func (s *Stack) freeRing(q *ring) {
 // ringsDone gives back the rings of a connection that can carry no more
 // data either way (TIME-WAIT, CLOSED): the send ring at once, the receive
 // ring once the application has read it (or will not: it gave the ID up
-// and the connection is not waiting on an accept queue).
+// and the connection is not waiting on an accept queue). Earlier, the
+// send ring goes when our FIN is acknowledged (FIN-WAIT-2) and the
+// receive ring when the application closes (Close).
 func (s *Stack) ringsDone(c *conn) {
 	s.freeRing(&c.tx)
 	if c.rx.used() == 0 || c.flags&fOwned == 0 && c.parent == noConn {
@@ -132,9 +134,90 @@ func (s *Stack) ringsDone(c *conn) {
 	}
 }
 
+// setBuffers records a connection's ring sizes: max to grow to, and the
+// size to start at (Config.InitBuf).
+func (c *conn) setBuffers(s *Stack, rxMax, txMax uint32) {
+	c.rxMax, c.txMax = rxMax, txMax
+	c.rx.size, c.tx.size = s.initSize(rxMax), s.initSize(txMax)
+}
+
+func (s *Stack) initSize(max uint32) uint32 {
+	if s.cfg.InitBuf == 0 || uint32(s.cfg.InitBuf) >= max {
+		return max
+	}
+	return uint32(s.cfg.InitBuf)
+}
+
+// grow doubles a ring (not beyond max), keeping the bytes at ring
+// positions [r, r+keep) where they were; without memory it reports false
+// and the ring stays as it was.
+func (s *Stack) grow(q *ring, max, keep uint32) bool {
+	if q.base == 0 || q.size >= max {
+		return false
+	}
+	nq := ring{size: q.size * 2}
+	if !s.takeRing(&nq) {
+		return false
+	}
+	nq.r, nq.w = q.r, q.w
+	old := q.buf()
+	m := q.r & (q.size - 1)
+	first := min(keep, q.size-m)
+	nq.copyIn(q.r, old[m:m+first])
+	nq.copyIn(q.r+first, old[:keep-first])
+	o := *q
+	*q = nq
+	s.freeRing(&o)
+	return true
+}
+
+// rxLimits reports whether the receive ring limits the transfer, so that
+// it should grow: the peer's data left less than a quarter of the window
+// we advertised, or less than a segment (the peer sends as fast as the
+// window lets it, however fast the application reads: the idea of Linux's
+// receive-buffer auto-tuning), unless the ring grew since that window was
+// advertised; or the data filled half the ring before the application
+// read.
+func (c *conn) rxLimits() bool {
+	return int32(c.rcvAdv-c.rcvNxt) < int32(max(c.rx.size/4, c.mss)) && c.rcvAdv != c.grewAt ||
+		c.rx.used() >= c.rx.size/2
+}
+
+// growRx doubles the receive ring, keeping the out-of-order bytes beyond
+// the in-order ones (when rxLimits).
+func (s *Stack) growRx(c *conn) {
+	keep := c.rx.used()
+	for i := 0; i < int(c.nooo); i++ {
+		keep = max(keep, c.rx.used()+(c.ooo[i].end-c.rcvNxt))
+	}
+	if s.grow(&c.rx, c.rxMax, keep) {
+		c.grewAt = c.rcvAdv
+	}
+}
+
+// shrinkTx gives an idle connection's grown, empty send ring back for one
+// of the size it started at (the next Write grows it again as needed);
+// without memory for the small ring the large one stays. (A receive ring
+// cannot shrink: the window it advertised would shrink with it.)
+func (s *Stack) shrinkTx(c *conn) {
+	small := s.initSize(c.txMax)
+	if c.tx.used() != 0 || c.tx.base == 0 || c.tx.size <= small {
+		return
+	}
+	nq := ring{size: small}
+	if !s.takeRing(&nq) {
+		return
+	}
+	nq.r, nq.w = c.tx.r, c.tx.w
+	o := c.tx
+	c.tx = nq
+	s.freeRing(&o)
+}
+
 // pool is New's ring memory for hosted use: blocks of a power-of-two size
 // are cut from mem in order and, once freed, kept on a free list per
-// size, linked through their first word (an address, not a Go pointer).
+// size, linked through their first word (an address, not a Go pointer);
+// when mem is cut, larger free blocks are split (never merged again).
 type pool struct {
 	mem   []byte
 	next  uintptr     // bytes of mem cut so far
@@ -150,12 +233,23 @@ func (p *pool) alloc(n uint32) (uintptr, bool) {
 		p.lists[k] = *(*uintptr)(ptr(b))
 		return b, true
 	}
-	if uintptr(len(p.mem))-p.next < uintptr(n) {
-		return 0, false
+	if uintptr(len(p.mem))-p.next >= uintptr(n) {
+		b := uintptr(unsafe.Pointer(unsafe.SliceData(p.mem))) + p.next
+		p.next += uintptr(n)
+		return b, true
 	}
-	b := uintptr(unsafe.Pointer(unsafe.SliceData(p.mem))) + p.next
-	p.next += uintptr(n)
-	return b, true
+	// The pool is cut: split a larger free block (rings of connections
+	// that grew come back as large blocks).
+	for j := k + 1; j < len(p.lists); j++ {
+		if b := p.lists[j]; b != 0 {
+			p.lists[j] = *(*uintptr)(ptr(b))
+			for ; j > k; j-- {
+				p.release(b+uintptr(1)<<(j-1), uint32(1)<<(j-1)) // the upper half
+			}
+			return b, true
+		}
+	}
+	return 0, false
 }
 
 func (p *pool) release(b uintptr, n uint32) {

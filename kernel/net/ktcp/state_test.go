@@ -25,6 +25,7 @@ type seg struct {
 	ws           int    // -1: no option
 	data         []byte
 	badSum       bool
+	src, dst     *[4]byte // nil: peerAddr, ourAddr
 }
 
 func craft(s seg) []byte {
@@ -38,18 +39,25 @@ func craft(s seg) []byte {
 	for len(opts)%4 != 0 {
 		opts = append(opts, optNOP)
 	}
+	src, dst := peerAddr, ourAddr
+	if s.src != nil {
+		src = *s.src
+	}
+	if s.dst != nil {
+		dst = *s.dst
+	}
 	tl := header.TCPMinimumSize + len(opts) + len(s.data)
 	b := make([]byte, header.IPv4MinimumSize+tl)
 	ip := header.IPv4(b)
 	ip.Encode(&header.IPv4Fields{TotalLength: uint16(len(b)), TTL: 64, Protocol: uint8(header.TCPProtocolNumber),
-		SrcAddr: tcpip.AddrFrom4(peerAddr), DstAddr: tcpip.AddrFrom4(ourAddr)})
+		SrcAddr: tcpip.AddrFrom4(src), DstAddr: tcpip.AddrFrom4(dst)})
 	ip.SetChecksum(^ip.CalculateChecksum())
 	t := header.TCP(b[header.IPv4MinimumSize:])
 	t.Encode(&header.TCPFields{SrcPort: s.sport, DstPort: s.dport, SeqNum: s.seq, AckNum: s.ack,
 		DataOffset: uint8(header.TCPMinimumSize + len(opts)), Flags: header.TCPFlags(s.flags), WindowSize: s.wnd})
 	copy(t[header.TCPMinimumSize:], opts)
 	copy(t[header.TCPMinimumSize+len(opts):], s.data)
-	xsum := header.PseudoHeaderChecksum(header.TCPProtocolNumber, tcpip.AddrFrom4(peerAddr), tcpip.AddrFrom4(ourAddr), uint16(tl))
+	xsum := header.PseudoHeaderChecksum(header.TCPProtocolNumber, tcpip.AddrFrom4(src), tcpip.AddrFrom4(dst), uint16(tl))
 	xsum = checksum.Checksum(t, xsum)
 	if s.badSum {
 		xsum++
@@ -172,11 +180,22 @@ func TestNoConnection(t *testing.T) {
 		{"bad-checksum", seg{sport: 5, dport: 80, seq: 100, flags: flagSYN, ws: -1, badSum: true}, nil},
 		{"ack-to-listener", seg{sport: 5, dport: 80, seq: 100, ack: 9, flags: flagACK, ws: -1},
 			[]out{{seq: 9, flags: flagRST, ws: -1}}},
+		// Martian sources and destinations are dropped unanswered (RFC 1122
+		// 4.2.3.10; Linux's ip_route_input drops them before TCP).
+		{"syn-from-broadcast", seg{sport: 5, dport: 80, seq: 100, flags: flagSYN, ws: -1, src: &[4]byte{255, 255, 255, 255}}, nil},
+		{"syn-from-multicast", seg{sport: 5, dport: 80, seq: 100, flags: flagSYN, ws: -1, src: &[4]byte{224, 0, 0, 1}}, nil},
+		{"syn-from-zero", seg{sport: 5, dport: 80, seq: 100, flags: flagSYN, ws: -1, src: &[4]byte{}}, nil},
+		{"syn-from-loopback", seg{sport: 5, dport: 80, seq: 100, flags: flagSYN, ws: -1, src: &[4]byte{127, 0, 0, 1}}, nil},
+		{"land", seg{sport: 80, dport: 80, seq: 100, flags: flagSYN, ws: -1, src: &ourAddr}, nil},
+		{"syn-to-multicast", seg{sport: 5, dport: 80, seq: 100, flags: flagSYN, ws: -1, dst: &[4]byte{239, 1, 2, 3}}, nil},
+		{"ack-to-broadcast", seg{sport: 5, dport: 81, seq: 100, ack: 9, flags: flagACK, ws: -1, dst: &[4]byte{255, 255, 255, 255}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(Config{MaxConns: 4})
-			s.Listen(ourAddr, 80, 4)
-			s.Input(craft(tc.in), 1)
+			s.Listen([4]byte{}, 80, 4)
+			if !s.Input(craft(tc.in), 1) {
+				t.Fatal("Input did not take a TCP segment")
+			}
 			got := drain(t, s, 1)
 			if len(got) != len(tc.want) {
 				t.Fatalf("sent %+v; want %+v", got, tc.want)

@@ -121,6 +121,7 @@ func (s *Stack) keepalive(c *conn, now int64) bool {
 		c.keepAt = now + c.keepIntvl // data in flight: the RTO watches the peer
 		return true
 	}
+	s.shrinkTx(c) // idle: a send ring that grew goes back to its first size
 	if c.keepProbes >= c.keepCnt {
 		s.Stats.Timeouts++
 		s.abortErr(c, ETIMEDOUT)
