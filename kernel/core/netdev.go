@@ -32,7 +32,9 @@ var netdev struct {
 	present   bool
 	d         virtionet.Device
 	gsi       int  // -1 with MSI-X
-	rxPending bool // an interrupt said frames wait; cleared when OpRecv drains them
+	rxPending bool // frames wait for the stack (OpRecv); cleared when OpRecv drains them
+	rxBlocked bool // the frame queue filled: received frames wait in the device
+	mtu       int  // the IP MTU
 }
 
 // netConfig holds the unigo.net.* command-line parameters (without the
@@ -43,8 +45,9 @@ var (
 )
 
 // netParam records one unigo.net.KEY=VALUE parameter. Boot only.
-// unigo.net.ports=LO-HI is the kernel's own (the ephemeral port range);
-// the others are the stack's.
+// unigo.net.ports=LO-HI (the ephemeral port range) and
+// unigo.net.tcp=ktcp|gvisor (which TCP serves IPv4, ktnet.go) are the
+// kernel's own; the others are the stack's.
 func netParam(tok []byte) {
 	if hasPrefix(tok, "unigo.net.ports=") {
 		lo, hi, ok := parsePortRange(tok[len("unigo.net.ports="):])
@@ -53,6 +56,12 @@ func netParam(tok []byte) {
 			return
 		}
 		ephemeralLo, ephemeralHi = lo, hi
+		return
+	}
+	if hasPrefix(tok, "unigo.net.tcp=") {
+		if !ktParam(tok[len("unigo.net.tcp="):]) {
+			klog.Warn("net").S("ignoring ").B(tok).S(": want ktcp or gvisor").End()
+		}
 		return
 	}
 	kv := tok[len("unigo.net."):]
@@ -90,11 +99,16 @@ func initNetDevice(apic ioapic.IOAPIC, apicID uint8) {
 }
 
 func startNet(t virtionet.Transport, gsi int) bool {
+	netdev.d.Slots = netSlots()
 	if why := netdev.d.Init(t, allocPages); why != "" {
 		klog.Warn("net").S("virtio-net device ignored: ").S(why).End()
 		return false
 	}
-	netdev.present, netdev.gsi = true, gsi
+	if !initFrameQueue() {
+		klog.Warn("net").S("virtio-net device ignored: out of memory for the frame queue").End()
+		return false
+	}
+	netdev.present, netdev.gsi, netdev.mtu = true, gsi, virtionet.MaxFrame-ethHdrLen
 	mac := netdev.d.MAC()
 	var text [17]byte
 	const hex = "0123456789abcdef"
@@ -110,6 +124,8 @@ func startNet(t virtionet.Transport, gsi int) bool {
 	} else {
 		m.S(", GSI ").I(int64(gsi)).End()
 	}
+	ktStart()
+	onShutdown(netLogStats)
 	return true
 }
 
@@ -123,12 +139,15 @@ func netDeviceInterrupt(gsi int) bool {
 	return true
 }
 
-// netInterrupt handles the device's interrupt: frames wait for the stack.
+// netInterrupt handles the device's interrupt: it sorts the received
+// frames (netDrain: ktcp's to ktcp, the others into the frame queue for
+// the stack) and lets ktcp send (a transmit slot may have come back).
 func netInterrupt() {
-	if netdev.d.Interrupt() {
-		netdev.rxPending = true
-		netSignal()
+	if netdev.d.Interrupt() && !netdev.rxBlocked {
+		netDrain(true)
+		return
 	}
+	ktPoll()
 }
 
 // sysNetcall is the netcall system call (package netcall); the network
@@ -140,7 +159,7 @@ func sysNetcall(a sysArgs) uintptr {
 	case netcall.OpInfo:
 		return netInfo(a[1])
 	case netcall.OpAddrs:
-		return netAddrs(a[1], a[2])
+		return netAddrs(a[1], a[2], a[3])
 	}
 	if !netstack.attached {
 		return errno(linux.ENOTCONN)
@@ -225,28 +244,29 @@ func netInfo(p uintptr) uintptr {
 	if netdev.present {
 		info.MAC = netdev.d.MAC()
 		info.HasDevice = 1
-		info.MTU = virtionet.MaxFrame - 14
+		info.MTU = uint32(netdev.mtu)
 	}
 	info.ConfigLen = uint32(copy(info.Config[:], netConfig[:netConfigLen]))
 	return 0
 }
 
-// netRecv copies waiting frames into b, each behind a 2-byte length; it
-// stops when fewer than 2+MaxFrame bytes are left.
+// netRecv copies queued frames into b, each behind a 2-byte length; it
+// stops early only when the next frame does not fit (so fewer than
+// 2+MaxFrame bytes are left). When the frame queue had filled, it takes
+// the frames waiting in the device after it.
 func netRecv(b []byte) uintptr {
 	if !netdev.present {
 		return 0
 	}
 	n := 0
-	for len(b)-n >= 2+virtionet.MaxFrame {
-		m, ok := netdev.d.Recv(b[n+2:])
-		if !ok {
-			netdev.rxPending = false
+	for {
+		n += frameQueueGet(b[n:])
+		if frameQ.used() != 0 || !netdev.rxBlocked {
 			break
 		}
-		b[n], b[n+1] = byte(m), byte(m>>8)
-		n += 2 + m
+		netDrain(false)
 	}
+	netdev.rxPending = frameQ.used() != 0 || netdev.rxBlocked
 	return uintptr(n)
 }
 
@@ -270,18 +290,27 @@ func netSend(b []byte) uintptr {
 	return uintptr(sent)
 }
 
-// netAddrs records the interface addresses for bind checks.
-func netAddrs(p, n uintptr) uintptr {
+// netAddrs records the interface addresses (for bind checks, and with
+// their prefixes for ktcp's routes) and the default gateway gw (0: none).
+func netAddrs(p, n, gw uintptr) uintptr {
 	if n > uintptr(len(netstack.addrs)) {
 		n = uintptr(len(netstack.addrs))
 	}
-	if !userRange(p, n*28, false) {
+	const size = unsafe.Sizeof(netcall.Addr{})
+	if !userRange(p, n*size, false) || gw != 0 && !userRange(gw, unsafe.Sizeof(netcall.Sockaddr{}), false) {
 		return errno(linux.EFAULT)
 	}
+	var addrs [len(netstack.addrs)]netcall.Addr
 	for k := uintptr(0); k < n; k++ {
-		netstack.addrs[k] = *(*netcall.Sockaddr)(kptr(p + k*28))
+		addrs[k] = *(*netcall.Addr)(kptr(p + k*size))
+		netstack.addrs[k] = addrs[k].Sockaddr
 	}
 	netstack.naddrs = int(n)
+	var g *netcall.Sockaddr
+	if gw != 0 {
+		g = (*netcall.Sockaddr)(kptr(gw))
+	}
+	setIPv4(addrs[:n], g)
 	return 0
 }
 

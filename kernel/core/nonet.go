@@ -21,6 +21,8 @@ func netParam([]byte)                    {}
 func netDeviceInterrupt(int) bool        { return false }
 func netInterrupt()                      {}
 func sysNetcall(sysArgs) uintptr         { return errno(linux.ENOSYS) }
+func ktDeadline() int64                  { return 0 }
+func ktTimer(int64)                      {}
 
 // No socket file exists in this kernel; these complete the file code's
 // switches.

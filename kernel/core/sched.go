@@ -293,11 +293,15 @@ func expireTimers(now int64) {
 }
 
 // armTimer programs the one-shot timer for the next event: the earliest
-// sleeper, or the end of the current time slice when others wait to run.
+// sleeper or the kernel TCP's next deadline, or the end of the current
+// time slice when others wait to run.
 func armTimer() {
 	var next int64
 	if timerHead >= 0 {
 		next = threads[timerHead].wakeAt
+	}
+	if d := ktDeadline(); d != 0 && (next == 0 || d < next) {
+		next = d
 	}
 	if runqHead >= 0 && !cur().kernel {
 		if s := cur().sliceEnd; next == 0 || s < next {
@@ -312,6 +316,7 @@ func timerInterrupt(tf *amd64.TrapFrame) {
 	timerArmedAt = 0 // it fired: off until armed again
 	now := nanotime()
 	expireTimers(now)
+	ktTimer(now)
 	t := cur()
 	if runqHead >= 0 && (t.kernel || now >= t.sliceEnd) {
 		yield()

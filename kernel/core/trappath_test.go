@@ -122,6 +122,8 @@ func checkTrapPath(t *testing.T, kernelDir, tags, imports string) {
 		prefix + "core.bootFailure":                        true,
 		prefix + "core.initNetDevice":                      true,
 		prefix + "core.startNet":                           true,
+		prefix + "core.ktStart":                            true,
+		prefix + "net/ktcp.Init":                           true,
 		prefix + "core.netParam":                           true,
 		prefix + "drivers/virtio/net.(*Device).Init":       true,
 		prefix + "drivers/virtio/net.(*Device).setupQueue": true,

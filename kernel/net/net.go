@@ -20,6 +20,8 @@
 //	unigo.net.ports=40000-40999 the ephemeral port range (read by the kernel's
 //	                            socket layer; guests sharing one address get
 //	                            disjoint ranges)
+//	unigo.net.tcp=gvisor        IPv4 TCP on gVisor's TCP instead of the kernel's
+//	                            (ktcp; read by the kernel, docs/adr/0012-kernel-tcp.md)
 //
 // # Concurrency
 //
@@ -198,7 +200,8 @@ func start() error {
 	}
 
 	var l *link
-	var kernelAddrs []netcall.Sockaddr
+	var kernelAddrs []netcall.Addr
+	var kernelGW netip.Addr
 	if info.HasDevice != 0 {
 		l = newLink(info.MAC, info.MTU)
 		if err := st.CreateNIC(nicEth, l); err != nil {
@@ -209,7 +212,7 @@ func start() error {
 				return fmt.Errorf("eth0 address %v: %v", p, err)
 			}
 			routes = append(routes, tcpip.Route{Destination: subnet(p), NIC: nicEth})
-			kernelAddrs = append(kernelAddrs, sockaddrOf(p.Addr()))
+			kernelAddrs = append(kernelAddrs, addrOf(p))
 		}
 		for _, gw := range cfg.gw {
 			dst := netip.MustParsePrefix("0.0.0.0/0")
@@ -217,14 +220,17 @@ func start() error {
 				dst = netip.MustParsePrefix("::/0")
 			}
 			routes = append(routes, tcpip.Route{Destination: subnet(dst), Gateway: tcpip.AddrFromSlice(gw.AsSlice()), NIC: nicEth})
+			if gw.Is4() && !kernelGW.IsValid() {
+				kernelGW = gw
+			}
 		}
 	} else if len(cfg.addrs) > 0 {
 		logf("no network device: ignoring unigo.net.ip (run with -p or --net)")
 	}
 	st.SetRouteTable(routes)
 	if len(kernelAddrs) > 0 {
-		if _, e := call(netcall.OpAddrs, ptr(&kernelAddrs[0]), uintptr(len(kernelAddrs)), 0, 0); e != 0 {
-			return fmt.Errorf("registering the addresses: %v", e)
+		if err := setKernelAddrs(kernelAddrs, kernelGW); err != nil {
+			return err
 		}
 	}
 	if len(cfg.dns) > 0 {
@@ -266,9 +272,8 @@ func configureDHCP(st *stack.Stack, l *link, dns []netip.Addr) error {
 	if le.router.IsValid() {
 		st.AddRoute(tcpip.Route{Destination: subnet(netip.MustParsePrefix("0.0.0.0/0")), Gateway: tcpip.AddrFromSlice(le.router.AsSlice()), NIC: nicEth})
 	}
-	sa := []netcall.Sockaddr{sockaddrOf(le.addr.Addr())}
-	if _, e := call(netcall.OpAddrs, ptr(&sa[0]), 1, 0, 0); e != 0 {
-		return fmt.Errorf("registering the address: %v", e)
+	if err := setKernelAddrs([]netcall.Addr{addrOf(le.addr)}, le.router); err != nil {
+		return err
 	}
 	if len(dns) == 0 {
 		dns = le.dns
@@ -278,6 +283,25 @@ func configureDHCP(st *stack.Stack, l *link, dns []netip.Addr) error {
 	}
 	debugf("dhcp: %v via %v from %v, name servers %v, lease %v", le.addr, le.router, le.server, le.dns, le.time)
 	return nil
+}
+
+// setKernelAddrs tells the kernel eth0's addresses and IPv4 default
+// gateway (invalid: none).
+func setKernelAddrs(addrs []netcall.Addr, gw netip.Addr) error {
+	var g uintptr
+	var sa netcall.Sockaddr
+	if gw.Is4() {
+		sa = sockaddrOf(gw)
+		g = ptr(&sa)
+	}
+	if _, e := call(netcall.OpAddrs, ptr(&addrs[0]), uintptr(len(addrs)), g, 0); e != 0 {
+		return fmt.Errorf("registering the addresses: %v", e)
+	}
+	return nil
+}
+
+func addrOf(p netip.Prefix) netcall.Addr {
+	return netcall.Addr{Sockaddr: sockaddrOf(p.Addr()), Prefix: uint8(p.Bits())}
 }
 
 func sockaddrOf(a netip.Addr) netcall.Sockaddr {

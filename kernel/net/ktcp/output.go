@@ -2,6 +2,10 @@ package ktcp
 
 import "encoding/binary"
 
+// HasOutput reports whether [Stack.Output] has a packet to write, so
+// that a caller can skip finding a buffer for it.
+func (s *Stack) HasOutput() bool { return s.txqHead != noConn || s.rstR != s.rstW }
+
 // Output writes the next IPv4 packet to send into buf and returns its
 // length, or 0 when there is nothing to send. The caller calls it until
 // it returns 0, after Input, Tick and the socket calls. buf must hold a

@@ -31,7 +31,7 @@ const (
 	OpInfo = 2
 	// OpRecv(buf, len): copies received frames into buf, each as a
 	// 2-byte little-endian length and the Ethernet frame. Returns the
-	// bytes used; 0 means none waiting (receive interrupts are armed).
+	// bytes used; 0 means none waiting.
 	// It stops early only when fewer than 2+MaxFrame bytes of buf are
 	// left, so a result leaving that much room means the queue is drained.
 	OpRecv = 3
@@ -68,8 +68,10 @@ const (
 	// OpRelease(id): the stack is done with a socket the program closed;
 	// the kernel frees it.
 	OpRelease = 10
-	// OpAddrs(*[n]Sockaddr, n): the interface addresses, for bind(2)
-	// checks and getsockname of wildcard binds.
+	// OpAddrs(*[n]Addr, n, *Sockaddr): the interface addresses with
+	// their prefix lengths, for bind(2) checks, getsockname of wildcard
+	// binds and the kernel's own TCP (its routes), and the IPv4 default
+	// gateway (0: none). Each call replaces the previous configuration.
 	OpAddrs = 11
 )
 
@@ -121,6 +123,13 @@ const (
 
 // Sockaddr holds a struct sockaddr_in or sockaddr_in6 (Linux layout).
 type Sockaddr [28]byte
+
+// Addr is an interface address and its prefix length (OpAddrs).
+type Addr struct {
+	Sockaddr
+	Prefix uint8
+	_      [3]byte
+}
 
 // Addrs is a socket's two ends.
 type Addrs struct {

@@ -173,6 +173,28 @@ func TestInit(t *testing.T) {
 	}
 }
 
+func TestSlots(t *testing.T) {
+	const base = 0x100000
+	arena.Setup(base, 4<<20)
+	next := uintptr(base)
+	alloc := func(n uintptr) (uintptr, bool) {
+		pa := next
+		next += n * mm.PageSize
+		return pa, next <= base+4<<20
+	}
+	f := &fakeDev{t: t, features: FeatVersion1, qmax: [2]uint16{256, 256}}
+	d := &Device{Slots: 32}
+	if why := d.Init(f, alloc); why != "" {
+		t.Fatalf("Init: %s", why)
+	}
+	if got := len(f.take(0)); got != 32 || f.queues[1].Len() != 32 {
+		t.Errorf("%d rx buffers posted, tx queue of %d; want 32 and 32 (Slots)", got, f.queues[1].Len())
+	}
+	if used := next - base; used > 200<<10 {
+		t.Errorf("Init took %d KiB for 32-slot queues; want their 128 KiB of buffers and the rings", used>>10)
+	}
+}
+
 func TestInitFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -313,5 +335,56 @@ func TestNoGoAllocs(t *testing.T) {
 	f.transmit()
 	if n != 0 {
 		t.Errorf("Send/Recv allocate %v times per run", n)
+	}
+}
+
+// TestZeroCopy receives frames as views of their slots and sends frames
+// written in place, across the ring's wrap, and checks that a full
+// transmit queue turns transmit interrupts on until a slot comes back.
+func TestZeroCopy(t *testing.T) {
+	d, f := newDevice(t, FeatVersion1, 8)
+	for i := 0; i < 1000; i++ {
+		want := frame(i)
+		f.deliver(want)
+		got, ok := d.RecvFrame()
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("frame %d: RecvFrame = %d bytes, %v; want the %d-byte frame", i, len(got), ok, len(want))
+		}
+		d.RecvDone()
+		buf, ok := d.TxFrame()
+		if !ok || len(buf) != MaxFrame {
+			t.Fatalf("frame %d: TxFrame = %d bytes, %v; want %d", i, len(buf), ok, MaxFrame)
+		}
+		d.TxCommit(copy(buf, want))
+		d.Flush()
+		f.transmit()
+		if got := f.sent[len(f.sent)-1]; !bytes.Equal(got, want) {
+			t.Fatalf("frame %d: device sent %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+	if _, ok := d.RecvFrame(); ok {
+		t.Fatal("RecvFrame returned a frame from an empty queue")
+	}
+	for i := 0; i < 8; i++ {
+		buf, ok := d.TxFrame()
+		if !ok {
+			t.Fatalf("TxFrame %d failed on a queue with room", i)
+		}
+		d.TxCommit(copy(buf, frame(i)))
+	}
+	if _, ok := d.TxFrame(); ok || !d.TxWaiting() {
+		t.Fatalf("TxFrame on a full queue: ok=%v, TxWaiting=%v; want false, true", ok, d.TxWaiting())
+	}
+	f.interrupt = false
+	f.transmit()
+	if !f.interrupt {
+		t.Error("no transmit interrupt requested while waiting for a slot")
+	}
+	d.Interrupt()
+	if d.TxWaiting() {
+		t.Error("TxWaiting after the device gave slots back")
+	}
+	if _, ok := d.TxFrame(); !ok {
+		t.Error("TxFrame failed after the device drained the queue")
 	}
 }

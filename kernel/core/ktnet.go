@@ -1,0 +1,727 @@
+//go:build unigo_net
+
+package core
+
+import (
+	"unsafe"
+
+	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/net/ktcp"
+	"unigo.dev/unigo/kernel/net/netcall"
+	"unigo.dev/unigo/kernel/random"
+)
+
+// The kernel's frame path (docs/adr/0012-kernel-tcp.md, "Wiring"): the
+// network device's frames are sorted in the interrupt path. IPv4 TCP for
+// one of the guest's own addresses goes to the kernel's TCP (package ktcp)
+// when it runs; everything else (ARP, UDP, ICMP, IPv6, DHCP, and TCP while
+// ktcp is off) is copied into the frame queue, from which the network
+// stack's bridge (gVisor, package kernel/net) takes it with OpPoll/OpRecv.
+// ktcp's packets leave from [ktPoll], which gives them an Ethernet header
+// from the neighbour table (filled from the ARP traffic seen on the wire
+// and from received TCP frames) or holds them while an ARP request asks
+// for the next hop's address.
+//
+// All of it runs in trap context (interrupts off): no heap, no pointer
+// stores after boot.
+
+// ktStack is the kernel's TCP for IPv4; nil while IPv4 TCP stays with
+// gVisor (unigo.net.tcp=gvisor, or no network device). Set at boot only.
+var ktStack *ktcp.Stack
+
+// ktOut, in hosted tests only, takes each IPv4 packet ktPoll would send,
+// instead of the device.
+var ktOut func(pkt []byte)
+
+// ktTestTx, in hosted tests only, takes each Ethernet frame the frame path
+// would hand to the device.
+var ktTestTx func(frame []byte)
+
+// TCP selection (unigo.net.tcp=). The default, ktDefaultMode, is the
+// socket layer's to choose (socket_ktcp.go): ktcp once its sockets run on it.
+const (
+	ktModeGVisor = iota
+	ktModeKtcp
+)
+
+var ktMode = ktDefaultMode
+
+// Ethernet and ARP (RFC 826) constants.
+const (
+	ethHdrLen   = 14
+	etherIPv4   = 0x0800
+	etherARP    = 0x0806
+	arpLen      = 28
+	ethMinFrame = 60 // without the FCS
+	ktMaxPkt    = 1500
+)
+
+// ip4 is eth0's IPv4 configuration as the stack reported it (OpAddrs).
+var ip4 struct {
+	n     int
+	addr  [8][4]byte
+	mask  [8]uint32 // the prefix as a mask, host order
+	gw    [4]byte
+	hasGW bool
+}
+
+// ktStats counts what the frame path did with frames.
+var ktStats struct {
+	toKtcp      uint64 // IPv4 TCP frames handed to ktcp
+	notOurs     uint64 // IPv4 TCP frames for an address that is not ours (dropped)
+	queued      uint64 // frames queued for gVisor
+	blocked     uint64 // times the frame queue filled and receive paused
+	noRoute     uint64 // ktcp packets with no next hop (no address, no gateway, broadcast)
+	arpRequests uint64
+	held        uint64 // ktcp packets held for an ARP reply
+	heldDropped uint64 // held packets replaced by newer ones or never sent
+	txFull      uint64 // ktPoll found the transmit queue full
+}
+
+func be32(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func ip4of(b []byte) (a [4]byte) {
+	copy(a[:], b[:4])
+	return a
+}
+
+// ktLocalIPv4 reports whether ip is one of the guest's own IPv4 addresses.
+func ktLocalIPv4(ip [4]byte) bool {
+	for k := 0; k < ip4.n; k++ {
+		if ip4.addr[k] == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// onLink returns the index of the interface address whose subnet holds
+// ip, or -1.
+func onLink(ip [4]byte) int {
+	v := be32(ip[:])
+	for k := 0; k < ip4.n; k++ {
+		if v&ip4.mask[k] == be32(ip4.addr[k][:])&ip4.mask[k] {
+			return k
+		}
+	}
+	return -1
+}
+
+// ktSourceIPv4 returns the source address for a connection to dst: the
+// interface address on dst's subnet, else the one on the gateway's, else
+// the first. It is false when no IPv4 address is configured yet.
+func ktSourceIPv4(dst [4]byte) ([4]byte, bool) {
+	if ip4.n == 0 {
+		return [4]byte{}, false
+	}
+	if k := onLink(dst); k >= 0 {
+		return ip4.addr[k], true
+	}
+	if ip4.hasGW {
+		if k := onLink(ip4.gw); k >= 0 {
+			return ip4.addr[k], true
+		}
+	}
+	return ip4.addr[0], true
+}
+
+// setIPv4 records the interface addresses and the gateway (netAddrs).
+func setIPv4(addrs []netcall.Addr, gw *netcall.Sockaddr) {
+	ip4.n = 0
+	for k := range addrs {
+		a := &addrs[k]
+		if saFamilyOf(&a.Sockaddr) != afInet || ip4.n == len(ip4.addr) || a.Prefix > 32 {
+			continue
+		}
+		ip4.addr[ip4.n] = ip4of(a.Sockaddr[4:8])
+		ip4.mask[ip4.n] = 0
+		if a.Prefix > 0 {
+			ip4.mask[ip4.n] = ^uint32(0) << (32 - a.Prefix)
+		}
+		ip4.n++
+	}
+	ip4.hasGW = false
+	if gw != nil && saFamilyOf(gw) == afInet {
+		ip4.gw, ip4.hasGW = ip4of(gw[4:8]), true
+	}
+}
+
+const afInet = 2
+
+func saFamilyOf(a *netcall.Sockaddr) uint16 { return uint16(a[0]) | uint16(a[1])<<8 }
+
+// Neighbours: a small IPv4 neighbour (ARP) table.
+
+const (
+	maxNeigh   = 32
+	neighFree  = 0
+	neighWait  = 1 // an ARP request is out
+	neighKnown = 2
+	arpEvery   = 1e9 // at most one request per second per address
+)
+
+type neighbour struct {
+	ip    [4]byte
+	mac   [6]byte
+	state uint8
+	stamp uint32 // when added or last learnt (a counter): the oldest goes first
+	reqAt int64  // last ARP request
+}
+
+var (
+	neighs     [maxNeigh]neighbour
+	neighClock uint32
+	neighLast  uint8 // index of the entry neighFind found last
+)
+
+// neighFind returns ip's entry or nil. The entry found last is tried
+// first: a server's packets mostly go to one next hop (the gateway).
+func neighFind(ip [4]byte) *neighbour {
+	if n := &neighs[neighLast]; n.ip == ip && n.state != neighFree {
+		return n
+	}
+	for k := range neighs {
+		if neighs[k].state != neighFree && neighs[k].ip == ip {
+			neighLast = uint8(k)
+			return &neighs[k]
+		}
+	}
+	return nil
+}
+
+// neighSlot returns ip's entry, taking a free one or replacing the oldest.
+func neighSlot(ip [4]byte) *neighbour {
+	if n := neighFind(ip); n != nil {
+		return n
+	}
+	old := &neighs[0]
+	for k := range neighs {
+		n := &neighs[k]
+		if n.state == neighFree {
+			old = n
+			break
+		}
+		if n.stamp-old.stamp > 1<<31 { // older (wrapping counter)
+			old = n
+		}
+	}
+	if old.state != neighFree {
+		holdDrop(old.ip)
+	}
+	neighClock++
+	*old = neighbour{ip: ip, stamp: neighClock}
+	return old
+}
+
+// neighLearn records ip at mac and sends the packets held for ip.
+// Broadcast and multicast Ethernet addresses and addresses that are
+// neither on a subnet of ours nor the gateway (which may be off-link
+// with a /32 address) are ignored.
+func neighLearn(ip [4]byte, mac []byte) {
+	n := neighFind(ip)
+	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
+		return // the common case: nothing new
+	}
+	if mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
+		return
+	}
+	if n == nil {
+		n = neighSlot(ip)
+	}
+	copy(n.mac[:], mac[:6])
+	n.state = neighKnown
+	neighClock++
+	n.stamp = neighClock
+	holdFlush(n)
+}
+
+// Held packets: ktcp's packets waiting for an ARP reply, a few per
+// neighbour (the newest replaces the oldest), in static buffers.
+
+const (
+	maxHeldPkts  = 16
+	heldPerNeigh = 4
+)
+
+var held [maxHeldPkts]struct {
+	ip  [4]byte
+	n   uint16 // 0: free
+	seq uint32
+}
+
+var (
+	heldBuf [maxHeldPkts][ktMaxPkt]byte
+	heldSeq uint32
+)
+
+// holdPacket keeps a copy of pkt until ip's address is known.
+func holdPacket(ip [4]byte, pkt []byte) {
+	free, oldest, mine, oldestMine := -1, 0, 0, -1
+	for k := range held {
+		h := &held[k]
+		switch {
+		case h.n == 0:
+			if free < 0 {
+				free = k
+			}
+			continue
+		case h.ip == ip:
+			mine++
+			if oldestMine < 0 || h.seq-held[oldestMine].seq > 1<<31 {
+				oldestMine = k
+			}
+		}
+		if h.seq-held[oldest].seq > 1<<31 || held[oldest].n == 0 {
+			oldest = k
+		}
+	}
+	k := free
+	switch {
+	case mine >= heldPerNeigh:
+		k = oldestMine
+		ktStats.heldDropped++
+	case k < 0:
+		k = oldest
+		ktStats.heldDropped++
+	}
+	heldSeq++
+	held[k].ip, held[k].seq, held[k].n = ip, heldSeq, uint16(copy(heldBuf[k][:], pkt))
+	ktStats.held++
+}
+
+// holdDrop forgets the packets held for ip.
+func holdDrop(ip [4]byte) {
+	for k := range held {
+		if held[k].n != 0 && held[k].ip == ip {
+			held[k].n = 0
+			ktStats.heldDropped++
+		}
+	}
+}
+
+// holdFlush sends the packets held for n (known now), oldest first.
+func holdFlush(n *neighbour) {
+	sent := false
+	for {
+		k := -1
+		for j := range held {
+			if held[j].n != 0 && held[j].ip == n.ip && (k < 0 || held[j].seq-held[k].seq > 1<<31) {
+				k = j
+			}
+		}
+		if k < 0 {
+			break
+		}
+		buf, ok := txFrame()
+		if !ok {
+			holdDrop(n.ip) // ktcp retransmits
+			break
+		}
+		m := copy(buf[ethHdrLen:], heldBuf[k][:held[k].n])
+		ethHeader(buf, n.mac[:], etherIPv4)
+		txCommit(ethHdrLen + m)
+		held[k].n = 0
+		sent = true
+	}
+	if sent {
+		txFlush()
+	}
+}
+
+// The device's transmit side, or ktTestTx in hosted tests.
+
+var ktTestBuf [ethHdrLen + ktMaxPkt]byte
+
+func txFrame() ([]byte, bool) {
+	if ktTestTx != nil {
+		return ktTestBuf[:], true
+	}
+	return netdev.d.TxFrame()
+}
+
+func txCommit(n int) {
+	if ktTestTx != nil {
+		ktTestTx(ktTestBuf[:n])
+		return
+	}
+	netdev.d.TxCommit(n)
+}
+
+func txFlush() {
+	if ktTestTx == nil {
+		netdev.d.Flush()
+	}
+}
+
+// ethHeader writes an Ethernet header to dst from our address.
+func ethHeader(f []byte, dst []byte, etherType uint16) {
+	copy(f[0:6], dst[:6])
+	mac := netdev.d.MAC()
+	copy(f[6:12], mac[:])
+	f[12], f[13] = byte(etherType>>8), byte(etherType)
+}
+
+// arpRequest writes an ARP request for ip from src into f (a transmit
+// buffer) and returns the frame's length.
+func arpRequest(f []byte, src, ip [4]byte) int {
+	ethHeader(f, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, etherARP)
+	a := f[ethHdrLen:ethMinFrame]
+	clear(a)
+	a[1] = 1    // hardware type Ethernet
+	a[2] = 0x08 // protocol IPv4
+	a[4], a[5] = 6, 4
+	a[7] = 1 // request
+	mac := netdev.d.MAC()
+	copy(a[8:14], mac[:])
+	copy(a[14:18], src[:])
+	copy(a[24:28], ip[:])
+	return ethMinFrame
+}
+
+// Frame verdicts of ktDemux.
+const (
+	frameQueued  = iota // copied into the frame queue for gVisor
+	frameKtcp           // handed to ktcp
+	frameDropped        // IPv4 TCP for an address that is not ours
+	frameFull           // the frame queue has no room: not taken
+)
+
+// ktDemux sorts one received Ethernet frame (see the file comment).
+func ktDemux(f []byte, now int64) int {
+	if len(f) >= ethHdrLen+20 && ktStack != nil && f[12] == etherIPv4>>8 && f[13] == etherIPv4&0xff &&
+		f[ethHdrLen]>>4 == 4 && f[ethHdrLen+9] == 6 {
+		dst := ip4of(f[ethHdrLen+16:])
+		if !ktLocalIPv4(dst) {
+			ktStats.notOurs++
+			return frameDropped
+		}
+		src := ip4of(f[ethHdrLen+12:])
+		if n := neighFind(src); n == nil || n.state != neighKnown || string(n.mac[:]) != string(f[6:12]) {
+			if onLink(src) >= 0 {
+				neighLearn(src, f[6:12])
+			} else if ip4.hasGW {
+				neighLearn(ip4.gw, f[6:12])
+			}
+		}
+		ktStats.toKtcp++
+		ktStack.Input(f[ethHdrLen:], now)
+		return frameKtcp
+	}
+	if len(f) >= ethHdrLen+arpLen && f[12] == etherARP>>8 && f[13] == etherARP&0xff {
+		a := f[ethHdrLen:]
+		// Ethernet/IPv4, a request or a reply: learn the sender.
+		if a[0] == 0 && a[1] == 1 && a[2] == 0x08 && a[3] == 0 && a[4] == 6 && a[5] == 4 && a[6] == 0 && (a[7] == 1 || a[7] == 2) {
+			neighLearn(ip4of(a[14:18]), a[8:14])
+		}
+	}
+	if !frameQueuePut(f) {
+		return frameFull
+	}
+	return frameQueued
+}
+
+// The frame queue: received frames for gVisor, each as a 2-byte
+// little-endian length and the frame (OpRecv's framing), in a byte ring
+// of kernel pages allocated at boot.
+
+const frameQueueMax = 256 << 10 // a power of two
+
+var frameQ ring
+
+// frameQueuePut queues f; false when there is no room for it.
+func frameQueuePut(f []byte) bool {
+	q := &frameQ
+	if q.size-q.used() < uint32(2+len(f)) {
+		return false
+	}
+	*frameQByte(q.w) = byte(len(f))
+	*frameQByte(q.w + 1) = byte(len(f) >> 8)
+	q.w += 2
+	q.put(f)
+	ktStats.queued++
+	netdev.rxPending = true
+	return true
+}
+
+// frameQByte is the queue's byte at (free-running) position pos.
+func frameQByte(pos uint32) *byte { return (*byte)(kptr(frameQ.buf + uintptr(pos&(frameQ.size-1)))) }
+
+// frameQueueGet copies whole queued frames (with their lengths) into b
+// while the next one fits and returns the bytes used.
+func frameQueueGet(b []byte) int {
+	q := &frameQ
+	n, used := uint32(0), q.used()
+	for n+2 <= used {
+		m := 2 + (uint32(*frameQByte(q.r + n)) | uint32(*frameQByte(q.r + n + 1))<<8)
+		if int(n+m) > len(b) {
+			break
+		}
+		n += m
+	}
+	return q.get(b[:n])
+}
+
+// netDrain takes the device's received frames through ktDemux until the
+// device has none (receive interrupts back on) or the frame queue is full
+// (receive paused: netRecv resumes it once gVisor has taken frames), then
+// lets ktcp send. It signals the stack when it queued frames and signal
+// is set (the interrupt path; netRecv reports them itself).
+func netDrain(signal bool) {
+	now := nanotime()
+	queued := false
+	for {
+		if frameQ.size-frameQ.used() < 2+ethHdrLen+ktMaxPkt {
+			if !netdev.rxBlocked {
+				netdev.rxBlocked = true
+				ktStats.blocked++
+			}
+			break
+		}
+		f, ok := netdev.d.RecvFrame()
+		if !ok {
+			netdev.rxBlocked = false
+			break
+		}
+		if ktDemux(f, now) == frameQueued {
+			queued = true
+		}
+		netdev.d.RecvDone()
+	}
+	if queued && signal {
+		netSignal()
+	}
+	ktPoll()
+}
+
+// ktPoll sends what ktcp has to send and re-arms the kernel's timer for
+// ktcp's next deadline. It is called after every call into ktStack that
+// may queue output.
+func ktPoll() {
+	s := ktStack
+	if s == nil {
+		return
+	}
+	if !s.HasOutput() {
+		ktRearm(s)
+		return
+	}
+	now := nanotime()
+	if ktOut != nil {
+		for {
+			n := s.Output(ktTestBuf[ethHdrLen:], now)
+			if n == 0 {
+				break
+			}
+			ktOut(ktTestBuf[ethHdrLen : ethHdrLen+n])
+		}
+		ktRearm(s)
+		return
+	}
+	sent := false
+	for s.HasOutput() {
+		buf, ok := txFrame()
+		if !ok {
+			ktStats.txFull++ // the device's transmit interrupt calls us again
+			break
+		}
+		n := s.Output(buf[ethHdrLen:ethHdrLen+ktMaxPkt], now)
+		if n == 0 {
+			break
+		}
+		if m := ktFrame(buf, n, now); m > 0 {
+			txCommit(m)
+			sent = true
+		}
+	}
+	if sent {
+		txFlush()
+	}
+	ktRearm(s)
+}
+
+// ktArmedFor is ktcp's deadline when ktPoll last re-armed the timer.
+var ktArmedFor int64
+
+// ktRearm re-arms the kernel's timer when ktcp's deadline moved. An
+// unchanged deadline needs nothing: the timer is armed for it or for
+// something earlier, whose interrupt re-arms (timerInterrupt).
+func ktRearm(s *ktcp.Stack) {
+	if d := s.NextDeadline(); d != ktArmedFor {
+		ktArmedFor = d
+		armTimer()
+	}
+}
+
+// ktFrame turns the IPv4 packet of n bytes at f[ethHdrLen:] into a frame
+// for its next hop and returns the frame's length; or it holds the packet
+// (returning the length of an ARP request written into f instead, or 0
+// when one went out for that address less than a second ago), or drops
+// it (0).
+func ktFrame(f []byte, n int, now int64) int {
+	dst := ip4of(f[ethHdrLen+16:])
+	hop := dst
+	k := onLink(dst)
+	switch {
+	case dst[0] >= 224 || dst == [4]byte{}: // multicast, limited broadcast, reserved
+		ktStats.noRoute++
+		return 0
+	case k >= 0:
+		if m := ip4.mask[k]; m < 0xfffffffe && be32(dst[:])|m == ^uint32(0) {
+			ktStats.noRoute++ // the subnet's broadcast address (/31 and /32 have none)
+			return 0
+		}
+	case ip4.hasGW:
+		hop = ip4.gw
+	default:
+		ktStats.noRoute++
+		return 0
+	}
+	nb := neighFind(hop)
+	if nb != nil && nb.state == neighKnown {
+		ethHeader(f, nb.mac[:], etherIPv4)
+		return ethHdrLen + n
+	}
+	if nb == nil {
+		nb = neighSlot(hop)
+		nb.state = neighWait
+	}
+	holdPacket(hop, f[ethHdrLen:ethHdrLen+n])
+	if nb.reqAt != 0 && now-nb.reqAt < arpEvery {
+		return 0
+	}
+	nb.reqAt = now
+	src, ok := ktSourceIPv4(hop)
+	if !ok {
+		return 0
+	}
+	ktStats.arpRequests++
+	return arpRequest(f, src, hop)
+}
+
+// ktDeadline is ktcp's next timer deadline (0: none), for armTimer.
+func ktDeadline() int64 {
+	if ktStack == nil {
+		return 0
+	}
+	return ktStack.NextDeadline()
+}
+
+// ktTimer runs ktcp's timers when due (timerInterrupt).
+func ktTimer(now int64) {
+	if ktStack == nil {
+		return
+	}
+	if d := ktStack.NextDeadline(); d != 0 && now >= d {
+		ktStack.Tick(now)
+		ktPoll()
+	}
+}
+
+// netLogStats logs what the frame path did (at debug level, at
+// shutdown: unigo.log=debug).
+func netLogStats() {
+	d := &netdev.d.Stats
+	klog.Debug("net").S("eth0: rx ").U(d.RxFrames).S(" frames (").U(ktStats.toKtcp).S(" to ktcp, ").U(ktStats.queued).
+		S(" queued for gVisor, ").U(ktStats.notOurs).S(" TCP not for us, ").U(d.RxDropped).S(" malformed; queue full ").
+		U(ktStats.blocked).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
+		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
+		S(" dropped), no route ").U(ktStats.noRoute).End()
+	if ktStack != nil {
+		k := &ktStack.Stats
+		klog.Debug("net").S("ktcp: ").U(k.SegsIn).S(" segments in (").U(k.Bad).S(" bad), ").U(k.SegsOut).S(" out (").
+			U(k.Retransmits).S(" retransmitted, ").U(k.RstsOut).S(" RSTs), ").U(k.SynDrops).S(" SYNs dropped, ").
+			U(k.Timeouts).S(" timeouts").End()
+	}
+}
+
+// ktParam records unigo.net.tcp=ktcp|gvisor. Boot only.
+func ktParam(v []byte) bool {
+	switch string(v) {
+	case "ktcp":
+		ktMode = ktModeKtcp
+	case "gvisor":
+		ktMode = ktModeGVisor
+	default:
+		return false
+	}
+	return true
+}
+
+// initFrameQueue allocates the frame queue: 256 KiB, or 1/64 of RAM in
+// small guests (32 KiB at the least; a 16 MiB guest has ~4.5 MiB of RAM
+// beside the program's image, and with ktcp gVisor sees few frames).
+// Boot only.
+func initFrameQueue() bool {
+	size := uint32(frameQueueMax)
+	for size > 32<<10 && uint64(size) > uint64(frames.TotalPages())*4096/64 {
+		size /= 2
+	}
+	pa, ok := allocPages(uintptr(size / 4096))
+	if !ok {
+		return false
+	}
+	frameQ = ring{buf: directMapBase + pa, size: size}
+	return true
+}
+
+// netSlots is the virtio-net queue size for the guest's RAM: 128 slots
+// (2 KiB buffers, 512 KiB for both queues), 64 under 32 MiB of RAM, 32
+// under 8 MiB.
+func netSlots() uint16 {
+	switch ram := frames.TotalPages() * 4096; {
+	case ram < 8<<20:
+		return 32
+	case ram < 32<<20:
+		return 64
+	}
+	return 128
+}
+
+// ktStart sets the kernel's TCP up unless unigo.net.tcp=gvisor: its
+// tables in kernel pages, its rings from the frame allocator when a
+// connection needs them (ktcp.Init: no heap), its ISN secret from the
+// kernel's random source, its MTU from the device. Boot only.
+func ktStart() {
+	if ktMode != ktModeKtcp {
+		klog.Info("net").S("IPv4 TCP: gVisor's").End()
+		return
+	}
+	// Small guests get smaller rings and tables: a connection's rings
+	// take 1/128 of RAM at the most (64 KiB each from 16 MiB of frames
+	// up, 16 KiB in a 16 MiB guest), the table a slot per 4 pages (the
+	// socket layer's sizing, TestHTTPSmallMemory).
+	ram := int(frames.TotalPages()) * 4096
+	rbuf := 64 << 10
+	for rbuf > 4<<10 && 2*rbuf > ram/128 {
+		rbuf /= 2
+	}
+	conns := min(ktMaxConns, max(64, int(frames.TotalPages())/4))
+	cfg := ktcp.Config{MaxConns: conns, RxBuf: rbuf, TxBuf: rbuf, MTU: netdev.mtu, Wake: ktSockWake,
+		AllocRing: ktAllocRing, FreeRing: ktFreeRing}
+	random.Read(cfg.Secret[:])
+	n := uintptr(ktcp.TableBytes(cfg)+4095) / 4096
+	pa, ok := allocPages(n)
+	if !ok {
+		klog.Warn("net").S("out of memory for the kernel's TCP tables; IPv4 TCP: gVisor's").End()
+		return
+	}
+	ktcp.Init(&ktStackMem, cfg, unsafe.Slice((*byte)(kptr(directMapBase+pa)), n*4096))
+	ktStack = &ktStackMem
+	klog.Info("net").S("IPv4 TCP: the kernel's (ktcp), ").I(int64(conns)).S(" connections, ").
+		I(int64(rbuf >> 10)).S(" KiB rings").End()
+}
+
+// ktMaxConns bounds the kernel TCP's table size (connections, listeners
+// and TIME-WAITs; about 360 bytes each).
+const ktMaxConns = 1024
+
+var ktStackMem ktcp.Stack
+
+func ktAllocRing(n int) (uintptr, bool) {
+	pa, ok := allocPages(uintptr(n / 4096))
+	return directMapBase + pa, ok
+}
+
+func ktFreeRing(va uintptr, n int) { freePages(va-directMapBase, uintptr(n/4096)) }
