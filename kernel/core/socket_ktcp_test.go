@@ -7,6 +7,10 @@ import (
 	"testing"
 	"unsafe"
 
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/checksum"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
+
 	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/mm/vma"
 	"unigo.dev/unigo/kernel/net/ktcp"
@@ -723,5 +727,62 @@ func TestKtcpRecvmsg(t *testing.T) {
 				t.Fatalf("msg_name % x; want % x", e.bytesAt(name, 16), want[:16])
 			}
 		})
+	}
+}
+
+// ktcpSyn builds an IPv4 SYN from src:sport to dst:dport (no options).
+func ktcpSyn(src, dst [4]byte, sport, dport uint16, seq uint32) []byte {
+	const tl = header.TCPMinimumSize
+	b := make([]byte, header.IPv4MinimumSize+tl)
+	ip := header.IPv4(b)
+	ip.Encode(&header.IPv4Fields{TotalLength: uint16(len(ip)), TTL: 64, Protocol: 6,
+		SrcAddr: tcpip.AddrFrom4(src), DstAddr: tcpip.AddrFrom4(dst)})
+	ip.SetChecksum(^ip.CalculateChecksum())
+	tcp := header.TCP(ip[header.IPv4MinimumSize:])
+	tcp.Encode(&header.TCPFields{SrcPort: sport, DstPort: dport, SeqNum: seq, DataOffset: tl,
+		Flags: header.TCPFlagSyn, WindowSize: 65535})
+	xsum := header.PseudoHeaderChecksum(header.TCPProtocolNumber, tcpip.AddrFrom4(src), tcpip.AddrFrom4(dst), tl)
+	tcp.SetChecksum(^checksum.Checksum(tcp, xsum))
+	return b
+}
+
+func (e *ktEnv) sockOfFD(fd int) int32 {
+	_, fi, ok := fileOf(uintptr(fd))
+	if !ok {
+		e.t.Fatalf("fd %d not open", fd)
+	}
+	return files[fi].obj
+}
+// TestKtcpTimeWaitOwnedReleased: a socket that shut its side first and
+// then got the peer's FIN holds a TIME-WAIT connection until close(2);
+// a new SYN for the same four-tuple (the peer reusing its port, RFC 6191)
+// makes ktcp release that connection although the socket still owns it
+// (input.go: s.release(c) in the stTimeWait case), so the socket's ID is
+// stale: the next read(2) returns EBADF instead of 0 (EOF).
+func TestKtcpTimeWaitOwnedReleased(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8090)
+	pid := e.peerConnect(8090)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, _, _, pport := ktStack.Addrs(socks[e.sockOfFD(cfd)].kt)
+	e.must("shutdown", sys(sysShutdown, uintptr(cfd), linux.SHUT_WR))
+	e.pump()
+	e.peer.Close(pid, e.now)
+	e.pump()
+	if st := ktStack.State(socks[e.sockOfFD(cfd)].kt); st != "TIME-WAIT" {
+		t.Fatalf("guest state %s; want TIME-WAIT", st)
+	}
+	if _, r := e.read(cfd, 10); r != 0 {
+		t.Fatalf("read at EOF = %d; want 0", r)
+	}
+	e.now += 5e9
+	// The peer's new SYN from the same port, far ahead in sequence space.
+	// (One of two sequence numbers half the space apart is after rcv.nxt.)
+	ktStack.Input(ktcpSyn(ktPeerIP, ktGuestIP, pport, 8090, 0x10000000), e.now)
+	ktStack.Input(ktcpSyn(ktPeerIP, ktGuestIP, pport, 8090, 0x90000000), e.now)
+	ktPoll()
+	e.toPeer = nil
+	if _, r := e.read(cfd, 10); r != 0 {
+		t.Fatalf("read at EOF after a new SYN for the TIME-WAIT's four-tuple = %d (%v); want 0", r, linux.Errno(-r))
 	}
 }

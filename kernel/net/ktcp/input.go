@@ -36,9 +36,12 @@ func (s *Stack) Input(pkt []byte, now int64) bool {
 	case stTimeWait:
 		if g.flags&(flagSYN|flagACK|flagRST) == flagSYN && seqGT(g.seq, c.rcvNxt) {
 			// A new incarnation (RFC 9293 §3.10.7.4, RFC 6191's idea):
-			// end TIME-WAIT and let the listener take the SYN.
+			// end TIME-WAIT and let the listener take the SYN. A
+			// connection the application still holds (it shut down
+			// first and has not closed) stays, closed and unhashed, so
+			// its ID keeps reading EOF.
 			if l := s.findListener(g.dst, g.dport); l != nil {
-				s.release(c)
+				s.finish(c)
 				s.synListen(l, &g)
 				return true
 			}
