@@ -753,6 +753,7 @@ func (e *ktEnv) sockOfFD(fd int) int32 {
 	}
 	return files[fi].obj
 }
+
 // TestKtcpTimeWaitOwnedReleased: a socket that shut its side first and
 // then got the peer's FIN holds a TIME-WAIT connection until close(2);
 // a new SYN for the same four-tuple (the peer reusing its port, RFC 6191)
