@@ -461,7 +461,8 @@ func ktRecv(i int32, u *uio, from *netcall.Sockaddr, flags uintptr, nb bool) (ui
 	k, off := uintptr(0), 0
 	for {
 		ktSync(i)
-		if s.flags&netcall.FlagShutRead != 0 {
+		shutRd := s.flags&netcall.FlagShutRead != 0
+		if shutRd && (s.kt < 0 || s.state != sockConnected) {
 			break
 		}
 		if s.kt < 0 || s.state != sockConnected && s.state != sockConnecting {
@@ -503,6 +504,12 @@ func ktRecv(i int32, u *uio, from *netcall.Sockaddr, flags uintptr, nb bool) (ui
 			if done == u.total || done > 0 && (peek || flags&linux.MSG_WAITALL == 0) {
 				break
 			}
+		}
+		if shutRd {
+			// After shutdown(SHUT_RD) the bytes already received are
+			// still read (Linux checks RCV_SHUTDOWN only when nothing
+			// was copied); then reads end.
+			goto out
 		}
 		switch last {
 		case ktcp.EAGAIN:

@@ -787,3 +787,23 @@ func TestKtcpTimeWaitOwnedReleased(t *testing.T) {
 		t.Fatalf("read at EOF after a new SYN for the TIME-WAIT's four-tuple = %d (%v); want 0", r, linux.Errno(-r))
 	}
 }
+
+// TestKtcpShutRdKeepsQueuedData: after shutdown(SHUT_RD) Linux's
+// tcp_recvmsg still returns the bytes already received (RCV_SHUTDOWN is
+// checked only when nothing was copied), and so does this kernel's gVisor
+// path (sockRecv checks FlagShutRead after reading the ring); ktRecv
+// breaks out before reading and returns 0, dropping them.
+func TestKtcpShutRdKeepsQueuedData(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8096)
+	pid := e.peerConnect(8096)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	e.peerWrite(pid, []byte("hello"))
+	e.must("shutdown", sys(sysShutdown, uintptr(cfd), linux.SHUT_RD))
+	if b, r := e.read(cfd, 10); string(b) != "hello" {
+		t.Fatalf("read after SHUT_RD with 5 bytes queued = %d %q; want \"hello\" (Linux, and the gVisor path)", r, b)
+	}
+	if b, r := e.read(cfd, 10); r != 0 {
+		t.Fatalf("read after SHUT_RD with nothing queued = %d %q; want 0 (EOF)", r, b)
+	}
+}
