@@ -359,10 +359,11 @@ func ktClose(i int32) {
 }
 
 // ktShutdown applies shutdown(2) to socket i's connection: SHUT_WR sends
-// a FIN after the queued data; SHUT_RD is the socket's own (reads end).
+// a FIN after the queued data (during a connect, once the handshake
+// completes: ktcp keeps it); SHUT_RD is the socket's own (reads end).
 func ktShutdown(i int32, how uintptr) {
 	s := &socks[i]
-	if s.kt >= 0 && how != linux.SHUT_RD && s.state == sockConnected {
+	if s.kt >= 0 && how != linux.SHUT_RD && (s.state == sockConnected || s.state == sockConnecting) {
 		ktStack.Shutdown(s.kt)
 		ktPoll()
 	}

@@ -807,3 +807,34 @@ func TestKtcpShutRdKeepsQueuedData(t *testing.T) {
 		t.Fatalf("read after SHUT_RD with nothing queued = %d %q; want 0 (EOF)", r, b)
 	}
 }
+
+// TestKtcpShutdownWhileConnecting: shutdown(SHUT_WR) on a socket whose
+// nonblocking connect is under way returns 0 and marks the socket, but
+// ktShutdown only acts on a connected socket: once the handshake
+// completes no FIN ever leaves, the peer waits forever for EOF (Linux
+// disconnects a SYN-SENT socket on shutdown; either way the peer must
+// not be left with a connection that never ends).
+func TestKtcpShutdownWhileConnecting(t *testing.T) {
+	e := newKtEnv(t)
+	lid, er := e.peer.Listen(ktPeerIP, 82, 4)
+	if er != ktcp.OK {
+		t.Fatalf("peer listen: %v", er)
+	}
+	c := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+	a, l := e.sockaddr(ktPeerIP, 82)
+	wantErr(t, "connect", sys(sysConnect, uintptr(c), a, l), linux.EINPROGRESS)
+	r := sys(sysShutdown, uintptr(c), linux.SHUT_WR)
+	e.pump()
+	pid, er := e.peer.Accept(lid)
+	if er != ktcp.OK {
+		if r == 0 {
+			t.Fatalf("shutdown succeeded but the peer has no connection: %v", er)
+		}
+		return // refused and never connected: acceptable
+	}
+	n, rer := e.peer.Read(pid, make([]byte, 16))
+	if n == 0 && rer == ktcp.EAGAIN && e.peer.Err(pid) == ktcp.OK {
+		t.Fatalf("shutdown(SHUT_WR) during connect = %d; the connection then established and the peer never sees a FIN (state %s)",
+			r, e.peer.State(pid))
+	}
+}

@@ -270,6 +270,9 @@ func (s *Stack) Write(id ID, b []byte) (int, Errno) {
 	if c.err != OK {
 		return 0, c.err
 	}
+	if c.flags&fShutWait != 0 {
+		return 0, EPIPE
+	}
 	switch c.state {
 	case stEstablished, stCloseWait:
 	case stSynSent, stSynRcvd:
@@ -294,7 +297,8 @@ func (s *Stack) Write(id ID, b []byte) (int, Errno) {
 	return n, OK
 }
 
-// Shutdown closes the sending side: a FIN follows the queued data.
+// Shutdown closes the sending side: a FIN follows the queued data (for a
+// connection still opening, once the handshake completes).
 func (s *Stack) Shutdown(id ID) Errno {
 	c := s.lookupID(id)
 	if c == nil {
@@ -309,8 +313,11 @@ func (s *Stack) shutdown(c *conn) Errno {
 		c.state = stFinWait1
 	case stCloseWait:
 		c.state = stLastAck
-	case stSynSent:
-		s.release(c)
+	case stSynSent, stSynRcvd:
+		// The handshake is under way: the FIN leaves once it completes
+		// (queued after any data, as for an established connection),
+		// so the peer sees the stream end.
+		c.flags |= fShutWait
 		return OK
 	default:
 		return ENOTCONN

@@ -232,6 +232,7 @@ func (s *Stack) synSent(c *conn, g *segment) {
 		s.ackedSyn(c, s.now)
 		c.state = stEstablished
 		c.flags |= fAckNow
+		s.shutWaited(c)
 		s.txqPush(c)
 		s.wake(c)
 		return
@@ -606,6 +607,7 @@ func (s *Stack) established(c *conn, g *segment) bool {
 	}
 	s.ackedSyn(c, s.now)
 	c.state = stEstablished
+	s.shutWaited(c)
 	if c.parent != noConn {
 		l := &s.conns[c.parent]
 		s.unlinkChild(c)
@@ -624,6 +626,15 @@ func (s *Stack) established(c *conn, g *segment) bool {
 	}
 	s.wake(c)
 	return true
+}
+
+// shutWaited sends the FIN of a Shutdown made during the handshake, now
+// that the connection is established.
+func (s *Stack) shutWaited(c *conn) {
+	if c.flags&fShutWait != 0 {
+		c.flags &^= fShutWait
+		s.shutdown(c)
+	}
 }
 
 // oowAck answers an invalid segment with an ACK: a challenge ACK (RFC

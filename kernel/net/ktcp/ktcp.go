@@ -157,6 +157,7 @@ const (
 	fHashed                // in the four-tuple hash
 	fKeepProbe             // send a keepalive probe
 	fTxWait                // a Write did not fit: wake the writer when there is room (Linux's SOCK_NOSPACE)
+	fShutWait              // Shutdown before the handshake completed: the FIN follows it
 )
 
 // conn is a connection or a listener. Fields link by index, never by
