@@ -838,3 +838,32 @@ func TestKtcpShutdownWhileConnecting(t *testing.T) {
 			r, e.peer.State(pid))
 	}
 }
+
+// TestKtcpSynFloodStarvesConnect: a listener with Go's backlog
+// (SOMAXCONN, 4096: net.Listen passes it) lets a SYN flood (spoofed
+// sources that never answer the SYN-ACK) take every slot of ktcp's table,
+// which is smaller than the backlog (1024 at most; 32 here); the
+// program's outgoing connect then fails with ENOBUFS, which Linux (SYN
+// cookies, a half-open queue bounded independently of the socket table)
+// never does.
+func TestKtcpSynFloodStarvesConnect(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+	a, l := e.sockaddr(any4, 80)
+	e.must("bind", sys(sysBind, uintptr(fd), a, l))
+	e.must("listen", sys(sysListen, uintptr(fd), linux.SOMAXCONN))
+	for k := 0; k < 64; k++ {
+		src := [4]byte{10, 0, 2, byte(100 + k%50)}
+		ktStack.Input(ktcpSyn(src, ktGuestIP, uint16(20000+k), 80, uint32(k)*7919), e.now)
+	}
+	ktPoll()
+	e.toPeer = nil // the SYN-ACKs go nowhere
+	if _, er := e.peer.Listen(ktPeerIP, 81, 4); er != ktcp.OK {
+		t.Fatalf("peer listen: %v", er)
+	}
+	c := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+	a, l = e.sockaddr(ktPeerIP, 81)
+	if r := sys(sysConnect, uintptr(c), a, l); r != -int(linux.EINPROGRESS) {
+		t.Fatalf("connect during a SYN flood on another port = %d (%v); want EINPROGRESS", r, linux.Errno(-r))
+	}
+}

@@ -100,23 +100,30 @@ func (s *Stack) rstFor(g *segment) {
 	}
 }
 
-// synListen takes a SYN on a listener. The half-open table is bounded by
-// the backlog: under a SYN flood the oldest half-open connection makes
-// room for the newest, so a real client's retransmitted SYN still gets in
-// while the table turns over.
+// synListen takes a SYN on a listener. Half-open connections are bounded
+// per listener by the backlog and a quarter of the table, and in all by
+// half of the table, so that a SYN flood (on one port or many, whatever
+// the backlog) never takes the slots of established connections and of
+// the program's own connects: under a flood the oldest half-open
+// connection (of this listener, or past the global bound of any) makes
+// room for the newest, so a real client's retransmitted SYN still gets
+// in while the table turns over.
 func (s *Stack) synListen(l *conn, g *segment) {
 	if l.nacc >= l.backlog {
 		s.Stats.SynDrops++ // the application is not accepting: drop, as Linux
 		return
 	}
-	if l.nsyn >= l.backlog {
+	switch {
+	case l.nsyn >= min(l.backlog, int32(max(1, len(s.conns)/4))):
 		s.Stats.SynDrops++
 		s.dropChild(l, &s.conns[l.synHead])
+	case s.halfOpen() >= max(1, len(s.conns)/2):
+		s.Stats.SynDrops++
+		s.dropOldestHalfOpen()
 	}
 	c := s.alloc()
-	if c == nil && l.synHead != noConn {
+	if c == nil && s.dropOldestHalfOpen() {
 		s.Stats.SynDrops++
-		s.dropChild(l, &s.conns[l.synHead])
 		c = s.alloc()
 	}
 	if c == nil {
@@ -166,6 +173,31 @@ func (s *Stack) acceptSyn(c *conn, g *segment) {
 		c.rcvShift = 0
 	}
 	c.cwnd = initCwndSeg * c.mss
+}
+
+// halfOpen returns the number of half-open passive connections.
+func (s *Stack) halfOpen() int {
+	n := 0
+	for _, i := range s.lst[:s.nlst] {
+		n += int(s.conns[i].nsyn)
+	}
+	return n
+}
+
+// dropOldestHalfOpen frees the oldest half-open passive connection of any
+// listener; it reports whether there was one.
+func (s *Stack) dropOldestHalfOpen() bool {
+	var old *conn
+	for _, i := range s.lst[:s.nlst] {
+		if h := s.conns[i].synHead; h != noConn && (old == nil || s.conns[h].born < old.born) {
+			old = &s.conns[h]
+		}
+	}
+	if old == nil {
+		return false
+	}
+	s.dropChild(&s.conns[old.parent], old)
+	return true
 }
 
 // unlinkChild takes a passive connection off its listener's queues.

@@ -368,6 +368,36 @@ func TestSynFlood(t *testing.T) {
 	}
 }
 
+// TestSynFloodBounds floods several listeners with big backlogs: each
+// keeps at most a quarter of the table half-open, all of them at most
+// half, and the program's own connect still finds a slot.
+func TestSynFloodBounds(t *testing.T) {
+	s := New(Config{MaxConns: 32})
+	var lids [3]ID
+	for k := range lids {
+		lids[k], _ = s.Listen(ourAddr, uint16(80+k), 4096)
+	}
+	for i := range 300 {
+		s.Input(craft(seg{sport: uint16(2000 + i), dport: uint16(80 + i%3), seq: uint32(i * 7919), flags: flagSYN, wnd: 1000, ws: -1}), int64(1+i))
+	}
+	drain(t, s, 400)
+	for k, lid := range lids {
+		if n := s.lookupID(lid).nsyn; n > 8 {
+			t.Errorf("listener %d: %d half-open; want at most 8 (a quarter of 32)", k, n)
+		}
+	}
+	if n := s.countState(stSynRcvd); n != 16 || s.halfOpen() != 16 {
+		t.Errorf("half-open: %d slots, %d counted; want 16 (half of 32)", n, s.halfOpen())
+	}
+	if _, err := s.Connect(ourAddr, 0, peerAddr, 443, 400); err != OK {
+		t.Fatalf("Connect during a SYN flood on three ports = %v", err)
+	}
+	// The newest SYNs were kept: the oldest made room.
+	if c := s.find(ourAddr, peerAddr, 80+299%3, 2000+299); c == nil || c.state != stSynRcvd {
+		t.Errorf("the newest SYN has no half-open connection")
+	}
+}
+
 // TestRetransmit checks the RTO (RFC 6298: 1 s initially, doubling) and
 // the reset after the retries run out.
 func TestRetransmit(t *testing.T) {
