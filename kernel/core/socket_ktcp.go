@@ -354,8 +354,25 @@ func ktClose(i int32) {
 		ktStack.Close(s.ktl, nanotime())
 		ktDisown(s.ktl)
 		s.ktl = -1
+		ktHandOff(i)
 	}
 	ktPoll()
+}
+
+// ktHandOff gives the port of closing listener i to the other listening
+// sockets of that port without a ktcp listener (SO_REUSEPORT: only one of
+// them got it, the others share the port; a graceful restart closes the
+// old one), so connections from the network keep coming in. Connections
+// queued on the closed listener were reset with it, as Linux does.
+func ktHandOff(i int32) {
+	port := saPort(&socks[i].local)
+	for j := range socks {
+		o := &socks[j]
+		if int32(j) != i && o.state == sockListening && o.family != linux.AF_UNIX &&
+			o.ktl < 0 && saPort(&o.local) == port {
+			ktListen(int32(j)) // EADDRINUSE: another one took it
+		}
+	}
 }
 
 // ktShutdown applies shutdown(2) to socket i's connection: SHUT_WR sends

@@ -867,3 +867,27 @@ func TestKtcpSynFloodStarvesConnect(t *testing.T) {
 		t.Fatalf("connect during a SYN flood on another port = %d (%v); want EINPROGRESS", r, linux.Errno(-r))
 	}
 }
+
+// TestKtcpReuseportHandoff: two SO_REUSEPORT listeners on one port
+// (a graceful restart: the new server starts, the old one closes); only
+// the first gets a ktcp listener (ktListen ignores EADDRINUSE), and when
+// it closes, connections from the network are refused although the
+// second still listens.
+func TestKtcpReuseportHandoff(t *testing.T) {
+	e := newKtEnv(t)
+	one := e.umem([]byte{1, 0, 0, 0})
+	var fds [2]int
+	for k := range fds {
+		fds[k] = e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+		e.must("SO_REUSEPORT", sys(sysSetsockopt, uintptr(fds[k]), linux.SOL_SOCKET, linux.SO_REUSEPORT, one, 4))
+		a, l := e.sockaddr(any4, 8095)
+		e.must("bind", sys(sysBind, uintptr(fds[k]), a, l))
+		e.must("listen", sys(sysListen, uintptr(fds[k]), 16))
+	}
+	e.must("close", sys(sysClose, uintptr(fds[0])))
+	e.pump()
+	pid := e.peerConnect(8095)
+	if !e.peer.Established(pid) {
+		t.Fatalf("connection to the remaining SO_REUSEPORT listener: %v (%s)", e.peer.Err(pid), e.peer.State(pid))
+	}
+}
