@@ -130,7 +130,8 @@ func ktListenAddr(s *sock) ([4]byte, bool) {
 func ktListen(i int32) linux.Errno {
 	s := &socks[i]
 	if s.ktl >= 0 {
-		return 0 // listen(2) again: only the kernel's backlog changes
+		ktStack.SetBacklog(s.ktl, int(s.backlog)) // listen(2) again
+		return 0
 	}
 	ip, ok := ktListenAddr(s)
 	if !ok {

@@ -891,3 +891,24 @@ func TestKtcpReuseportHandoff(t *testing.T) {
 		t.Fatalf("connection to the remaining SO_REUSEPORT listener: %v (%s)", e.peer.Err(pid), e.peer.State(pid))
 	}
 }
+
+// TestKtcpListenAgainBacklog: listen(2) on a listening socket changes the
+// backlog of its ktcp listener too: a full accept queue (backlog 1)
+// drops a SYN, and after listen(fd, 4) the next connection gets in.
+func TestKtcpListenAgainBacklog(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+	a, l := e.sockaddr(any4, 8097)
+	e.must("bind", sys(sysBind, uintptr(fd), a, l))
+	e.must("listen", sys(sysListen, uintptr(fd), 1))
+	if p := e.peerConnect(8097); !e.peer.Established(p) {
+		t.Fatalf("first connection: %s", e.peer.State(p))
+	}
+	if p := e.peerConnect(8097); e.peer.Established(p) {
+		t.Fatal("second connection established with backlog 1 and one queued")
+	}
+	e.must("listen again", sys(sysListen, uintptr(fd), 4))
+	if p := e.peerConnect(8097); !e.peer.Established(p) {
+		t.Fatalf("connection after listen(fd, 4): %s; want ESTABLISHED (the backlog did not change)", e.peer.State(p))
+	}
+}

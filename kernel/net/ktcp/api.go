@@ -29,6 +29,21 @@ func (s *Stack) Listen(addr [4]byte, port uint16, backlog int) (ID, Errno) {
 	return s.idOf(c), OK
 }
 
+// SetBacklog changes a listener's backlog (listen(2) again): the bound of
+// its accept queue and of its half-open connections. Connections already
+// queued stay.
+func (s *Stack) SetBacklog(lid ID, backlog int) Errno {
+	l := s.lookupID(lid)
+	if l == nil || l.state != stListen {
+		return EBADF
+	}
+	if backlog <= 0 {
+		return EINVAL
+	}
+	l.backlog = int32(backlog)
+	return OK
+}
+
 // Accept takes the oldest established connection from a listener's queue.
 func (s *Stack) Accept(lid ID) (ID, Errno) {
 	l := s.lookupID(lid)
