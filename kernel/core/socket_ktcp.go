@@ -92,6 +92,24 @@ func v4Sockaddr(family uint16, ip [4]byte, port uint16) netcall.Sockaddr {
 	return makeSockaddr(family, &x, port)
 }
 
+// ktRoutable reports whether a TCP connection to dst can have a next hop
+// (ktFrame's rule): not a multicast, broadcast (limited or of one of our
+// subnets) or reserved address, and on-link or with a gateway. Linux's
+// connect(2) fails such a destination with ENETUNREACH at once
+// (ip_route_connect), where the SYN would otherwise be dropped unsent
+// until the connect timed out.
+func ktRoutable(dst [4]byte) bool {
+	if dst[0] >= 224 || dst == [4]byte{} {
+		return false
+	}
+	k := onLink(dst)
+	if k < 0 {
+		return ip4.hasGW
+	}
+	m := ip4.mask[k]
+	return m >= 0xfffffffe || be32(dst[:])|m != ^uint32(0)
+}
+
 // ktRoute returns the IPv4 peer of a stream connection from s to r and
 // whether it goes to ktcp (the routing rule above).
 func ktRoute(s *sock, r *netcall.Sockaddr) ([4]byte, bool) {
@@ -200,6 +218,9 @@ func ktConnect(i int32, f *file, r *netcall.Sockaddr, dst [4]byte) uintptr {
 	s := &socks[i]
 	if saFamily(&s.local) == 0 {
 		s.local = wildcardAddr(s)
+	}
+	if !ktRoutable(dst) {
+		return errno(linux.ENETUNREACH)
 	}
 	src, ok := saV4(&s.local)
 	if !ok || src == [4]byte{} {

@@ -912,3 +912,35 @@ func TestKtcpListenAgainBacklog(t *testing.T) {
 		t.Fatalf("connection after listen(fd, 4): %s; want ESTABLISHED (the backlog did not change)", e.peer.State(p))
 	}
 }
+
+// TestKtcpConnectUnroutable: connect(2) to an address no TCP packet can
+// go to fails at once with ENETUNREACH, as Linux, instead of sending
+// nothing until the connect times out.
+func TestKtcpConnectUnroutable(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ip   [4]byte
+		gw   bool
+		want linux.Errno
+	}{
+		{"subnet broadcast", [4]byte{10, 0, 2, 255}, true, linux.ENETUNREACH},
+		{"limited broadcast", [4]byte{255, 255, 255, 255}, true, linux.ENETUNREACH},
+		{"multicast", [4]byte{224, 0, 0, 1}, true, linux.ENETUNREACH},
+		{"off-link without a gateway", [4]byte{192, 0, 2, 1}, false, linux.ENETUNREACH},
+		{"off-link with a gateway", [4]byte{192, 0, 2, 1}, true, linux.EINPROGRESS},
+		{"on-link", ktPeerIP, false, linux.EINPROGRESS},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newKtEnv(t)
+			var gw *netcall.Sockaddr
+			if tc.gw {
+				g := addr4([4]byte{10, 0, 2, 1}, 0)
+				gw = &g
+			}
+			setIPv4([]netcall.Addr{{Sockaddr: addr4(ktGuestIP, 0), Prefix: 24}}, gw)
+			c := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
+			a, l := e.sockaddr(tc.ip, 80)
+			wantErr(t, "connect", sys(sysConnect, uintptr(c), a, l), tc.want)
+		})
+	}
+}
