@@ -172,9 +172,10 @@ func ktListen(i int32) linux.Errno {
 }
 
 // ktBuffers applies SO_RCVBUF and SO_SNDBUF (doubled, as Linux) to a
-// listener (for the connections it accepts) or a connection whose SYN
-// has not left; ktcp refuses (and the socket keeps its rings) once a
-// connection carries data.
+// listener (for the connections it accepts), a connection whose SYN has
+// not left (its rings are taken again at the new sizes; on ENOBUFS it
+// keeps the old ones), or a connection (the sizes its rings may grow to;
+// they never shrink).
 func ktBuffers(s *sock, id ktcp.ID) {
 	if s.rcvBuf > 0 || s.sndBuf > 0 {
 		ktStack.SetBuffers(id, 2*int(s.rcvBuf), 2*int(s.sndBuf))

@@ -944,3 +944,19 @@ func TestKtcpConnectUnroutable(t *testing.T) {
 		})
 	}
 }
+
+// TestKtcpBuffersOnConnected: SO_SNDBUF set on a connected socket lets
+// its send ring grow past the stack's default, as Linux applies it to
+// sk_sndbuf at once.
+func TestKtcpBuffersOnConnected(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8098)
+	e.peerConnect(8098)
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	v := e.umem([]byte{0, 0, 1, 0}) // 64 KiB: 128 KiB doubled
+	e.must("SO_SNDBUF", sys(sysSetsockopt, uintptr(cfd), linux.SOL_SOCKET, linux.SO_SNDBUF, v, 4))
+	n := e.write(cfd, make([]byte, 100<<10)) // nothing is acknowledged: it all stays queued
+	if n <= 32<<10 {
+		t.Fatalf("write of 100 KiB after SO_SNDBUF=64 KiB took %d bytes; want more than the default 16 KiB ring", n)
+	}
+}

@@ -1191,9 +1191,14 @@ func sysSetsockopt(a sysArgs) uintptr {
 		(name == linux.TCP_KEEPIDLE || name == linux.TCP_KEEPINTVL || name == linux.TCP_KEEPCNT)) {
 		ktKeepalive(s)
 	}
-	if stack && s.ktl >= 0 && (name == linux.SO_RCVBUF || name == linux.SO_SNDBUF ||
+	if stack && (name == linux.SO_RCVBUF || name == linux.SO_SNDBUF ||
 		name == linux.SO_RCVBUFFORCE || name == linux.SO_SNDBUFFORCE) {
-		ktBuffers(s, s.ktl)
+		if s.ktl >= 0 {
+			ktBuffers(s, s.ktl)
+		}
+		if s.kt >= 0 {
+			ktBuffers(s, s.kt) // a connection: the sizes its rings may grow to
+		}
 	}
 	if stack && s.known {
 		post(i, netcall.EvOpts)
