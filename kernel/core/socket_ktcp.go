@@ -189,15 +189,15 @@ func ktAccept(li int32) (int32, linux.Errno) {
 	if l.ktl < 0 {
 		return -1, linux.EAGAIN
 	}
-	id, e := ktStack.Accept(l.ktl)
-	if e != ktcp.OK {
-		return -1, linux.Errno(e)
-	}
+	// The socket first, so that without one the connection stays queued.
 	c := newSock(l.family, uint16(l.typ), l.proto)
 	if c < 0 {
-		ktStack.Abort(id)
-		ktPoll()
 		return -1, linux.ENFILE
+	}
+	id, e := ktStack.Accept(l.ktl)
+	if e != ktcp.OK {
+		freeSock(c)
+		return -1, linux.Errno(e)
 	}
 	cs := &socks[c]
 	la, lp, ra, rp := ktStack.Addrs(id)

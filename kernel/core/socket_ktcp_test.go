@@ -960,3 +960,32 @@ func TestKtcpBuffersOnConnected(t *testing.T) {
 		t.Fatalf("write of 100 KiB after SO_SNDBUF=64 KiB took %d bytes; want more than the default 16 KiB ring", n)
 	}
 }
+
+// TestKtcpAcceptEMFILE: accept(2) without a free descriptor fails with
+// EMFILE and leaves the connection queued, as Linux: once a descriptor is
+// free the same connection is accepted and carries data.
+func TestKtcpAcceptEMFILE(t *testing.T) {
+	e := newKtEnv(t)
+	fd := e.listen(linux.AF_INET, 8099)
+	pid := e.peerConnect(8099)
+	var dups []int
+	for {
+		d := sys(sysDup, uintptr(fd))
+		if d < 0 {
+			wantErr(t, "dup", d, linux.EMFILE)
+			break
+		}
+		dups = append(dups, d)
+	}
+	wantErr(t, "accept with no free descriptor", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK), linux.EMFILE)
+	e.pump()
+	if !e.peer.Established(pid) {
+		t.Fatalf("the peer's connection after the failed accept: %s (%v); want ESTABLISHED", e.peer.State(pid), e.peer.Err(pid))
+	}
+	e.must("close", sys(sysClose, uintptr(dups[0])))
+	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	e.peerWrite(pid, []byte("still here"))
+	if b, _ := e.read(cfd, 20); string(b) != "still here" {
+		t.Fatalf("read on the connection accepted after EMFILE = %q; want \"still here\"", b)
+	}
+}

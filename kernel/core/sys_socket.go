@@ -243,6 +243,11 @@ func sysAccept4(a sysArgs) uintptr {
 	if a[1] != 0 && !userRange(a[2], 4, true) {
 		return errno(linux.EFAULT)
 	}
+	if e := acceptRoom(); e != 0 {
+		// As Linux (the descriptor is reserved before a connection is
+		// taken): the connection stays queued for a later accept.
+		return errno(e)
+	}
 	deadline := timeoutDeadline(s.rcvTimeo)
 	for s.acceptLen == 0 {
 		if s.ktl >= 0 {
@@ -283,6 +288,27 @@ func sysAccept4(a sysArgs) uintptr {
 	}
 	sockChanged(li)
 	return acceptFD(s, c, flags, a[1], a[2])
+}
+
+// acceptRoom reports whether an accepted connection can get a descriptor:
+// EMFILE without a free descriptor, ENFILE without a free open file.
+func acceptRoom() linux.Errno {
+	free := false
+	for i := range fds {
+		if fds[i].file == 0 {
+			free = true
+			break
+		}
+	}
+	if !free {
+		return linux.EMFILE
+	}
+	for i := range files {
+		if files[i].kind == kindFree {
+			return 0
+		}
+	}
+	return linux.ENFILE
 }
 
 // acceptFD opens the descriptor of listener s's accepted connection c and
