@@ -757,9 +757,9 @@ func (e *ktEnv) sockOfFD(fd int) int32 {
 // TestKtcpTimeWaitOwnedReleased: a socket that shut its side first and
 // then got the peer's FIN holds a TIME-WAIT connection until close(2);
 // a new SYN for the same four-tuple (the peer reusing its port, RFC 6191)
-// makes ktcp release that connection although the socket still owns it
-// (input.go: s.release(c) in the stTimeWait case), so the socket's ID is
-// stale: the next read(2) returns EBADF instead of 0 (EOF).
+// ended TIME-WAIT by releasing the connection although the socket still
+// owned it, so the socket's ID went stale: read(2) returned EBADF instead
+// of 0 (EOF). (Review finding 6.)
 func TestKtcpTimeWaitOwnedReleased(t *testing.T) {
 	e := newKtEnv(t)
 	fd := e.listen(linux.AF_INET, 8090)
@@ -792,7 +792,7 @@ func TestKtcpTimeWaitOwnedReleased(t *testing.T) {
 // tcp_recvmsg still returns the bytes already received (RCV_SHUTDOWN is
 // checked only when nothing was copied), and so does this kernel's gVisor
 // path (sockRecv checks FlagShutRead after reading the ring); ktRecv
-// breaks out before reading and returns 0, dropping them.
+// broke out before reading and returned 0, dropping them. (Finding 7.)
 func TestKtcpShutRdKeepsQueuedData(t *testing.T) {
 	e := newKtEnv(t)
 	fd := e.listen(linux.AF_INET, 8096)
@@ -809,11 +809,12 @@ func TestKtcpShutRdKeepsQueuedData(t *testing.T) {
 }
 
 // TestKtcpShutdownWhileConnecting: shutdown(SHUT_WR) on a socket whose
-// nonblocking connect is under way returns 0 and marks the socket, but
-// ktShutdown only acts on a connected socket: once the handshake
-// completes no FIN ever leaves, the peer waits forever for EOF (Linux
-// disconnects a SYN-SENT socket on shutdown; either way the peer must
-// not be left with a connection that never ends).
+// nonblocking connect is under way returned 0 and marked the socket, but
+// ktShutdown acted only on a connected socket: once the handshake
+// completed no FIN ever left, the peer waited forever for EOF. Now the
+// FIN follows the handshake (Linux disconnects a SYN-SENT socket instead;
+// either way the peer must not be left with a connection that never
+// ends). (Finding 5.)
 func TestKtcpShutdownWhileConnecting(t *testing.T) {
 	e := newKtEnv(t)
 	lid, er := e.peer.Listen(ktPeerIP, 82, 4)
@@ -840,12 +841,12 @@ func TestKtcpShutdownWhileConnecting(t *testing.T) {
 }
 
 // TestKtcpSynFloodStarvesConnect: a listener with Go's backlog
-// (SOMAXCONN, 4096: net.Listen passes it) lets a SYN flood (spoofed
+// (SOMAXCONN, 4096: net.Listen passes it) let a SYN flood (spoofed
 // sources that never answer the SYN-ACK) take every slot of ktcp's table,
 // which is smaller than the backlog (1024 at most; 32 here); the
-// program's outgoing connect then fails with ENOBUFS, which Linux (SYN
+// program's outgoing connect then failed with ENOBUFS, which Linux (SYN
 // cookies, a half-open queue bounded independently of the socket table)
-// never does.
+// never does. (Finding 3.)
 func TestKtcpSynFloodStarvesConnect(t *testing.T) {
 	e := newKtEnv(t)
 	fd := e.must("socket", sys(sysSocket, linux.AF_INET, linux.SOCK_STREAM|linux.SOCK_NONBLOCK, 0))
@@ -871,8 +872,8 @@ func TestKtcpSynFloodStarvesConnect(t *testing.T) {
 // TestKtcpReuseportHandoff: two SO_REUSEPORT listeners on one port
 // (a graceful restart: the new server starts, the old one closes); only
 // the first gets a ktcp listener (ktListen ignores EADDRINUSE), and when
-// it closes, connections from the network are refused although the
-// second still listens.
+// it closed, connections from the network were refused although the
+// second still listened; now the second takes the port over. (Finding 4.)
 func TestKtcpReuseportHandoff(t *testing.T) {
 	e := newKtEnv(t)
 	one := e.umem([]byte{1, 0, 0, 0})
