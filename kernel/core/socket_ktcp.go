@@ -186,8 +186,8 @@ func ktBuffers(s *sock, id ktcp.ID) {
 // socket; it returns the socket, or -1 with the error (EAGAIN: none).
 func ktAccept(li int32) (int32, linux.Errno) {
 	l := &socks[li]
-	if l.ktl < 0 {
-		return -1, linux.EAGAIN
+	if l.ktl < 0 || ktStack.Events(l.ktl)&ktcp.EvIn == 0 {
+		return -1, linux.EAGAIN // nothing queued: no socket taken and given back
 	}
 	// The socket first, so that without one the connection stays queued.
 	c := newSock(l.family, uint16(l.typ), l.proto)
