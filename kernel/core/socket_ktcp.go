@@ -251,24 +251,7 @@ func ktConnect(i int32, f *file, r *netcall.Sockaddr, dst [4]byte) uintptr {
 		ktKeepalive(s)
 	}
 	ktPoll()
-	if nonblock(f) {
-		return errno(linux.EINPROGRESS)
-	}
-	deadline := timeoutDeadline(s.sndTimeo)
-	for ktSync(i); s.state == sockConnecting; ktSync(i) {
-		if e := sockWait(deadline); e != 0 {
-			if e == linux.EAGAIN {
-				e = linux.EINPROGRESS
-			}
-			return errno(e)
-		}
-	}
-	if s.err != 0 {
-		e := s.err
-		s.err = 0
-		return errno(e)
-	}
-	return 0
+	return connectWait(i, f)
 }
 
 // ktSync brings socket i's state up to date with its connection: a

@@ -445,11 +445,19 @@ func sysConnect(a sysArgs) uintptr {
 	s.err, s.hup, s.rxEOF = 0, false, false
 	s.state = sockConnecting
 	post(i, netcall.EvConnect)
+	return connectWait(i, f)
+}
+
+// connectWait ends connect(2) on stream socket i once its handshake has
+// started (on either stack): EINPROGRESS for a non-blocking socket;
+// otherwise it waits, within SO_SNDTIMEO, for the outcome.
+func connectWait(i int32, f *file) uintptr {
+	s := &socks[i]
 	if nonblock(f) {
 		return errno(linux.EINPROGRESS)
 	}
 	deadline := timeoutDeadline(s.sndTimeo)
-	for s.state == sockConnecting {
+	for ktSync(i); s.state == sockConnecting; ktSync(i) {
 		if e := sockWait(deadline); e != 0 {
 			if e == linux.EAGAIN {
 				e = linux.EINPROGRESS
