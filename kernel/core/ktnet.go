@@ -18,9 +18,8 @@ import (
 // ktcp is off) is copied into the frame queue, from which the network
 // stack's bridge (gVisor, package kernel/net) takes it with OpPoll/OpRecv.
 // ktcp's packets leave from [ktPoll], which gives them an Ethernet header
-// from the neighbour table (filled from the ARP traffic seen on the wire
-// and from received TCP frames) or holds them while an ARP request asks
-// for the next hop's address.
+// from the neighbour table (filled from ARP only) or holds them while an
+// ARP request asks for the next hop's address.
 //
 // All of it runs in trap context (interrupts off): no heap, no pointer
 // stores after boot.
@@ -397,14 +396,10 @@ func ktDemux(f []byte, now int64) int {
 			ktStats.notOurs++
 			return frameDropped
 		}
-		src := ip4of(f[ethHdrLen+12:])
-		if n := neighFind(src); n == nil || n.state != neighKnown || string(n.mac[:]) != string(f[6:12]) {
-			if onLink(src) >= 0 {
-				neighLearn(src, f[6:12])
-			} else if ip4.hasGW {
-				neighLearn(ip4.gw, f[6:12])
-			}
-		}
+		// No neighbour is learnt from an IP frame (as Linux): its
+		// Ethernet source need not be the next hop back (a second
+		// router, asymmetric routing, a spoofer on a bridge), and it is
+		// not validated yet. Neighbours come from ARP only.
 		ktStats.toKtcp++
 		ktStack.Input(f[ethHdrLen:], now)
 		return frameKtcp

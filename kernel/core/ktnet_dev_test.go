@@ -174,6 +174,9 @@ func TestKtnetDevice(t *testing.T) {
 	if _, e := ktStack.Listen([4]byte{}, 80, 4); e != ktcp.OK {
 		t.Fatalf("Listen: %v", e)
 	}
+	ktDemux(ktARP(2, ktPeerMA, ktPeer, ktOurIP), 0)
+	frameQueueGet(make([]byte, 4096))
+	netdev.rxPending = false
 	f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6))
 	netInterrupt()
 	f.transmit()

@@ -103,8 +103,8 @@ func TestKtnetDemux(t *testing.T) {
 		learnt   [4]byte // a neighbour the frame teaches (zero: none)
 		learntMA [6]byte
 	}{
-		{"tcp for us", true, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), frameKtcp, ktPeer, ktPeerMA},
-		{"tcp for us via the gateway", true, ktFrameOf(ktGWMA, ktFar, ktOurIP, 6), frameKtcp, ktGW, ktGWMA},
+		{"tcp for us", true, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), frameKtcp, [4]byte{}, [6]byte{}},
+		{"tcp for us via the gateway", true, ktFrameOf(ktGWMA, ktFar, ktOurIP, 6), frameKtcp, [4]byte{}, [6]byte{}},
 		{"tcp for another address", true, ktFrameOf(ktPeerMA, ktPeer, [4]byte{10, 0, 2, 99}, 6), frameDropped, [4]byte{}, [6]byte{}},
 		{"tcp with ktcp off", false, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), frameQueued, [4]byte{}, [6]byte{}},
 		{"udp", true, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17), frameQueued, [4]byte{}, [6]byte{}},
@@ -306,12 +306,15 @@ func TestKtnetResolve(t *testing.T) {
 
 // TestKtnetSynAck runs a SYN from the wire through the frame path into a
 // ktcp listener and its SYN-ACK back out to the sender's MAC, learnt from
-// the SYN itself.
+// the ARP request the sender asked for our address with.
 func TestKtnetSynAck(t *testing.T) {
 	sent := ktnetSetup(t, true)
 	if _, e := ktStack.Listen([4]byte{}, 80, 4); e != ktcp.OK {
 		t.Fatalf("Listen: %v", e)
 	}
+	ktDemux(ktARP(1, ktPeerMA, ktPeer, ktOurIP), 1e9)
+	ktDemux(ktARP(1, ktPeerMA, [4]byte{10, 0, 2, 8}, ktOurIP), 1e9)
+	frameQueueGet(make([]byte, 4096))
 	if got := ktDemux(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), 1e9); got != frameKtcp {
 		t.Fatalf("ktDemux = %d; want frameKtcp", got)
 	}
@@ -405,3 +408,31 @@ func TestKtnetNoAllocs(t *testing.T) {
 }
 
 const virtioMaxFrame = 1514
+
+// TestKtnetGatewayMACFromOffLinkTCP: a TCP frame from an off-link source
+// whose Ethernet source is not the gateway (a second router, asymmetric
+// routing, a spoofer on a bridged tap), or from an on-link host via
+// another MAC, changes no neighbour entry: neighbours are learnt from
+// ARP only, as Linux does.
+func TestKtnetGatewayMACFromOffLinkTCP(t *testing.T) {
+	ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 0)
+	ktDemux(ktARP(2, ktPeerMA, ktPeer, ktOurIP), 0)
+	if n := neighFind(ktGW); n == nil || n.mac != ktGWMA {
+		t.Fatal("the gateway was not learnt from its ARP reply")
+	}
+	other := [6]byte{2, 0, 0, 0, 0, 0x66}
+	ktDemux(ktFrameOf(other, ktFar, ktOurIP, 6), 0)
+	ktDemux(ktFrameOf(other, ktPeer, ktOurIP, 6), 0)
+	ktDemux(ktFrameOf(other, [4]byte{10, 0, 2, 9}, ktOurIP, 6), 0)
+	if n := neighFind(ktGW); n == nil || n.mac != ktGWMA {
+		t.Fatalf("the gateway's MAC is %x after a TCP frame from %v via %x; want %x (learnt from ARP)",
+			n.mac, ktFar, other, ktGWMA)
+	}
+	if n := neighFind(ktPeer); n == nil || n.mac != ktPeerMA {
+		t.Fatalf("%v's MAC is %x after a TCP frame from it via %x; want %x", ktPeer, n.mac, other, ktPeerMA)
+	}
+	if n := neighFind([4]byte{10, 0, 2, 9}); n != nil {
+		t.Fatalf("learnt %v from a TCP frame", n.ip)
+	}
+}
