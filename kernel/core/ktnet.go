@@ -69,7 +69,8 @@ var ktStats struct {
 	toKtcp      uint64 // IPv4 TCP frames handed to ktcp
 	notOurs     uint64 // IPv4 TCP frames for an address that is not ours (dropped)
 	queued      uint64 // frames queued for gVisor
-	blocked     uint64 // times the frame queue filled and receive paused
+	blocked     uint64 // times the frame queue filled and receive paused (ktcp off)
+	queueDrops  uint64 // frames for gVisor dropped: the frame queue was full (ktcp on)
 	noRoute     uint64 // ktcp packets with no next hop (no address, no gateway, broadcast)
 	arpRequests uint64
 	held        uint64 // ktcp packets held for an ARP reply
@@ -459,15 +460,21 @@ func frameQueueGet(b []byte) int {
 }
 
 // netDrain takes the device's received frames through ktDemux until the
-// device has none (receive interrupts back on) or the frame queue is full
-// (receive paused: netRecv resumes it once gVisor has taken frames), then
-// lets ktcp send. It signals the stack when it queued frames and signal
-// is set (the interrupt path; netRecv reports them itself).
+// device has none (receive interrupts back on), then lets ktcp send. It
+// signals the stack when it queued frames and signal is set (the
+// interrupt path; netRecv reports them itself).
+//
+// When the frame queue is full, gVisor is behind. With ktcp off, receive
+// pauses (frames wait in the device; netRecv resumes once gVisor has
+// taken frames) so that no TCP frame is lost. With ktcp on, IPv4 TCP
+// must not wait behind gVisor's traffic (a flood of UDP or ICMP would
+// stall every connection): receive goes on, TCP to ktcp, and frames for
+// gVisor are dropped and counted, as a NIC drops when its host is slow.
 func netDrain(signal bool) {
 	now := nanotime()
 	queued := false
 	for {
-		if frameQ.size-frameQ.used() < 2+ethHdrLen+ktMaxPkt {
+		if ktStack == nil && frameQ.size-frameQ.used() < 2+ethHdrLen+ktMaxPkt {
 			if !netdev.rxBlocked {
 				netdev.rxBlocked = true
 				ktStats.blocked++
@@ -479,8 +486,11 @@ func netDrain(signal bool) {
 			netdev.rxBlocked = false
 			break
 		}
-		if ktDemux(f, now) == frameQueued {
+		switch ktDemux(f, now) {
+		case frameQueued:
 			queued = true
+		case frameFull:
+			ktStats.queueDrops++
 		}
 		netdev.d.RecvDone()
 	}
@@ -620,7 +630,7 @@ func netLogStats() {
 	d := &netdev.d.Stats
 	klog.Debug("net").S("eth0: rx ").U(d.RxFrames).S(" frames (").U(ktStats.toKtcp).S(" to ktcp, ").U(ktStats.queued).
 		S(" queued for gVisor, ").U(ktStats.notOurs).S(" TCP not for us, ").U(d.RxDropped).S(" malformed; queue full ").
-		U(ktStats.blocked).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
+		U(ktStats.blocked).S(" times, ").U(ktStats.queueDrops).S(" dropped), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
 		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
 		S(" dropped), no route ").U(ktStats.noRoute).End()
 	if ktStack != nil {

@@ -187,3 +187,38 @@ func TestKtnetDevice(t *testing.T) {
 		t.Error("a TCP frame for ktcp left frames pending for gVisor")
 	}
 }
+
+// TestKtnetFrameQueueFullStallsTCP: with ktcp on, a frame queue filled by
+// frames gVisor has not taken yet (a busy program, a flood of UDP) does
+// not stop receive: IPv4 TCP behind them still reaches ktcp, and the
+// frames for gVisor that find no room are dropped and counted.
+func TestKtnetFrameQueueFullStallsTCP(t *testing.T) {
+	f := ktnetDevice(t, true, 8<<10)
+	if _, e := ktStack.Listen([4]byte{}, 80, 4); e != ktcp.OK {
+		t.Fatalf("Listen: %v", e)
+	}
+	for i := 0; i < 12; i++ {
+		fr := ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17)
+		fr = append(fr, make([]byte, 1000)...)
+		if !f.deliver(fr) {
+			t.Fatalf("frame %d: no receive buffer", i)
+		}
+	}
+	if !f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6)) {
+		t.Fatal("SYN: no receive buffer")
+	}
+	tcp, drops := ktStats.toKtcp, ktStats.queueDrops
+	netDrain(true) // gVisor does not run (no netRecv)
+	if ktStats.toKtcp == tcp {
+		t.Fatalf("a SYN behind a full frame queue of UDP frames did not reach ktcp (rxBlocked=%v)", netdev.rxBlocked)
+	}
+	if netdev.rxBlocked {
+		t.Error("receive paused with ktcp on")
+	}
+	if d := ktStats.queueDrops - drops; d == 0 || d > 12 {
+		t.Errorf("%d frames for gVisor counted as dropped; want a few (the queue holds some of the 12)", d)
+	}
+	if n := int(netRecv(make([]byte, 16<<10))); n == 0 {
+		t.Error("the frames that fit in the queue were lost")
+	}
+}
