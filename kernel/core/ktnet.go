@@ -166,7 +166,7 @@ type neighbour struct {
 	ip    [4]byte
 	mac   [6]byte
 	state uint8
-	stamp uint32 // when added or last learnt (a counter): the oldest goes first
+	stamp uint32 // when added, last learnt or last used (a counter): the oldest goes first
 	reqAt int64  // last ARP request
 }
 
@@ -215,16 +215,20 @@ func neighSlot(ip [4]byte) *neighbour {
 	return old
 }
 
-// neighLearn records ip at mac and sends the packets held for ip.
-// Broadcast and multicast Ethernet addresses and addresses that are
-// neither on a subnet of ours nor the gateway (which may be off-link
-// with a /32 address) are ignored.
-func neighLearn(ip [4]byte, mac []byte) {
+// neighLearn records ip at mac and sends the packets held for ip. It
+// creates an entry only when create is set (an ARP packet addressed to
+// us: a request for our address, or a reply to ours), and otherwise
+// updates an existing one only, as Linux's arp_process does: the ARP
+// requests between other hosts of a busy LAN must not push the gateway
+// out of the table. Broadcast and multicast Ethernet addresses and
+// addresses that are neither on a subnet of ours nor the gateway (which
+// may be off-link with a /32 address) are ignored.
+func neighLearn(ip [4]byte, mac []byte, create bool) {
 	n := neighFind(ip)
 	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
 		return // the common case: nothing new
 	}
-	if mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
+	if n == nil && !create || mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
 		return
 	}
 	if n == nil {
@@ -407,9 +411,10 @@ func ktDemux(f []byte, now int64) int {
 	}
 	if len(f) >= ethHdrLen+arpLen && f[12] == etherARP>>8 && f[13] == etherARP&0xff {
 		a := f[ethHdrLen:]
-		// Ethernet/IPv4, a request or a reply: learn the sender.
+		// Ethernet/IPv4, a request or a reply: learn the sender (a new
+		// entry only when the packet is addressed to us).
 		if a[0] == 0 && a[1] == 1 && a[2] == 0x08 && a[3] == 0 && a[4] == 6 && a[5] == 4 && a[6] == 0 && (a[7] == 1 || a[7] == 2) {
-			neighLearn(ip4of(a[14:18]), a[8:14])
+			neighLearn(ip4of(a[14:18]), a[8:14], ktLocalIPv4(ip4of(a[24:28])))
 		}
 	}
 	if !frameQueuePut(f) {
@@ -585,6 +590,10 @@ func ktFrame(f []byte, n int, now int64) int {
 	}
 	nb := neighFind(hop)
 	if nb != nil && nb.state == neighKnown {
+		if nb.stamp != neighClock { // in use: the newest (the oldest is replaced first)
+			neighClock++
+			nb.stamp = neighClock
+		}
 		ethHeader(f, nb.mac[:], etherIPv4)
 		return ethHdrLen + n
 	}

@@ -195,7 +195,7 @@ func TestKtnetNeighbours(t *testing.T) {
 	ktnetSetup(t, false)
 	ip := func(k int) [4]byte { return [4]byte{10, 0, 2, byte(20 + k)} }
 	for k := 0; k < maxNeigh+5; k++ {
-		neighLearn(ip(k), []byte{2, 0, 0, 0, 1, byte(k)})
+		neighLearn(ip(k), []byte{2, 0, 0, 0, 1, byte(k)}, true)
 	}
 	for k := 0; k < maxNeigh+5; k++ {
 		nb := neighFind(ip(k))
@@ -207,8 +207,8 @@ func TestKtnetNeighbours(t *testing.T) {
 		}
 	}
 	// Relearning refreshes: the refreshed entry outlives older ones.
-	neighLearn(ip(5), []byte{2, 0, 0, 0, 2, 5})
-	neighLearn(ip(100), []byte{2, 0, 0, 0, 1, 100})
+	neighLearn(ip(5), []byte{2, 0, 0, 0, 2, 5}, true)
+	neighLearn(ip(100), []byte{2, 0, 0, 0, 1, 100}, true)
 	if nb := neighFind(ip(5)); nb == nil || nb.mac[4] != 2 {
 		t.Errorf("refreshed %v: %v; want the new address", ip(5), nb)
 	}
@@ -223,7 +223,7 @@ func TestKtnetNeighbours(t *testing.T) {
 		{ktOurIP, []byte{2, 0, 0, 0, 0, 1}},                 // ours
 		{[4]byte{10, 0, 2, 3}, []byte{1, 0, 0x5e, 0, 0, 1}}, // multicast MAC
 	} {
-		neighLearn(tc.ip, tc.mac)
+		neighLearn(tc.ip, tc.mac, true)
 		if neighFind(tc.ip) != nil {
 			t.Errorf("learnt %v at % x", tc.ip, tc.mac)
 		}
@@ -293,7 +293,7 @@ func TestKtnetResolve(t *testing.T) {
 		ktFrame(f, len(f)-ethHdrLen, 4e9)
 	}
 	*sent = nil
-	neighLearn(ip, []byte{2, 0, 0, 0, 0, 50})
+	neighLearn(ip, []byte{2, 0, 0, 0, 0, 50}, true)
 	if len(*sent) != heldPerNeigh {
 		t.Fatalf("sent %d held packets; want %d", len(*sent), heldPerNeigh)
 	}
@@ -360,7 +360,7 @@ func TestKtnetPointToPoint(t *testing.T) {
 		t.Fatalf("after the gateway's reply: sent %d frames; want the held packet to %x", len(*sent), ktGWMA)
 	}
 	setIPv4([]netcall.Addr{{Sockaddr: sa4([4]byte{10, 9, 0, 0}), Prefix: 31}}, nil)
-	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:])
+	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:], true)
 	p = ktFrameOf([6]byte{}, [4]byte{10, 9, 0, 0}, [4]byte{10, 9, 0, 1}, 6)
 	n = copy(f, p) - ethHdrLen
 	if m := ktFrame(f, n, 3e9); m != ethHdrLen+n {
@@ -434,5 +434,42 @@ func TestKtnetGatewayMACFromOffLinkTCP(t *testing.T) {
 	}
 	if n := neighFind([4]byte{10, 0, 2, 9}); n != nil {
 		t.Fatalf("learnt %v from a TCP frame", n.ip)
+	}
+}
+
+// TestKtnetARPChurnEvictsGateway: ARP requests between other hosts of a
+// busy LAN (broadcast, not for us) create no neighbour entries, so they
+// cannot push the gateway out of the table; and an entry in use is
+// refreshed, so that new neighbours replace idle ones first.
+func TestKtnetARPChurnEvictsGateway(t *testing.T) {
+	ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 0)
+	for k := 0; k < maxNeigh; k++ {
+		mac := [6]byte{2, 0, 0, 0, 1, byte(k)}
+		// host 10.0.2.(100+k) asks who has 10.0.2.(200-k): not us
+		ktDemux(ktARP(1, mac, [4]byte{10, 0, 2, byte(100 + k)}, [4]byte{10, 0, 2, byte(200 - k)}), 0)
+	}
+	if n := neighFind(ktGW); n == nil || n.state != neighKnown {
+		t.Fatal("the gateway's neighbour entry was evicted by ARP requests between other hosts")
+	}
+	if n := neighFind([4]byte{10, 0, 2, 100}); n != nil {
+		t.Errorf("learnt %v from a request for another host", n.ip)
+	}
+	// A known entry is updated by any ARP from it (its MAC changed).
+	newMA := [6]byte{2, 0, 0, 0, 0, 0x22}
+	ktDemux(ktARP(1, newMA, ktGW, [4]byte{10, 0, 2, 99}), 0)
+	if n := neighFind(ktGW); n == nil || n.mac != newMA {
+		t.Fatalf("the gateway's entry was not updated by its gratuitous/other ARP")
+	}
+	// Hosts that ask us fill the table; the gateway, in use, stays.
+	f := make([]byte, virtioMaxFrame)
+	p := ktFrameOf([6]byte{}, ktOurIP, ktFar, 6)
+	for k := 0; k < 2*maxNeigh; k++ {
+		ktFrame(f, copy(f, p)-ethHdrLen, 1e9)
+		mac := [6]byte{2, 0, 0, 0, 2, byte(k)}
+		ktDemux(ktARP(1, mac, [4]byte{10, 0, 2, byte(20 + k)}, ktOurIP), 0)
+	}
+	if n := neighFind(ktGW); n == nil || n.state != neighKnown {
+		t.Fatal("the gateway, in use, was evicted by new neighbours")
 	}
 }
