@@ -71,6 +71,7 @@ var ktStats struct {
 	queued      uint64 // frames queued for gVisor
 	blocked     uint64 // times the frame queue filled and receive paused (ktcp off)
 	queueDrops  uint64 // frames for gVisor dropped: the frame queue was full (ktcp on)
+	budgetOut   uint64 // netDrain stopped at its budget with frames left
 	noRoute     uint64 // ktcp packets with no next hop (no address, no gateway, broadcast)
 	arpRequests uint64
 	held        uint64 // ktcp packets held for an ARP reply
@@ -475,10 +476,23 @@ func frameQueueGet(b []byte) int {
 // must not wait behind gVisor's traffic (a flood of UDP or ICMP would
 // stall every connection): receive goes on, TCP to ktcp, and frames for
 // gVisor are dropped and counted, as a NIC drops when its host is slow.
+//
+// It takes netBudget frames at the most (as NAPI's budget): under a flood
+// the program still runs. Frames left in the device then raise no
+// interrupt (receive interrupts stay off until the device is empty), so
+// netdev.rxMore asks for a re-poll: by the idle loop at once (netIdle),
+// else by the timer netRepoll later (ktDeadline, ktTimer).
 func netDrain(signal bool) {
 	now := nanotime()
 	queued := false
-	for {
+	netdev.rxMore = false
+	for budget := netBudget; ; budget-- {
+		if budget == 0 {
+			netdev.rxMore, netdev.rxMoreAt = true, now+netRepoll
+			ktStats.budgetOut++
+			armTimer()
+			break
+		}
 		if ktStack == nil && frameQ.size-frameQ.used() < 2+ethHdrLen+ktMaxPkt {
 			if !netdev.rxBlocked {
 				netdev.rxBlocked = true
@@ -614,16 +628,33 @@ func ktFrame(f []byte, n int, now int64) int {
 	return arpRequest(f, src, hop)
 }
 
-// ktDeadline is ktcp's next timer deadline (0: none), for armTimer.
+// The receive budget: frames taken from the device per netDrain, and how
+// long frames left in the device wait for a re-poll when the program is
+// busy (about what the frames of one budget take to handle under TCG).
+const (
+	netBudget = 64
+	netRepoll = 1e6
+)
+
+// ktDeadline is the frame path's next timer deadline (0: none), for
+// armTimer: ktcp's, or a re-poll of the device's receive queue.
 func ktDeadline() int64 {
-	if ktStack == nil {
-		return 0
+	var d int64
+	if ktStack != nil {
+		d = ktStack.NextDeadline()
 	}
-	return ktStack.NextDeadline()
+	if netdev.rxMore && (d == 0 || netdev.rxMoreAt < d) {
+		d = netdev.rxMoreAt
+	}
+	return d
 }
 
-// ktTimer runs ktcp's timers when due (timerInterrupt).
+// ktTimer runs ktcp's timers and the receive re-poll when due
+// (timerInterrupt).
 func ktTimer(now int64) {
+	if netdev.rxMore && now >= netdev.rxMoreAt {
+		netDrain(true)
+	}
 	if ktStack == nil {
 		return
 	}
@@ -633,13 +664,23 @@ func ktTimer(now int64) {
 	}
 }
 
+// netIdle re-polls the device's receive queue when netDrain left frames
+// in it and the program has nothing to run (the idle loop, interrupts
+// off).
+func netIdle() {
+	if netdev.rxMore {
+		netDrain(true)
+	}
+}
+
 // netLogStats logs what the frame path did (at debug level, at
 // shutdown: unigo.log=debug).
 func netLogStats() {
 	d := &netdev.d.Stats
 	klog.Debug("net").S("eth0: rx ").U(d.RxFrames).S(" frames (").U(ktStats.toKtcp).S(" to ktcp, ").U(ktStats.queued).
 		S(" queued for gVisor, ").U(ktStats.notOurs).S(" TCP not for us, ").U(d.RxDropped).S(" malformed; queue full ").
-		U(ktStats.blocked).S(" times, ").U(ktStats.queueDrops).S(" dropped), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
+		U(ktStats.blocked).S(" times, ").U(ktStats.queueDrops).S(" dropped; budget out ").
+		U(ktStats.budgetOut).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
 		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
 		S(" dropped), no route ").U(ktStats.noRoute).End()
 	if ktStack != nil {

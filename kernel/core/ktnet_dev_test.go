@@ -29,6 +29,9 @@ type ktFakeNIC struct {
 	sent   [][]byte
 }
 
+// ktFakeSlots is the fake NIC's queue size.
+var ktFakeSlots uint16 = 16
+
 type ktChain struct {
 	head uint16
 	pa   uintptr
@@ -40,7 +43,7 @@ func (f *ktFakeNIC) AddStatus(b uint32)                  { f.status |= b }
 func (f *ktFakeNIC) Status() uint32                      { return f.status }
 func (f *ktFakeNIC) Features() uint64                    { return virtionet.FeatVersion1 }
 func (f *ktFakeNIC) SetFeatures(uint64)                  {}
-func (f *ktFakeNIC) QueueMax(i uint32) uint16            { return 16 }
+func (f *ktFakeNIC) QueueMax(i uint32) uint16            { return ktFakeSlots }
 func (f *ktFakeNIC) SetupQueue(i uint32, q *virtq.Queue) { f.queues[i] = q }
 func (f *ktFakeNIC) Notify(uint32)                       {}
 func (f *ktFakeNIC) Ack() uint32                         { return 1 }
@@ -220,5 +223,50 @@ func TestKtnetFrameQueueFullStallsTCP(t *testing.T) {
 	}
 	if n := int(netRecv(make([]byte, 16<<10))); n == 0 {
 		t.Error("the frames that fit in the queue were lost")
+	}
+}
+
+// TestKtnetInterruptBudget: one interrupt takes netBudget frames at the
+// most, so that a flood leaves the program time to run; the frames left
+// in the device (which raises no interrupt for them) are re-polled by the
+// timer (ktDeadline, ktTimer) or at once by the idle loop (netIdle).
+func TestKtnetInterruptBudget(t *testing.T) {
+	ktFakeSlots = 128
+	t.Cleanup(func() { ktFakeSlots = 16 })
+	f := ktnetDevice(t, true, 256<<10)
+	const n = netBudget + 40
+	for i := 0; i < n; i++ {
+		if !f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17)) {
+			t.Fatalf("frame %d: no receive buffer", i)
+		}
+	}
+	q := ktStats.queued
+	netInterrupt()
+	if got := ktStats.queued - q; got != netBudget {
+		t.Fatalf("one interrupt took %d frames; want the budget, %d", got, netBudget)
+	}
+	if !netdev.rxMore {
+		t.Fatal("frames left in the device and no re-poll asked for")
+	}
+	d := ktDeadline()
+	if d == 0 || d != netdev.rxMoreAt {
+		t.Fatalf("ktDeadline = %d; want the re-poll at %d", d, netdev.rxMoreAt)
+	}
+	ktTimer(d - 1)
+	if got := ktStats.queued - q; got != netBudget {
+		t.Fatalf("the timer re-polled before its time (%d frames)", got)
+	}
+	ktTimer(d)
+	if got := ktStats.queued - q; got != n || netdev.rxMore {
+		t.Fatalf("after the re-poll: %d frames taken, rxMore=%v; want %d, false", got, netdev.rxMore, n)
+	}
+	// The idle loop re-polls at once.
+	for i := 0; i < n; i++ {
+		f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17))
+	}
+	netInterrupt()
+	netIdle()
+	if got := ktStats.queued - q; got != 2*n || netdev.rxMore {
+		t.Fatalf("after the idle re-poll: %d frames taken, rxMore=%v; want %d, false", got, netdev.rxMore, 2*n)
 	}
 }
