@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/net/ktcp"
 	"unigo.dev/unigo/kernel/net/netcall"
 	"unigo.dev/unigo/kernel/random"
@@ -72,6 +73,7 @@ var ktStats struct {
 	blocked     uint64 // times the frame queue filled and receive paused (ktcp off)
 	queueDrops  uint64 // frames for gVisor dropped: the frame queue was full (ktcp on)
 	budgetOut   uint64 // netDrain stopped at its budget with frames left
+	ringRefused uint64 // ring allocations refused: over the budget or out of memory
 	noRoute     uint64 // ktcp packets with no next hop (no address, no gateway, broadcast)
 	arpRequests uint64
 	held        uint64 // ktcp packets held for an ARP reply
@@ -682,7 +684,8 @@ func netLogStats() {
 		U(ktStats.blocked).S(" times, ").U(ktStats.queueDrops).S(" dropped; budget out ").
 		U(ktStats.budgetOut).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
 		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
-		S(" dropped), no route ").U(ktStats.noRoute).End()
+		S(" dropped), no route ").U(ktStats.noRoute).S("; rings ").U(uint64(ktRingUsed >> 10)).S(" KiB of ").
+		U(uint64(ktRingBudget >> 10)).S(", refused ").U(ktStats.ringRefused).End()
 	if ktStack != nil {
 		k := &ktStack.Stats
 		klog.Debug("net").S("ktcp: ").U(k.SegsIn).S(" segments in (").U(k.Bad).S(" bad), ").U(k.SegsOut).S(" out (").
@@ -753,6 +756,7 @@ func ktStart() {
 		rbuf /= 2
 	}
 	conns := min(ktMaxConns, max(64, int(frames.TotalPages())/4))
+	ktRingBudget = frames.TotalPages() * 4096 / 4
 	cfg := ktcp.Config{MaxConns: conns, RxBuf: rbuf, TxBuf: rbuf, MTU: netdev.mtu, Wake: ktSockWake,
 		AllocRing: ktAllocRing, FreeRing: ktFreeRing}
 	random.Read(cfg.Secret[:])
@@ -774,9 +778,40 @@ const ktMaxConns = 1024
 
 var ktStackMem ktcp.Stack
 
-func ktAllocRing(n int) (uintptr, bool) {
-	pa, ok := allocPages(uintptr(n / 4096))
-	return directMapBase + pa, ok
+// Ring memory: ktcp's connection rings come from the frame allocator
+// within a global budget (as Linux's tcp_mem): a quarter of the pages the
+// allocator manages, so that idle connections cannot take the memory the
+// program's page faults need. Past it ktcp refuses new connections (a
+// RST, Stats.RingDrops) and rings stop growing. The pages are not zeroed:
+// ktcp never reads a ring byte it did not write.
+var (
+	ktRingBudget uintptr // bytes; set at boot (ktStart)
+	ktRingUsed   uintptr
+)
+
+func ktRingOrder(n int) int {
+	order := 0
+	for 4096<<order < n {
+		order++
+	}
+	return order
 }
 
-func ktFreeRing(va uintptr, n int) { freePages(va-directMapBase, uintptr(n/4096)) }
+func ktAllocRing(n int) (uintptr, bool) {
+	if ktRingUsed+uintptr(n) > ktRingBudget {
+		ktStats.ringRefused++
+		return 0, false
+	}
+	pa, ok := frames.Alloc(ktRingOrder(n))
+	if !ok {
+		ktStats.ringRefused++
+		return 0, false
+	}
+	ktRingUsed += uintptr(n)
+	return mm.PhysToVirt(pa), true
+}
+
+func ktFreeRing(va uintptr, n int) {
+	frames.Free(mm.VirtToPhys(va), ktRingOrder(n))
+	ktRingUsed -= uintptr(n)
+}

@@ -12,6 +12,7 @@ import (
 	"unigo.dev/unigo/kernel/drivers/virtio/virtq"
 	"unigo.dev/unigo/kernel/internal/arena"
 	"unigo.dev/unigo/kernel/mm"
+	"unigo.dev/unigo/kernel/mm/buddy"
 	"unigo.dev/unigo/kernel/net/ktcp"
 )
 
@@ -268,5 +269,46 @@ func TestKtnetInterruptBudget(t *testing.T) {
 	netIdle()
 	if got := ktStats.queued - q; got != 2*n || netdev.rxMore {
 		t.Fatalf("after the idle re-poll: %d frames taken, rxMore=%v; want %d, false", got, netdev.rxMore, 2*n)
+	}
+}
+
+// TestKtnetRingBudget: ktcp's rings come from the frame allocator within
+// a global budget: past it allocations are refused (ktcp then refuses
+// the connection, or keeps a ring from growing), and freed rings make
+// room again.
+func TestKtnetRingBudget(t *testing.T) {
+	const base, size = 0x100000, 4 << 20
+	arena.Setup(base, size)
+	saved, savedBudget := frames, ktRingBudget
+	frames.Init(base, base+size, mm.PhysToVirt(base))
+	frames.AddRange(base+mm.PageUp(buddy.MetaSize(base, base+size)), base+size)
+	ktRingBudget, ktRingUsed = 64<<10, 0
+	t.Cleanup(func() { frames, ktRingBudget, ktRingUsed = saved, savedBudget, 0 })
+	var rings []uintptr
+	for k := 0; k < 20; k++ {
+		va, ok := ktAllocRing(8 << 10)
+		if !ok {
+			break
+		}
+		b := arena.Bytes(mm.VirtToPhys(va), 8<<10)
+		b[0], b[len(b)-1] = 1, 1 // the memory is there
+		rings = append(rings, va)
+	}
+	if len(rings) != 8 {
+		t.Fatalf("%d rings of 8 KiB within a budget of 64 KiB; want 8", len(rings))
+	}
+	free := frames.FreePages()
+	if _, ok := ktAllocRing(4 << 10); ok {
+		t.Fatal("a ring over the budget was allocated")
+	}
+	ktFreeRing(rings[0], 8<<10)
+	if frames.FreePages() != free+2 {
+		t.Errorf("freeing a ring gave %d pages back; want 2", frames.FreePages()-free)
+	}
+	if _, ok := ktAllocRing(16 << 10); ok {
+		t.Fatal("a ring over the budget was allocated after one was freed")
+	}
+	if _, ok := ktAllocRing(8 << 10); !ok {
+		t.Fatal("no ring within the budget after one was freed")
 	}
 }
