@@ -69,6 +69,7 @@ var ip4 struct {
 var ktStats struct {
 	toKtcp      uint64 // IPv4 TCP frames handed to ktcp
 	notOurs     uint64 // IPv4 TCP frames for an address that is not ours (dropped)
+	icmpToKtcp  uint64 // ICMP fragmentation needed about ktcp's segments
 	queued      uint64 // frames queued for gVisor
 	blocked     uint64 // times the frame queue filled and receive paused (ktcp off)
 	queueDrops  uint64 // frames for gVisor dropped: the frame queue was full (ktcp on)
@@ -411,6 +412,17 @@ func ktDemux(f []byte, now int64) int {
 		ktStats.toKtcp++
 		ktStack.Input(f[ethHdrLen:], now)
 		return frameKtcp
+	}
+	if len(f) >= ethHdrLen+20+8 && ktStack != nil && f[12] == etherIPv4>>8 && f[13] == etherIPv4&0xff &&
+		f[ethHdrLen] == 0x45 && f[ethHdrLen+9] == 1 && f[ethHdrLen+20] == 3 && f[ethHdrLen+21] == 4 {
+		// ICMP fragmentation needed (without IP options, as routers
+		// send it): ktcp's when it quotes one of its segments
+		// (ktcp.Stack.ICMPError checks), else gVisor's.
+		if end := ethHdrLen + (int(f[ethHdrLen+2])<<8 | int(f[ethHdrLen+3])); end <= len(f) &&
+			ktLocalIPv4(ip4of(f[ethHdrLen+16:])) && ktStack.ICMPError(f[ethHdrLen+20:end]) {
+			ktStats.icmpToKtcp++
+			return frameKtcp
+		}
 	}
 	if len(f) >= ethHdrLen+arpLen && f[12] == etherARP>>8 && f[13] == etherARP&0xff {
 		a := f[ethHdrLen:]

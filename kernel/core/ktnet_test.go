@@ -4,6 +4,7 @@ package core
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 	"unsafe"
 
@@ -471,5 +472,42 @@ func TestKtnetARPChurnEvictsGateway(t *testing.T) {
 	}
 	if n := neighFind(ktGW); n == nil || n.state != neighKnown {
 		t.Fatal("the gateway, in use, was evicted by new neighbours")
+	}
+}
+
+// TestKtnetICMPFragNeeded: an ICMP "fragmentation needed" quoting one of
+// ktcp's segments goes to ktcp (which lowers that connection's MSS:
+// ktcp's TestICMPFragNeeded), not to gVisor; one quoting a segment ktcp
+// does not know goes to gVisor as before.
+func TestKtnetICMPFragNeeded(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	ktDemux(ktARP(1, ktPeerMA, ktPeer, ktOurIP), 0)
+	frameQueueGet(make([]byte, 4096))
+	if _, e := ktStack.Connect(ktOurIP, 40000, ktPeer, 80, 1e9); e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	ktPoll()
+	if len(*sent) != 1 {
+		t.Fatalf("sent %d frames; want the SYN", len(*sent))
+	}
+	icmp := func(quoted []byte) []byte {
+		f := ktFrameOf(ktGWMA, ktGW, ktOurIP, 1)[:ethHdrLen+20]
+		m := make([]byte, 8+28)
+		m[0], m[1], m[6], m[7] = 3, 4, 0x03, 0xe8 // MTU 1000
+		copy(m[8:], quoted[ethHdrLen:ethHdrLen+28])
+		binary.BigEndian.PutUint16(m[2:], ^checksum.Checksum(m, 0))
+		f = append(f, m...)
+		ip := header.IPv4(f[ethHdrLen:])
+		ip.SetTotalLength(uint16(len(ip)))
+		ip.SetChecksum(0)
+		ip.SetChecksum(^ip.CalculateChecksum())
+		return f
+	}
+	if got := ktDemux(icmp((*sent)[0]), 1e9); got != frameKtcp {
+		t.Errorf("ICMP fragmentation needed about ktcp's SYN: ktDemux = %d; want frameKtcp", got)
+	}
+	other := ktFrameOf([6]byte{}, ktOurIP, ktPeer, 6)
+	if got := ktDemux(icmp(other), 1e9); got != frameQueued {
+		t.Errorf("ICMP fragmentation needed about an unknown segment: ktDemux = %d; want frameQueued", got)
 	}
 }
