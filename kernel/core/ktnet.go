@@ -77,6 +77,7 @@ var ktStats struct {
 	ringRefused uint64 // ring allocations refused: over the budget or out of memory
 	noRoute     uint64 // ktcp packets with no next hop (no address, no gateway, broadcast)
 	arpRequests uint64
+	arpFailed   uint64 // resolutions that went unanswered (arpFailAfter)
 	held        uint64 // ktcp packets held for an ARP reply
 	heldDropped uint64 // held packets replaced by newer ones or never sent
 	txFull      uint64 // ktPoll found the transmit queue full
@@ -167,12 +168,25 @@ const (
 )
 
 type neighbour struct {
-	ip    [4]byte
-	mac   [6]byte
-	state uint8
-	stamp uint32 // when added, last learnt or last used (a counter): the oldest goes first
-	reqAt int64  // last ARP request
+	ip      [4]byte
+	mac     [6]byte
+	state   uint8
+	stamp   uint32 // when added, last learnt or last used (a counter): the oldest goes first
+	reqAt   int64  // last ARP request
+	firstAt int64  // first ARP request of this resolution (neighWait)
 }
+
+// arpFailAfter is how long a resolution may go unanswered: then the
+// connections still opening through that next hop fail with EHOSTUNREACH
+// (Linux: 3 requests a second apart, mcast_solicit and retrans_time).
+const arpFailAfter = 3e9
+
+// The next hop whose resolution failed, for ktPoll to report to ktcp
+// (ktHopDown) once its output loop is done.
+var (
+	ktHopFailed  [4]byte
+	ktHopPending bool
+)
 
 var (
 	neighs     [maxNeigh]neighbour
@@ -542,6 +556,9 @@ func ktPoll() {
 		return
 	}
 	if !s.HasOutput() {
+		if ktHopPending {
+			ktHopFail(s)
+		}
 		ktRearm(s)
 		return
 	}
@@ -576,7 +593,17 @@ func ktPoll() {
 	if sent {
 		txFlush()
 	}
+	if ktHopPending {
+		ktHopFail(s)
+	}
 	ktRearm(s)
+}
+
+// ktHopFail fails the connections opening through the next hop ktFrame
+// found not to answer ARP (in SYN-SENT: they have no more output).
+func ktHopFail(s *ktcp.Stack) {
+	ktHopPending = false
+	s.HopUnreachable(ktHopDown)
 }
 
 // ktArmedFor is ktcp's deadline when ktPoll last re-armed the timer.
@@ -598,21 +625,8 @@ func ktRearm(s *ktcp.Stack) {
 // when one went out for that address less than a second ago), or drops
 // it (0).
 func ktFrame(f []byte, n int, now int64) int {
-	dst := ip4of(f[ethHdrLen+16:])
-	hop := dst
-	k := onLink(dst)
-	switch {
-	case dst[0] >= 224 || dst == [4]byte{}: // multicast, limited broadcast, reserved
-		ktStats.noRoute++
-		return 0
-	case k >= 0:
-		if m := ip4.mask[k]; m < 0xfffffffe && be32(dst[:])|m == ^uint32(0) {
-			ktStats.noRoute++ // the subnet's broadcast address (/31 and /32 have none)
-			return 0
-		}
-	case ip4.hasGW:
-		hop = ip4.gw
-	default:
+	hop, ok := nextHop(ip4of(f[ethHdrLen+16:]))
+	if !ok {
 		ktStats.noRoute++
 		return 0
 	}
@@ -629,9 +643,22 @@ func ktFrame(f []byte, n int, now int64) int {
 		nb = neighSlot(hop)
 		nb.state = neighWait
 	}
+	if nb.reqAt != 0 && now-nb.firstAt >= arpFailAfter {
+		// No answer: the resolution failed. The entry goes (the next
+		// packet starts a new one) with its held packets, and ktPoll
+		// fails the connections opening through this hop.
+		ktStats.arpFailed++
+		holdDrop(hop)
+		nb.state = neighFree
+		ktHopFailed, ktHopPending = hop, true
+		return 0
+	}
 	holdPacket(hop, f[ethHdrLen:ethHdrLen+n])
 	if nb.reqAt != 0 && now-nb.reqAt < arpEvery {
 		return 0
+	}
+	if nb.reqAt == 0 {
+		nb.firstAt = now
 	}
 	nb.reqAt = now
 	src, ok := ktSourceIPv4(hop)
@@ -649,6 +676,32 @@ const (
 	netBudget = 64
 	netRepoll = 1e6
 )
+
+// nextHop returns the next hop to dst: dst itself on a subnet of ours,
+// else the gateway; false for broadcast and multicast addresses, or with
+// no route.
+func nextHop(dst [4]byte) ([4]byte, bool) {
+	k := onLink(dst)
+	switch {
+	case dst[0] >= 224 || dst == [4]byte{}: // multicast, limited broadcast, reserved
+		return dst, false
+	case k >= 0:
+		if m := ip4.mask[k]; m < 0xfffffffe && be32(dst[:])|m == ^uint32(0) {
+			return dst, false // the subnet's broadcast address (/31 and /32 have none)
+		}
+		return dst, true
+	case ip4.hasGW:
+		return ip4.gw, true
+	}
+	return dst, false
+}
+
+// ktHopDown reports whether peer is reached through ktHopFailed
+// (ktcp.Stack.HopUnreachable's question).
+func ktHopDown(peer [4]byte) bool {
+	hop, ok := nextHop(peer)
+	return ok && hop == ktHopFailed
+}
 
 // ktDeadline is the frame path's next timer deadline (0: none), for
 // armTimer: ktcp's, or a re-poll of the device's receive queue.
@@ -695,7 +748,7 @@ func netLogStats() {
 		S(" queued for gVisor, ").U(ktStats.notOurs).S(" TCP not for us, ").U(d.RxDropped).S(" malformed; queue full ").
 		U(ktStats.blocked).S(" times, ").U(ktStats.queueDrops).S(" dropped; budget out ").
 		U(ktStats.budgetOut).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
-		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
+		S(" times); ARP requests ").U(ktStats.arpRequests).S(" (").U(ktStats.arpFailed).S(" failed), held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
 		S(" dropped), no route ").U(ktStats.noRoute).S("; rings ").U(uint64(ktRingUsed >> 10)).S(" KiB of ").
 		U(uint64(ktRingBudget >> 10)).S(", refused ").U(ktStats.ringRefused).End()
 	if ktStack != nil {

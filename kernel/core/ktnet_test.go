@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+	"time"
 	"unsafe"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -509,5 +510,65 @@ func TestKtnetICMPFragNeeded(t *testing.T) {
 	other := ktFrameOf([6]byte{}, ktOurIP, ktPeer, 6)
 	if got := ktDemux(icmp(other), 1e9); got != frameQueued {
 		t.Errorf("ICMP fragmentation needed about an unknown segment: ktDemux = %d; want frameQueued", got)
+	}
+}
+
+// TestKtnetARPFailure: when the next hop does not answer ARP for
+// arpFailAfter, the connections opening through it fail with
+// EHOSTUNREACH (as Linux, instead of retrying the SYN for two minutes);
+// those through other hops go on, and the next packet for the dead hop
+// starts a new resolution.
+func TestKtnetARPFailure(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 0)
+	dead, e := ktStack.Connect(ktOurIP, 40000, ktPeer, 80, 1e9)
+	if e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	far, e := ktStack.Connect(ktOurIP, 40001, ktFar, 80, 1e9)
+	if e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	for ktStack.Output(make([]byte, 2048), 1e9) > 0 { // the SYNs, sent below by hand
+	}
+	pkt := func(dst [4]byte) []byte {
+		p := ktFrameOf([6]byte{}, ktOurIP, dst, 6)
+		f := make([]byte, virtioMaxFrame)
+		return f[:copy(f, p)]
+	}
+	for _, at := range []int64{1e9, 2e9, 3.5e9} {
+		f := pkt(ktPeer)
+		if n := ktFrame(f, len(f)-ethHdrLen, at); n != ethMinFrame {
+			t.Fatalf("at %v: ktFrame = %d; want an ARP request", at, n)
+		}
+		f = pkt(ktFar)
+		ktFrame(f, len(f)-ethHdrLen, at)
+		ktPoll()
+		if e := ktStack.Err(dead); e != ktcp.OK {
+			t.Fatalf("the connection failed at %v with %v, before the resolution did", at, e)
+		}
+	}
+	// The SYN's retransmission finds the resolution failed (ktFrame
+	// from ktPoll's output loop).
+	f := pkt(ktPeer)
+	if n := ktFrame(f, len(f)-ethHdrLen, 4e9); n != 0 {
+		t.Errorf("after %v of unanswered ARP: ktFrame = %d; want 0", time.Duration(arpFailAfter), n)
+	}
+	ktPoll()
+	if e := ktStack.Err(dead); e != ktcp.EHOSTUNREACH {
+		t.Errorf("the connection through the silent hop: %v (%s); want EHOSTUNREACH", e, ktStack.State(dead))
+	}
+	if st := ktStack.State(far); st != "SYN-SENT" {
+		t.Errorf("the connection through the gateway is %s; want SYN-SENT", st)
+	}
+	for _, h := range held {
+		if h.n != 0 && h.ip == ktPeer {
+			t.Error("packets still held for the silent hop")
+		}
+	}
+	*sent = nil
+	f = pkt(ktPeer)
+	if n := ktFrame(f, len(f)-ethHdrLen, 5e9); n != ethMinFrame {
+		t.Errorf("a new packet for the hop: ktFrame = %d; want a new ARP request", n)
 	}
 }
