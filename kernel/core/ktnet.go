@@ -173,8 +173,25 @@ type neighbour struct {
 	state   uint8
 	stamp   uint32 // when added, last learnt or last used (a counter): the oldest goes first
 	reqAt   int64  // last ARP request
-	firstAt int64  // first ARP request of this resolution (neighWait)
+	firstAt int64  // first ARP request of this resolution or probe
+	seenAt  int64  // last ARP from it (neighKnown)
 }
+
+// neighStale is how long a known entry is used without an ARP from its
+// address before it is probed: a unicast ARP request, at most one per
+// arpEvery, while packets still go to the known address; unanswered for
+// arpFailAfter, the entry is resolved anew (Linux's STALE, DELAY and
+// PROBE states, with gc_stale_time's 60 s), so that a next hop whose MAC
+// changed without a gratuitous ARP is found again.
+const neighStale = 60e9
+
+// The entry ktFrame wants probed (an index in neighs: no pointer store
+// in trap context), for ktPoll to send the request after the frame it is
+// writing.
+var (
+	ktProbe        uint8
+	ktProbePending bool
+)
 
 // arpFailAfter is how long a resolution may go unanswered: then the
 // connections still opening through that next hop fail with EHOSTUNREACH
@@ -241,10 +258,11 @@ func neighSlot(ip [4]byte) *neighbour {
 // out of the table. Broadcast and multicast Ethernet addresses and
 // addresses that are neither on a subnet of ours nor the gateway (which
 // may be off-link with a /32 address) are ignored.
-func neighLearn(ip [4]byte, mac []byte, create bool) {
+func neighLearn(ip [4]byte, mac []byte, create bool, now int64) {
 	n := neighFind(ip)
 	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
-		return // the common case: nothing new
+		n.seenAt, n.reqAt = now, 0 // the common case: nothing new, but confirmed
+		return
 	}
 	if n == nil && !create || mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
 		return
@@ -253,7 +271,7 @@ func neighLearn(ip [4]byte, mac []byte, create bool) {
 		n = neighSlot(ip)
 	}
 	copy(n.mac[:], mac[:6])
-	n.state = neighKnown
+	n.state, n.seenAt, n.reqAt = neighKnown, now, 0
 	neighClock++
 	n.stamp = neighClock
 	holdFlush(n)
@@ -443,7 +461,7 @@ func ktDemux(f []byte, now int64) int {
 		// Ethernet/IPv4, a request or a reply: learn the sender (a new
 		// entry only when the packet is addressed to us).
 		if a[0] == 0 && a[1] == 1 && a[2] == 0x08 && a[3] == 0 && a[4] == 6 && a[5] == 4 && a[6] == 0 && (a[7] == 1 || a[7] == 2) {
-			neighLearn(ip4of(a[14:18]), a[8:14], ktLocalIPv4(ip4of(a[24:28])))
+			neighLearn(ip4of(a[14:18]), a[8:14], ktLocalIPv4(ip4of(a[24:28])), now)
 		}
 	}
 	if !frameQueuePut(f) {
@@ -589,6 +607,9 @@ func ktPoll() {
 			txCommit(m)
 			sent = true
 		}
+		if ktProbePending {
+			ktSendProbe()
+		}
 	}
 	if sent {
 		txFlush()
@@ -636,8 +657,12 @@ func ktFrame(f []byte, n int, now int64) int {
 			neighClock++
 			nb.stamp = neighClock
 		}
-		ethHeader(f, nb.mac[:], etherIPv4)
-		return ethHdrLen + n
+		if now-nb.seenAt >= neighStale && !neighProbe(nb, now) {
+			nb.state = neighWait // unanswered: resolve anew (below)
+		} else {
+			ethHeader(f, nb.mac[:], etherIPv4)
+			return ethHdrLen + n
+		}
 	}
 	if nb == nil {
 		nb = neighSlot(hop)
@@ -676,6 +701,42 @@ const (
 	netBudget = 64
 	netRepoll = 1e6
 )
+
+// neighProbe handles a stale known entry in use: it asks ktPoll for a
+// probe (at most one per arpEvery) and reports false when the probes went
+// unanswered for arpFailAfter.
+func neighProbe(nb *neighbour, now int64) bool {
+	if nb.reqAt == 0 {
+		nb.firstAt = now
+	} else if now-nb.firstAt >= arpFailAfter {
+		nb.reqAt, nb.firstAt = 0, 0
+		return false
+	}
+	if nb.reqAt == 0 || now-nb.reqAt >= arpEvery {
+		nb.reqAt = now
+		ktProbe, ktProbePending = neighLast, true // nb, as neighFind found it
+	}
+	return true
+}
+
+// ktSendProbe sends the probe neighProbe asked for: an ARP request for
+// its address to its known MAC.
+func ktSendProbe() {
+	ktProbePending = false
+	nb := &neighs[ktProbe]
+	src, ok := ktSourceIPv4(nb.ip)
+	if !ok || nb.state != neighKnown {
+		return
+	}
+	buf, ok := txFrame()
+	if !ok {
+		return
+	}
+	m := arpRequest(buf, src, nb.ip)
+	copy(buf[0:6], nb.mac[:])
+	ktStats.arpRequests++
+	txCommit(m)
+}
 
 // nextHop returns the next hop to dst: dst itself on a subnet of ours,
 // else the gateway; false for broadcast and multicast addresses, or with

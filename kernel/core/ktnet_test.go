@@ -197,7 +197,7 @@ func TestKtnetNeighbours(t *testing.T) {
 	ktnetSetup(t, false)
 	ip := func(k int) [4]byte { return [4]byte{10, 0, 2, byte(20 + k)} }
 	for k := 0; k < maxNeigh+5; k++ {
-		neighLearn(ip(k), []byte{2, 0, 0, 0, 1, byte(k)}, true)
+		neighLearn(ip(k), []byte{2, 0, 0, 0, 1, byte(k)}, true, 0)
 	}
 	for k := 0; k < maxNeigh+5; k++ {
 		nb := neighFind(ip(k))
@@ -209,8 +209,8 @@ func TestKtnetNeighbours(t *testing.T) {
 		}
 	}
 	// Relearning refreshes: the refreshed entry outlives older ones.
-	neighLearn(ip(5), []byte{2, 0, 0, 0, 2, 5}, true)
-	neighLearn(ip(100), []byte{2, 0, 0, 0, 1, 100}, true)
+	neighLearn(ip(5), []byte{2, 0, 0, 0, 2, 5}, true, 0)
+	neighLearn(ip(100), []byte{2, 0, 0, 0, 1, 100}, true, 0)
 	if nb := neighFind(ip(5)); nb == nil || nb.mac[4] != 2 {
 		t.Errorf("refreshed %v: %v; want the new address", ip(5), nb)
 	}
@@ -225,7 +225,7 @@ func TestKtnetNeighbours(t *testing.T) {
 		{ktOurIP, []byte{2, 0, 0, 0, 0, 1}},                 // ours
 		{[4]byte{10, 0, 2, 3}, []byte{1, 0, 0x5e, 0, 0, 1}}, // multicast MAC
 	} {
-		neighLearn(tc.ip, tc.mac, true)
+		neighLearn(tc.ip, tc.mac, true, 0)
 		if neighFind(tc.ip) != nil {
 			t.Errorf("learnt %v at % x", tc.ip, tc.mac)
 		}
@@ -295,7 +295,7 @@ func TestKtnetResolve(t *testing.T) {
 		ktFrame(f, len(f)-ethHdrLen, 4e9)
 	}
 	*sent = nil
-	neighLearn(ip, []byte{2, 0, 0, 0, 0, 50}, true)
+	neighLearn(ip, []byte{2, 0, 0, 0, 0, 50}, true, 0)
 	if len(*sent) != heldPerNeigh {
 		t.Fatalf("sent %d held packets; want %d", len(*sent), heldPerNeigh)
 	}
@@ -362,7 +362,7 @@ func TestKtnetPointToPoint(t *testing.T) {
 		t.Fatalf("after the gateway's reply: sent %d frames; want the held packet to %x", len(*sent), ktGWMA)
 	}
 	setIPv4([]netcall.Addr{{Sockaddr: sa4([4]byte{10, 9, 0, 0}), Prefix: 31}}, nil)
-	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:], true)
+	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:], true, 0)
 	p = ktFrameOf([6]byte{}, [4]byte{10, 9, 0, 0}, [4]byte{10, 9, 0, 1}, 6)
 	n = copy(f, p) - ethHdrLen
 	if m := ktFrame(f, n, 3e9); m != ethHdrLen+n {
@@ -570,5 +570,69 @@ func TestKtnetARPFailure(t *testing.T) {
 	f = pkt(ktPeer)
 	if n := ktFrame(f, len(f)-ethHdrLen, 5e9); n != ethMinFrame {
 		t.Errorf("a new packet for the hop: ktFrame = %d; want a new ARP request", n)
+	}
+}
+
+// TestKtnetNeighbourAging: a known entry used for neighStale without an
+// ARP from its address is probed (a unicast ARP request, at most one a
+// second) while packets still go to it; a reply keeps it; probes
+// unanswered for arpFailAfter make it resolve anew (a broadcast request,
+// packets held), so that a next hop whose MAC changed is found again.
+func TestKtnetNeighbourAging(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 1e9)
+	if _, e := ktStack.Connect(ktOurIP, 40000, ktFar, 80, 1e9); e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	isProbe := func(f []byte, dst [6]byte) bool {
+		return f[12] == 0x08 && f[13] == 0x06 && bytes.Equal(f[0:6], dst[:]) && bytes.Equal(f[ethHdrLen+24:ethHdrLen+28], ktGW[:])
+	}
+	// Fresh: the SYN goes to the gateway, no probe.
+	ktPoll()
+	if len(*sent) != 1 || ktProbePending || !bytes.Equal((*sent)[0][0:6], ktGWMA[:]) {
+		t.Fatalf("sent %d frames; want the SYN to the gateway", len(*sent))
+	}
+	// Stale: the packet still goes out, and a unicast probe after it.
+	stale := int64(1e9 + neighStale)
+	f := make([]byte, virtioMaxFrame)
+	p := ktFrameOf([6]byte{}, ktOurIP, ktFar, 6)
+	*sent = nil
+	if n := ktFrame(f, copy(f, p)-ethHdrLen, stale); n != len(p) || !bytes.Equal(f[0:6], ktGWMA[:]) {
+		t.Fatalf("a stale entry: ktFrame = %d to %x; want the frame to %x", n, f[0:6], ktGWMA)
+	}
+	if !ktProbePending {
+		t.Fatal("no probe asked for a stale entry")
+	}
+	ktSendProbe()
+	if len(*sent) != 1 || !isProbe((*sent)[0], ktGWMA) {
+		t.Fatalf("sent %x; want a unicast ARP request to the gateway", *sent)
+	}
+	// The reply keeps the entry: no more probes.
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), stale+5e8)
+	ktFrame(f, copy(f, p)-ethHdrLen, stale+2e9)
+	if ktProbePending {
+		t.Fatal("probed again after the reply")
+	}
+	// Stale again; the gateway changed its MAC and never answers.
+	stale += 5e8 + neighStale
+	for _, at := range []int64{stale, stale + 1e9, stale + 2e9} {
+		ktProbePending = false
+		if n := ktFrame(f, copy(f, p)-ethHdrLen, at); n != len(p) {
+			t.Fatalf("at %v: ktFrame = %d; want the frame (probing)", at, n)
+		}
+		if !ktProbePending {
+			t.Fatalf("at %v: no probe", at)
+		}
+	}
+	ktProbePending = false
+	n := ktFrame(f, copy(f, p)-ethHdrLen, stale+3e9)
+	if n != ethMinFrame || !bytes.Equal(f[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}) {
+		t.Fatalf("probes unanswered: ktFrame = %d to %x; want a broadcast ARP request", n, f[0:6])
+	}
+	newMA := [6]byte{2, 0, 0, 0, 0, 0x22}
+	*sent = nil
+	ktDemux(ktARP(2, newMA, ktGW, ktOurIP), stale+3.1e9)
+	if len(*sent) != 1 || !bytes.Equal((*sent)[0][0:6], newMA[:]) {
+		t.Fatalf("after the new reply: sent %d frames; want the held packet to %x", len(*sent), newMA)
 	}
 }
