@@ -450,7 +450,7 @@ func ktDemux(f []byte, now int64) int {
 		// ICMP fragmentation needed (without IP options, as routers
 		// send it): ktcp's when it quotes one of its segments
 		// (ktcp.Stack.ICMPError checks), else gVisor's.
-		if end := ethHdrLen + (int(f[ethHdrLen+2])<<8 | int(f[ethHdrLen+3])); end <= len(f) &&
+		if end := ethHdrLen + (int(f[ethHdrLen+2])<<8 | int(f[ethHdrLen+3])); end >= ethHdrLen+20+8 && end <= len(f) &&
 			ktLocalIPv4(ip4of(f[ethHdrLen+16:])) && ktStack.ICMPError(f[ethHdrLen+20:end]) {
 			ktStats.icmpToKtcp++
 			return frameKtcp

@@ -511,6 +511,15 @@ func TestKtnetICMPFragNeeded(t *testing.T) {
 	if got := ktDemux(icmp(other), 1e9); got != frameQueued {
 		t.Errorf("ICMP fragmentation needed about an unknown segment: ktDemux = %d; want frameQueued", got)
 	}
+	// Hostile lengths: the IP total length below the headers or beyond
+	// the frame (gVisor's to judge, no crash here).
+	for _, tl := range []uint16{0, 19, 27, 2000} {
+		f := icmp((*sent)[0])
+		binary.BigEndian.PutUint16(f[ethHdrLen+2:], tl)
+		if got := ktDemux(f, 1e9); got != frameQueued {
+			t.Errorf("ICMP with IP total length %d: ktDemux = %d; want frameQueued", tl, got)
+		}
+	}
 }
 
 // TestKtnetARPFailure: when the next hop does not answer ARP for
