@@ -20,7 +20,9 @@ import (
 // stack's bridge (gVisor, package kernel/net) takes it with OpPoll/OpRecv.
 // ktcp's packets leave from [ktPoll], which gives them an Ethernet header
 // from the neighbour table (filled from ARP only) or holds them while an
-// ARP request asks for the next hop's address.
+// ARP request asks for the next hop's address. ICMP destination
+// unreachable quoting one of ktcp's segments goes to ktcp (path MTU
+// discovery, connect errors).
 //
 // All of it runs in trap context (interrupts off): no heap, no pointer
 // stores after boot.
@@ -69,7 +71,7 @@ var ip4 struct {
 var ktStats struct {
 	toKtcp      uint64 // IPv4 TCP frames handed to ktcp
 	notOurs     uint64 // IPv4 TCP frames for an address that is not ours (dropped)
-	icmpToKtcp  uint64 // ICMP fragmentation needed about ktcp's segments
+	icmpToKtcp  uint64 // ICMP destination unreachable about ktcp's segments
 	queued      uint64 // frames queued for gVisor
 	blocked     uint64 // times the frame queue filled and receive paused (ktcp off)
 	queueDrops  uint64 // frames for gVisor dropped: the frame queue was full (ktcp on)
@@ -446,8 +448,8 @@ func ktDemux(f []byte, now int64) int {
 		return frameKtcp
 	}
 	if len(f) >= ethHdrLen+20+8 && ktStack != nil && f[12] == etherIPv4>>8 && f[13] == etherIPv4&0xff &&
-		f[ethHdrLen] == 0x45 && f[ethHdrLen+9] == 1 && f[ethHdrLen+20] == 3 && f[ethHdrLen+21] == 4 {
-		// ICMP fragmentation needed (without IP options, as routers
+		f[ethHdrLen] == 0x45 && f[ethHdrLen+9] == 1 && f[ethHdrLen+20] == 3 {
+		// ICMP destination unreachable (without IP options, as routers
 		// send it): ktcp's when it quotes one of its segments
 		// (ktcp.Stack.ICMPError checks), else gVisor's.
 		if end := ethHdrLen + (int(f[ethHdrLen+2])<<8 | int(f[ethHdrLen+3])); end >= ethHdrLen+20+8 && end <= len(f) &&

@@ -16,20 +16,27 @@ const EHOSTUNREACH Errno = 113
 // connection crawl with tiny segments.
 const minPMTU = 552
 
-// ICMPError handles an ICMPv4 message (the IP payload, its checksum not
-// checked yet) addressed to us. A "fragmentation needed" (type 3 code 4,
-// RFC 1191) quoting a segment of one of our connections lowers that
-// connection's MSS to the next hop's MTU and resends the segments in
-// flight in the new size: the packets carry DF, and a path with a smaller
-// MTU than ours would otherwise drop them for good. The quoted segment
-// must lie in the connection's flight (RFC 5927 §4.1), so an attacker
-// must know the sequence numbers. It reports whether the message was
-// about one of our connections (the caller need not pass it on); the
-// caller calls Output then.
+// ICMPError handles an ICMPv4 destination unreachable (type 3; msg is
+// the IP payload, its checksum not checked yet) addressed to us, quoting
+// a segment of one of our connections, which must lie in the
+// connection's flight (RFC 5927 §4.1: an attacker must know the sequence
+// numbers).
+//
+// A "fragmentation needed" (code 4, RFC 1191) lowers that connection's
+// MSS to the next hop's MTU and resends the segments in flight in the new
+// size: the packets carry DF, and a path with a smaller MTU than ours
+// would otherwise drop them for good. Any other code ends a connection
+// still in SYN-SENT, as Linux's tcp_v4_err: connect fails with
+// ENETUNREACH (network codes), ECONNREFUSED (port unreachable) or
+// EHOSTUNREACH (the others); later it is a soft error, left to the
+// retransmission timer, as on Linux.
+//
+// It reports whether the message was about one of our connections (the
+// caller need not pass it on); the caller calls Output then.
 func (s *Stack) ICMPError(msg []byte) bool {
 	// type, code, checksum, unused, next-hop MTU, then the quoted IP
 	// header and at least 8 bytes of its payload.
-	if len(msg) < 8+ipHdrLen+8 || msg[0] != 3 || msg[1] != 4 || fold(sum(msg, 0)) != 0 {
+	if len(msg) < 8+ipHdrLen+8 || msg[0] != 3 || msg[1] > 15 || fold(sum(msg, 0)) != 0 {
 		return false
 	}
 	q := msg[8:]
@@ -48,6 +55,19 @@ func (s *Stack) ICMPError(msg []byte) bool {
 	seq := binary.BigEndian.Uint32(t[4:])
 	if !seqLEQ(c.sndUna, seq) || !seqLT(seq, c.sndMax) {
 		return false // not in flight: stale, or forged
+	}
+	if msg[1] != 4 {
+		if c.state == stSynSent {
+			err := EHOSTUNREACH
+			switch msg[1] {
+			case 0, 6, 9, 11: // net unreachable, unknown, prohibited, for TOS
+				err = ENETUNREACH
+			case 3:
+				err = ECONNREFUSED
+			}
+			s.fail(c, err)
+		}
+		return true
 	}
 	// A router older than RFC 1191 reports 0: the minimum then, as Linux.
 	mtu := max(uint32(binary.BigEndian.Uint16(msg[6:])), minPMTU)

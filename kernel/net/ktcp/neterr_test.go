@@ -114,3 +114,57 @@ func TestHopUnreachable(t *testing.T) {
 }
 
 func isAddrB(ip [4]byte) bool { return ip == addrB }
+
+// TestICMPUnreachableConnect: an ICMP destination unreachable quoting the
+// SYN of a connection in SYN-SENT ends it with the code's error (Linux's
+// tcp_v4_err); one quoting a segment outside the flight, or about an
+// established connection, changes nothing.
+func TestICMPUnreachableConnect(t *testing.T) {
+	for _, tc := range []struct {
+		code uint8
+		want Errno
+	}{
+		{0, ENETUNREACH},
+		{1, EHOSTUNREACH},
+		{3, ECONNREFUSED},
+		{13, EHOSTUNREACH},
+	} {
+		p := newPair(t, Config{MaxConns: 8, RxBuf: 4096, TxBuf: 4096})
+		_, est, _ := p.connect(80)
+		id, err := p.a.Connect(addrA, 0, addrB, 81, p.now)
+		if err != OK {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 2048)
+		n := p.a.Output(buf, p.now)
+		syn := buf[:n]
+		msg := icmpFragNeeded(syn, 0)
+		msg[1] = tc.code
+		binary.BigEndian.PutUint16(msg[2:], 0)
+		binary.BigEndian.PutUint16(msg[2:], fold(sum(msg, 0)))
+		stale := bytes.Clone(msg)
+		binary.BigEndian.PutUint32(stale[8+20+4:], binary.BigEndian.Uint32(msg[8+20+4:])-1000)
+		binary.BigEndian.PutUint16(stale[2:], 0)
+		binary.BigEndian.PutUint16(stale[2:], fold(sum(stale, 0)))
+		if p.a.ICMPError(stale) || p.a.State(id) != "SYN-SENT" {
+			t.Errorf("code %d: an ICMP quoting a sequence number outside the flight was taken (%s)", tc.code, p.a.State(id))
+		}
+		if !p.a.ICMPError(msg) {
+			t.Errorf("code %d: not taken", tc.code)
+		}
+		if e := p.a.Err(id); e != tc.want {
+			t.Errorf("code %d: connect's error %v; want %v", tc.code, e, tc.want)
+		}
+		// About the established connection: a soft error, ignored.
+		p.a.Write(est, []byte("x"))
+		n = p.a.Output(buf, p.now)
+		msg = icmpFragNeeded(buf[:n], 0)
+		msg[1] = tc.code
+		binary.BigEndian.PutUint16(msg[2:], 0)
+		binary.BigEndian.PutUint16(msg[2:], fold(sum(msg, 0)))
+		p.a.ICMPError(msg)
+		if st := p.a.State(est); st != "ESTABLISHED" {
+			t.Errorf("code %d: the established connection is %s after the ICMP", tc.code, st)
+		}
+	}
+}
