@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"unigo.dev/unigo/kernel/klog"
+	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/net/ktcp"
 	"unigo.dev/unigo/kernel/net/netcall"
 	"unigo.dev/unigo/kernel/random"
@@ -18,9 +19,10 @@ import (
 // ktcp is off) is copied into the frame queue, from which the network
 // stack's bridge (gVisor, package kernel/net) takes it with OpPoll/OpRecv.
 // ktcp's packets leave from [ktPoll], which gives them an Ethernet header
-// from the neighbour table (filled from the ARP traffic seen on the wire
-// and from received TCP frames) or holds them while an ARP request asks
-// for the next hop's address.
+// from the neighbour table (filled from ARP only) or holds them while an
+// ARP request asks for the next hop's address. ICMP destination
+// unreachable quoting one of ktcp's segments goes to ktcp (path MTU
+// discovery, connect errors).
 //
 // All of it runs in trap context (interrupts off): no heap, no pointer
 // stores after boot.
@@ -69,10 +71,15 @@ var ip4 struct {
 var ktStats struct {
 	toKtcp      uint64 // IPv4 TCP frames handed to ktcp
 	notOurs     uint64 // IPv4 TCP frames for an address that is not ours (dropped)
+	icmpToKtcp  uint64 // ICMP destination unreachable about ktcp's segments
 	queued      uint64 // frames queued for gVisor
-	blocked     uint64 // times the frame queue filled and receive paused
+	blocked     uint64 // times the frame queue filled and receive paused (ktcp off)
+	queueDrops  uint64 // frames for gVisor dropped: the frame queue was full (ktcp on)
+	budgetOut   uint64 // netDrain stopped at its budget with frames left
+	ringRefused uint64 // ring allocations refused: over the budget or out of memory
 	noRoute     uint64 // ktcp packets with no next hop (no address, no gateway, broadcast)
 	arpRequests uint64
+	arpFailed   uint64 // resolutions that went unanswered (arpFailAfter)
 	held        uint64 // ktcp packets held for an ARP reply
 	heldDropped uint64 // held packets replaced by newer ones or never sent
 	txFull      uint64 // ktPoll found the transmit queue full
@@ -163,12 +170,42 @@ const (
 )
 
 type neighbour struct {
-	ip    [4]byte
-	mac   [6]byte
-	state uint8
-	stamp uint32 // when added or last learnt (a counter): the oldest goes first
-	reqAt int64  // last ARP request
+	ip      [4]byte
+	mac     [6]byte
+	state   uint8
+	stamp   uint32 // when added, last learnt or last used (a counter): the oldest goes first
+	reqAt   int64  // last ARP request
+	firstAt int64  // first ARP request of this resolution or probe
+	seenAt  int64  // last ARP from it (neighKnown)
 }
+
+// neighStale is how long a known entry is used without an ARP from its
+// address before it is probed: a unicast ARP request, at most one per
+// arpEvery, while packets still go to the known address; unanswered for
+// arpFailAfter, the entry is resolved anew (Linux's STALE, DELAY and
+// PROBE states, with gc_stale_time's 60 s), so that a next hop whose MAC
+// changed without a gratuitous ARP is found again.
+const neighStale = 60e9
+
+// The entry ktFrame wants probed (an index in neighs: no pointer store
+// in trap context), for ktPoll to send the request after the frame it is
+// writing.
+var (
+	ktProbe        uint8
+	ktProbePending bool
+)
+
+// arpFailAfter is how long a resolution may go unanswered: then the
+// connections still opening through that next hop fail with EHOSTUNREACH
+// (Linux: 3 requests a second apart, mcast_solicit and retrans_time).
+const arpFailAfter = 3e9
+
+// The next hop whose resolution failed, for ktPoll to report to ktcp
+// (ktHopDown) once its output loop is done.
+var (
+	ktHopFailed  [4]byte
+	ktHopPending bool
+)
 
 var (
 	neighs     [maxNeigh]neighbour
@@ -215,23 +252,28 @@ func neighSlot(ip [4]byte) *neighbour {
 	return old
 }
 
-// neighLearn records ip at mac and sends the packets held for ip.
-// Broadcast and multicast Ethernet addresses and addresses that are
-// neither on a subnet of ours nor the gateway (which may be off-link
-// with a /32 address) are ignored.
-func neighLearn(ip [4]byte, mac []byte) {
+// neighLearn records ip at mac and sends the packets held for ip. It
+// creates an entry only when create is set (an ARP packet addressed to
+// us: a request for our address, or a reply to ours), and otherwise
+// updates an existing one only, as Linux's arp_process does: the ARP
+// requests between other hosts of a busy LAN must not push the gateway
+// out of the table. Broadcast and multicast Ethernet addresses and
+// addresses that are neither on a subnet of ours nor the gateway (which
+// may be off-link with a /32 address) are ignored.
+func neighLearn(ip [4]byte, mac []byte, create bool, now int64) {
 	n := neighFind(ip)
 	if n != nil && n.state == neighKnown && string(n.mac[:]) == string(mac[:6]) {
-		return // the common case: nothing new
+		n.seenAt, n.reqAt = now, 0 // the common case: nothing new, but confirmed
+		return
 	}
-	if mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
+	if n == nil && !create || mac[0]&1 != 0 || onLink(ip) < 0 && !(ip4.hasGW && ip == ip4.gw) || ktLocalIPv4(ip) || ip == [4]byte{} {
 		return
 	}
 	if n == nil {
 		n = neighSlot(ip)
 	}
 	copy(n.mac[:], mac[:6])
-	n.state = neighKnown
+	n.state, n.seenAt, n.reqAt = neighKnown, now, 0
 	neighClock++
 	n.stamp = neighClock
 	holdFlush(n)
@@ -397,23 +439,31 @@ func ktDemux(f []byte, now int64) int {
 			ktStats.notOurs++
 			return frameDropped
 		}
-		src := ip4of(f[ethHdrLen+12:])
-		if n := neighFind(src); n == nil || n.state != neighKnown || string(n.mac[:]) != string(f[6:12]) {
-			if onLink(src) >= 0 {
-				neighLearn(src, f[6:12])
-			} else if ip4.hasGW {
-				neighLearn(ip4.gw, f[6:12])
-			}
-		}
+		// No neighbour is learnt from an IP frame (as Linux): its
+		// Ethernet source need not be the next hop back (a second
+		// router, asymmetric routing, a spoofer on a bridge), and it is
+		// not validated yet. Neighbours come from ARP only.
 		ktStats.toKtcp++
 		ktStack.Input(f[ethHdrLen:], now)
 		return frameKtcp
 	}
+	if len(f) >= ethHdrLen+20+8 && ktStack != nil && f[12] == etherIPv4>>8 && f[13] == etherIPv4&0xff &&
+		f[ethHdrLen] == 0x45 && f[ethHdrLen+9] == 1 && f[ethHdrLen+20] == 3 {
+		// ICMP destination unreachable (without IP options, as routers
+		// send it): ktcp's when it quotes one of its segments
+		// (ktcp.Stack.ICMPError checks), else gVisor's.
+		if end := ethHdrLen + (int(f[ethHdrLen+2])<<8 | int(f[ethHdrLen+3])); end >= ethHdrLen+20+8 && end <= len(f) &&
+			ktLocalIPv4(ip4of(f[ethHdrLen+16:])) && ktStack.ICMPError(f[ethHdrLen+20:end]) {
+			ktStats.icmpToKtcp++
+			return frameKtcp
+		}
+	}
 	if len(f) >= ethHdrLen+arpLen && f[12] == etherARP>>8 && f[13] == etherARP&0xff {
 		a := f[ethHdrLen:]
-		// Ethernet/IPv4, a request or a reply: learn the sender.
+		// Ethernet/IPv4, a request or a reply: learn the sender (a new
+		// entry only when the packet is addressed to us).
 		if a[0] == 0 && a[1] == 1 && a[2] == 0x08 && a[3] == 0 && a[4] == 6 && a[5] == 4 && a[6] == 0 && (a[7] == 1 || a[7] == 2) {
-			neighLearn(ip4of(a[14:18]), a[8:14])
+			neighLearn(ip4of(a[14:18]), a[8:14], ktLocalIPv4(ip4of(a[24:28])), now)
 		}
 	}
 	if !frameQueuePut(f) {
@@ -464,15 +514,34 @@ func frameQueueGet(b []byte) int {
 }
 
 // netDrain takes the device's received frames through ktDemux until the
-// device has none (receive interrupts back on) or the frame queue is full
-// (receive paused: netRecv resumes it once gVisor has taken frames), then
-// lets ktcp send. It signals the stack when it queued frames and signal
-// is set (the interrupt path; netRecv reports them itself).
+// device has none (receive interrupts back on), then lets ktcp send. It
+// signals the stack when it queued frames and signal is set (the
+// interrupt path; netRecv reports them itself).
+//
+// When the frame queue is full, gVisor is behind. With ktcp off, receive
+// pauses (frames wait in the device; netRecv resumes once gVisor has
+// taken frames) so that no TCP frame is lost. With ktcp on, IPv4 TCP
+// must not wait behind gVisor's traffic (a flood of UDP or ICMP would
+// stall every connection): receive goes on, TCP to ktcp, and frames for
+// gVisor are dropped and counted, as a NIC drops when its host is slow.
+//
+// It takes netBudget frames at the most (as NAPI's budget): under a flood
+// the program still runs. Frames left in the device then raise no
+// interrupt (receive interrupts stay off until the device is empty), so
+// netdev.rxMore asks for a re-poll: by the idle loop at once (netIdle),
+// else by the timer netRepoll later (ktDeadline, ktTimer).
 func netDrain(signal bool) {
 	now := nanotime()
 	queued := false
-	for {
-		if frameQ.size-frameQ.used() < 2+ethHdrLen+ktMaxPkt {
+	netdev.rxMore = false
+	for budget := netBudget; ; budget-- {
+		if budget == 0 {
+			netdev.rxMore, netdev.rxMoreAt = true, now+netRepoll
+			ktStats.budgetOut++
+			armTimer()
+			break
+		}
+		if ktStack == nil && frameQ.size-frameQ.used() < 2+ethHdrLen+ktMaxPkt {
 			if !netdev.rxBlocked {
 				netdev.rxBlocked = true
 				ktStats.blocked++
@@ -484,8 +553,11 @@ func netDrain(signal bool) {
 			netdev.rxBlocked = false
 			break
 		}
-		if ktDemux(f, now) == frameQueued {
+		switch ktDemux(f, now) {
+		case frameQueued:
 			queued = true
+		case frameFull:
+			ktStats.queueDrops++
 		}
 		netdev.d.RecvDone()
 	}
@@ -504,6 +576,9 @@ func ktPoll() {
 		return
 	}
 	if !s.HasOutput() {
+		if ktHopPending {
+			ktHopFail(s)
+		}
 		ktRearm(s)
 		return
 	}
@@ -534,11 +609,24 @@ func ktPoll() {
 			txCommit(m)
 			sent = true
 		}
+		if ktProbePending {
+			ktSendProbe()
+		}
 	}
 	if sent {
 		txFlush()
 	}
+	if ktHopPending {
+		ktHopFail(s)
+	}
 	ktRearm(s)
+}
+
+// ktHopFail fails the connections opening through the next hop ktFrame
+// found not to answer ARP (in SYN-SENT: they have no more output).
+func ktHopFail(s *ktcp.Stack) {
+	ktHopPending = false
+	s.HopUnreachable(ktHopDown)
 }
 
 // ktArmedFor is ktcp's deadline when ktPoll last re-armed the timer.
@@ -560,36 +648,44 @@ func ktRearm(s *ktcp.Stack) {
 // when one went out for that address less than a second ago), or drops
 // it (0).
 func ktFrame(f []byte, n int, now int64) int {
-	dst := ip4of(f[ethHdrLen+16:])
-	hop := dst
-	k := onLink(dst)
-	switch {
-	case dst[0] >= 224 || dst == [4]byte{}: // multicast, limited broadcast, reserved
-		ktStats.noRoute++
-		return 0
-	case k >= 0:
-		if m := ip4.mask[k]; m < 0xfffffffe && be32(dst[:])|m == ^uint32(0) {
-			ktStats.noRoute++ // the subnet's broadcast address (/31 and /32 have none)
-			return 0
-		}
-	case ip4.hasGW:
-		hop = ip4.gw
-	default:
+	hop, ok := nextHop(ip4of(f[ethHdrLen+16:]))
+	if !ok {
 		ktStats.noRoute++
 		return 0
 	}
 	nb := neighFind(hop)
 	if nb != nil && nb.state == neighKnown {
-		ethHeader(f, nb.mac[:], etherIPv4)
-		return ethHdrLen + n
+		if nb.stamp != neighClock { // in use: the newest (the oldest is replaced first)
+			neighClock++
+			nb.stamp = neighClock
+		}
+		if now-nb.seenAt >= neighStale && !neighProbe(nb, now) {
+			nb.state = neighWait // unanswered: resolve anew (below)
+		} else {
+			ethHeader(f, nb.mac[:], etherIPv4)
+			return ethHdrLen + n
+		}
 	}
 	if nb == nil {
 		nb = neighSlot(hop)
 		nb.state = neighWait
 	}
+	if nb.reqAt != 0 && now-nb.firstAt >= arpFailAfter {
+		// No answer: the resolution failed. The entry goes (the next
+		// packet starts a new one) with its held packets, and ktPoll
+		// fails the connections opening through this hop.
+		ktStats.arpFailed++
+		holdDrop(hop)
+		nb.state = neighFree
+		ktHopFailed, ktHopPending = hop, true
+		return 0
+	}
 	holdPacket(hop, f[ethHdrLen:ethHdrLen+n])
 	if nb.reqAt != 0 && now-nb.reqAt < arpEvery {
 		return 0
+	}
+	if nb.reqAt == 0 {
+		nb.firstAt = now
 	}
 	nb.reqAt = now
 	src, ok := ktSourceIPv4(hop)
@@ -600,16 +696,95 @@ func ktFrame(f []byte, n int, now int64) int {
 	return arpRequest(f, src, hop)
 }
 
-// ktDeadline is ktcp's next timer deadline (0: none), for armTimer.
-func ktDeadline() int64 {
-	if ktStack == nil {
-		return 0
+// The receive budget: frames taken from the device per netDrain, and how
+// long frames left in the device wait for a re-poll when the program is
+// busy (about what the frames of one budget take to handle under TCG).
+const (
+	netBudget = 64
+	netRepoll = 1e6
+)
+
+// neighProbe handles a stale known entry in use: it asks ktPoll for a
+// probe (at most one per arpEvery) and reports false when the probes went
+// unanswered for arpFailAfter.
+func neighProbe(nb *neighbour, now int64) bool {
+	if nb.reqAt == 0 {
+		nb.firstAt = now
+	} else if now-nb.firstAt >= arpFailAfter {
+		nb.reqAt, nb.firstAt = 0, 0
+		return false
 	}
-	return ktStack.NextDeadline()
+	if nb.reqAt == 0 || now-nb.reqAt >= arpEvery {
+		nb.reqAt = now
+		ktProbe, ktProbePending = neighLast, true // nb, as neighFind found it
+	}
+	return true
 }
 
-// ktTimer runs ktcp's timers when due (timerInterrupt).
+// ktSendProbe sends the probe neighProbe asked for: an ARP request for
+// its address to its known MAC.
+func ktSendProbe() {
+	ktProbePending = false
+	nb := &neighs[ktProbe]
+	src, ok := ktSourceIPv4(nb.ip)
+	if !ok || nb.state != neighKnown {
+		return
+	}
+	buf, ok := txFrame()
+	if !ok {
+		return
+	}
+	m := arpRequest(buf, src, nb.ip)
+	copy(buf[0:6], nb.mac[:])
+	ktStats.arpRequests++
+	txCommit(m)
+}
+
+// nextHop returns the next hop to dst: dst itself on a subnet of ours,
+// else the gateway; false for broadcast and multicast addresses, or with
+// no route.
+func nextHop(dst [4]byte) ([4]byte, bool) {
+	k := onLink(dst)
+	switch {
+	case dst[0] >= 224 || dst == [4]byte{}: // multicast, limited broadcast, reserved
+		return dst, false
+	case k >= 0:
+		if m := ip4.mask[k]; m < 0xfffffffe && be32(dst[:])|m == ^uint32(0) {
+			return dst, false // the subnet's broadcast address (/31 and /32 have none)
+		}
+		return dst, true
+	case ip4.hasGW:
+		return ip4.gw, true
+	}
+	return dst, false
+}
+
+// ktHopDown reports whether peer is reached through ktHopFailed
+// (ktcp.Stack.HopUnreachable's question).
+func ktHopDown(peer [4]byte) bool {
+	hop, ok := nextHop(peer)
+	return ok && hop == ktHopFailed
+}
+
+// ktDeadline is the frame path's next timer deadline (0: none), for
+// armTimer: ktcp's, or a re-poll of the device's receive queue.
+func ktDeadline() int64 {
+	var d int64
+	if ktStack != nil {
+		d = ktStack.NextDeadline()
+	}
+	if netdev.rxMore && (d == 0 || netdev.rxMoreAt < d) {
+		d = netdev.rxMoreAt
+	}
+	return d
+}
+
+// ktTimer runs ktcp's timers and the receive re-poll when due
+// (timerInterrupt).
 func ktTimer(now int64) {
+	if netdev.rxMore && now >= netdev.rxMoreAt {
+		netDrain(true)
+	}
 	if ktStack == nil {
 		return
 	}
@@ -619,15 +794,26 @@ func ktTimer(now int64) {
 	}
 }
 
+// netIdle re-polls the device's receive queue when netDrain left frames
+// in it and the program has nothing to run (the idle loop, interrupts
+// off).
+func netIdle() {
+	if netdev.rxMore {
+		netDrain(true)
+	}
+}
+
 // netLogStats logs what the frame path did (at debug level, at
 // shutdown: unigo.log=debug).
 func netLogStats() {
 	d := &netdev.d.Stats
 	klog.Debug("net").S("eth0: rx ").U(d.RxFrames).S(" frames (").U(ktStats.toKtcp).S(" to ktcp, ").U(ktStats.queued).
 		S(" queued for gVisor, ").U(ktStats.notOurs).S(" TCP not for us, ").U(d.RxDropped).S(" malformed; queue full ").
-		U(ktStats.blocked).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
-		S(" times); ARP requests ").U(ktStats.arpRequests).S(", held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
-		S(" dropped), no route ").U(ktStats.noRoute).End()
+		U(ktStats.blocked).S(" times, ").U(ktStats.queueDrops).S(" dropped; budget out ").
+		U(ktStats.budgetOut).S(" times), tx ").U(d.TxFrames).S(" (").U(d.TxDropped).S(" dropped, ring full ").U(ktStats.txFull).
+		S(" times); ARP requests ").U(ktStats.arpRequests).S(" (").U(ktStats.arpFailed).S(" failed), held ").U(ktStats.held).S(" (").U(ktStats.heldDropped).
+		S(" dropped), no route ").U(ktStats.noRoute).S("; rings ").U(uint64(ktRingUsed >> 10)).S(" KiB of ").
+		U(uint64(ktRingBudget >> 10)).S(", refused ").U(ktStats.ringRefused).End()
 	if ktStack != nil {
 		k := &ktStack.Stats
 		klog.Debug("net").S("ktcp: ").U(k.SegsIn).S(" segments in (").U(k.Bad).S(" bad), ").U(k.SegsOut).S(" out (").
@@ -698,6 +884,7 @@ func ktStart() {
 		rbuf /= 2
 	}
 	conns := min(ktMaxConns, max(64, int(frames.TotalPages())/4))
+	ktRingBudget = frames.TotalPages() * 4096 / 4
 	cfg := ktcp.Config{MaxConns: conns, RxBuf: rbuf, TxBuf: rbuf, MTU: netdev.mtu, Wake: ktSockWake,
 		AllocRing: ktAllocRing, FreeRing: ktFreeRing}
 	random.Read(cfg.Secret[:])
@@ -719,9 +906,40 @@ const ktMaxConns = 1024
 
 var ktStackMem ktcp.Stack
 
-func ktAllocRing(n int) (uintptr, bool) {
-	pa, ok := allocPages(uintptr(n / 4096))
-	return directMapBase + pa, ok
+// Ring memory: ktcp's connection rings come from the frame allocator
+// within a global budget (as Linux's tcp_mem): a quarter of the pages the
+// allocator manages, so that idle connections cannot take the memory the
+// program's page faults need. Past it ktcp refuses new connections (a
+// RST, Stats.RingDrops) and rings stop growing. The pages are not zeroed:
+// ktcp never reads a ring byte it did not write.
+var (
+	ktRingBudget uintptr // bytes; set at boot (ktStart)
+	ktRingUsed   uintptr
+)
+
+func ktRingOrder(n int) int {
+	order := 0
+	for 4096<<order < n {
+		order++
+	}
+	return order
 }
 
-func ktFreeRing(va uintptr, n int) { freePages(va-directMapBase, uintptr(n/4096)) }
+func ktAllocRing(n int) (uintptr, bool) {
+	if ktRingUsed+uintptr(n) > ktRingBudget {
+		ktStats.ringRefused++
+		return 0, false
+	}
+	pa, ok := frames.Alloc(ktRingOrder(n))
+	if !ok {
+		ktStats.ringRefused++
+		return 0, false
+	}
+	ktRingUsed += uintptr(n)
+	return mm.PhysToVirt(pa), true
+}
+
+func ktFreeRing(va uintptr, n int) {
+	frames.Free(mm.VirtToPhys(va), ktRingOrder(n))
+	ktRingUsed -= uintptr(n)
+}

@@ -12,6 +12,7 @@ import (
 	"unigo.dev/unigo/kernel/drivers/virtio/virtq"
 	"unigo.dev/unigo/kernel/internal/arena"
 	"unigo.dev/unigo/kernel/mm"
+	"unigo.dev/unigo/kernel/mm/buddy"
 	"unigo.dev/unigo/kernel/net/ktcp"
 )
 
@@ -29,6 +30,9 @@ type ktFakeNIC struct {
 	sent   [][]byte
 }
 
+// ktFakeSlots is the fake NIC's queue size.
+var ktFakeSlots uint16 = 16
+
 type ktChain struct {
 	head uint16
 	pa   uintptr
@@ -40,7 +44,7 @@ func (f *ktFakeNIC) AddStatus(b uint32)                  { f.status |= b }
 func (f *ktFakeNIC) Status() uint32                      { return f.status }
 func (f *ktFakeNIC) Features() uint64                    { return virtionet.FeatVersion1 }
 func (f *ktFakeNIC) SetFeatures(uint64)                  {}
-func (f *ktFakeNIC) QueueMax(i uint32) uint16            { return 16 }
+func (f *ktFakeNIC) QueueMax(i uint32) uint16            { return ktFakeSlots }
 func (f *ktFakeNIC) SetupQueue(i uint32, q *virtq.Queue) { f.queues[i] = q }
 func (f *ktFakeNIC) Notify(uint32)                       {}
 func (f *ktFakeNIC) Ack() uint32                         { return 1 }
@@ -174,6 +178,9 @@ func TestKtnetDevice(t *testing.T) {
 	if _, e := ktStack.Listen([4]byte{}, 80, 4); e != ktcp.OK {
 		t.Fatalf("Listen: %v", e)
 	}
+	ktDemux(ktARP(2, ktPeerMA, ktPeer, ktOurIP), 0)
+	frameQueueGet(make([]byte, 4096))
+	netdev.rxPending = false
 	f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6))
 	netInterrupt()
 	f.transmit()
@@ -182,5 +189,126 @@ func TestKtnetDevice(t *testing.T) {
 	}
 	if netdev.rxPending {
 		t.Error("a TCP frame for ktcp left frames pending for gVisor")
+	}
+}
+
+// TestKtnetFrameQueueFullStallsTCP: with ktcp on, a frame queue filled by
+// frames gVisor has not taken yet (a busy program, a flood of UDP) does
+// not stop receive: IPv4 TCP behind them still reaches ktcp, and the
+// frames for gVisor that find no room are dropped and counted.
+func TestKtnetFrameQueueFullStallsTCP(t *testing.T) {
+	f := ktnetDevice(t, true, 8<<10)
+	if _, e := ktStack.Listen([4]byte{}, 80, 4); e != ktcp.OK {
+		t.Fatalf("Listen: %v", e)
+	}
+	for i := 0; i < 12; i++ {
+		fr := ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17)
+		fr = append(fr, make([]byte, 1000)...)
+		if !f.deliver(fr) {
+			t.Fatalf("frame %d: no receive buffer", i)
+		}
+	}
+	if !f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6)) {
+		t.Fatal("SYN: no receive buffer")
+	}
+	tcp, drops := ktStats.toKtcp, ktStats.queueDrops
+	netDrain(true) // gVisor does not run (no netRecv)
+	if ktStats.toKtcp == tcp {
+		t.Fatalf("a SYN behind a full frame queue of UDP frames did not reach ktcp (rxBlocked=%v)", netdev.rxBlocked)
+	}
+	if netdev.rxBlocked {
+		t.Error("receive paused with ktcp on")
+	}
+	if d := ktStats.queueDrops - drops; d == 0 || d > 12 {
+		t.Errorf("%d frames for gVisor counted as dropped; want a few (the queue holds some of the 12)", d)
+	}
+	if n := int(netRecv(make([]byte, 16<<10))); n == 0 {
+		t.Error("the frames that fit in the queue were lost")
+	}
+}
+
+// TestKtnetInterruptBudget: one interrupt takes netBudget frames at the
+// most, so that a flood leaves the program time to run; the frames left
+// in the device (which raises no interrupt for them) are re-polled by the
+// timer (ktDeadline, ktTimer) or at once by the idle loop (netIdle).
+func TestKtnetInterruptBudget(t *testing.T) {
+	ktFakeSlots = 128
+	t.Cleanup(func() { ktFakeSlots = 16 })
+	f := ktnetDevice(t, true, 256<<10)
+	const n = netBudget + 40
+	for i := 0; i < n; i++ {
+		if !f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17)) {
+			t.Fatalf("frame %d: no receive buffer", i)
+		}
+	}
+	q := ktStats.queued
+	netInterrupt()
+	if got := ktStats.queued - q; got != netBudget {
+		t.Fatalf("one interrupt took %d frames; want the budget, %d", got, netBudget)
+	}
+	if !netdev.rxMore {
+		t.Fatal("frames left in the device and no re-poll asked for")
+	}
+	d := ktDeadline()
+	if d == 0 || d != netdev.rxMoreAt {
+		t.Fatalf("ktDeadline = %d; want the re-poll at %d", d, netdev.rxMoreAt)
+	}
+	ktTimer(d - 1)
+	if got := ktStats.queued - q; got != netBudget {
+		t.Fatalf("the timer re-polled before its time (%d frames)", got)
+	}
+	ktTimer(d)
+	if got := ktStats.queued - q; got != n || netdev.rxMore {
+		t.Fatalf("after the re-poll: %d frames taken, rxMore=%v; want %d, false", got, netdev.rxMore, n)
+	}
+	// The idle loop re-polls at once.
+	for i := 0; i < n; i++ {
+		f.deliver(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17))
+	}
+	netInterrupt()
+	netIdle()
+	if got := ktStats.queued - q; got != 2*n || netdev.rxMore {
+		t.Fatalf("after the idle re-poll: %d frames taken, rxMore=%v; want %d, false", got, netdev.rxMore, 2*n)
+	}
+}
+
+// TestKtnetRingBudget: ktcp's rings come from the frame allocator within
+// a global budget: past it allocations are refused (ktcp then refuses
+// the connection, or keeps a ring from growing), and freed rings make
+// room again.
+func TestKtnetRingBudget(t *testing.T) {
+	const base, size = 0x100000, 4 << 20
+	arena.Setup(base, size)
+	saved, savedBudget := frames, ktRingBudget
+	frames.Init(base, base+size, mm.PhysToVirt(base))
+	frames.AddRange(base+mm.PageUp(buddy.MetaSize(base, base+size)), base+size)
+	ktRingBudget, ktRingUsed = 64<<10, 0
+	t.Cleanup(func() { frames, ktRingBudget, ktRingUsed = saved, savedBudget, 0 })
+	var rings []uintptr
+	for k := 0; k < 20; k++ {
+		va, ok := ktAllocRing(8 << 10)
+		if !ok {
+			break
+		}
+		b := arena.Bytes(mm.VirtToPhys(va), 8<<10)
+		b[0], b[len(b)-1] = 1, 1 // the memory is there
+		rings = append(rings, va)
+	}
+	if len(rings) != 8 {
+		t.Fatalf("%d rings of 8 KiB within a budget of 64 KiB; want 8", len(rings))
+	}
+	free := frames.FreePages()
+	if _, ok := ktAllocRing(4 << 10); ok {
+		t.Fatal("a ring over the budget was allocated")
+	}
+	ktFreeRing(rings[0], 8<<10)
+	if frames.FreePages() != free+2 {
+		t.Errorf("freeing a ring gave %d pages back; want 2", frames.FreePages()-free)
+	}
+	if _, ok := ktAllocRing(16 << 10); ok {
+		t.Fatal("a ring over the budget was allocated after one was freed")
+	}
+	if _, ok := ktAllocRing(8 << 10); !ok {
+		t.Fatal("no ring within the budget after one was freed")
 	}
 }

@@ -4,7 +4,9 @@ package core
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
+	"time"
 	"unsafe"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -103,8 +105,8 @@ func TestKtnetDemux(t *testing.T) {
 		learnt   [4]byte // a neighbour the frame teaches (zero: none)
 		learntMA [6]byte
 	}{
-		{"tcp for us", true, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), frameKtcp, ktPeer, ktPeerMA},
-		{"tcp for us via the gateway", true, ktFrameOf(ktGWMA, ktFar, ktOurIP, 6), frameKtcp, ktGW, ktGWMA},
+		{"tcp for us", true, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), frameKtcp, [4]byte{}, [6]byte{}},
+		{"tcp for us via the gateway", true, ktFrameOf(ktGWMA, ktFar, ktOurIP, 6), frameKtcp, [4]byte{}, [6]byte{}},
 		{"tcp for another address", true, ktFrameOf(ktPeerMA, ktPeer, [4]byte{10, 0, 2, 99}, 6), frameDropped, [4]byte{}, [6]byte{}},
 		{"tcp with ktcp off", false, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), frameQueued, [4]byte{}, [6]byte{}},
 		{"udp", true, ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 17), frameQueued, [4]byte{}, [6]byte{}},
@@ -195,7 +197,7 @@ func TestKtnetNeighbours(t *testing.T) {
 	ktnetSetup(t, false)
 	ip := func(k int) [4]byte { return [4]byte{10, 0, 2, byte(20 + k)} }
 	for k := 0; k < maxNeigh+5; k++ {
-		neighLearn(ip(k), []byte{2, 0, 0, 0, 1, byte(k)})
+		neighLearn(ip(k), []byte{2, 0, 0, 0, 1, byte(k)}, true, 0)
 	}
 	for k := 0; k < maxNeigh+5; k++ {
 		nb := neighFind(ip(k))
@@ -207,8 +209,8 @@ func TestKtnetNeighbours(t *testing.T) {
 		}
 	}
 	// Relearning refreshes: the refreshed entry outlives older ones.
-	neighLearn(ip(5), []byte{2, 0, 0, 0, 2, 5})
-	neighLearn(ip(100), []byte{2, 0, 0, 0, 1, 100})
+	neighLearn(ip(5), []byte{2, 0, 0, 0, 2, 5}, true, 0)
+	neighLearn(ip(100), []byte{2, 0, 0, 0, 1, 100}, true, 0)
 	if nb := neighFind(ip(5)); nb == nil || nb.mac[4] != 2 {
 		t.Errorf("refreshed %v: %v; want the new address", ip(5), nb)
 	}
@@ -223,7 +225,7 @@ func TestKtnetNeighbours(t *testing.T) {
 		{ktOurIP, []byte{2, 0, 0, 0, 0, 1}},                 // ours
 		{[4]byte{10, 0, 2, 3}, []byte{1, 0, 0x5e, 0, 0, 1}}, // multicast MAC
 	} {
-		neighLearn(tc.ip, tc.mac)
+		neighLearn(tc.ip, tc.mac, true, 0)
 		if neighFind(tc.ip) != nil {
 			t.Errorf("learnt %v at % x", tc.ip, tc.mac)
 		}
@@ -293,7 +295,7 @@ func TestKtnetResolve(t *testing.T) {
 		ktFrame(f, len(f)-ethHdrLen, 4e9)
 	}
 	*sent = nil
-	neighLearn(ip, []byte{2, 0, 0, 0, 0, 50})
+	neighLearn(ip, []byte{2, 0, 0, 0, 0, 50}, true, 0)
 	if len(*sent) != heldPerNeigh {
 		t.Fatalf("sent %d held packets; want %d", len(*sent), heldPerNeigh)
 	}
@@ -306,12 +308,15 @@ func TestKtnetResolve(t *testing.T) {
 
 // TestKtnetSynAck runs a SYN from the wire through the frame path into a
 // ktcp listener and its SYN-ACK back out to the sender's MAC, learnt from
-// the SYN itself.
+// the ARP request the sender asked for our address with.
 func TestKtnetSynAck(t *testing.T) {
 	sent := ktnetSetup(t, true)
 	if _, e := ktStack.Listen([4]byte{}, 80, 4); e != ktcp.OK {
 		t.Fatalf("Listen: %v", e)
 	}
+	ktDemux(ktARP(1, ktPeerMA, ktPeer, ktOurIP), 1e9)
+	ktDemux(ktARP(1, ktPeerMA, [4]byte{10, 0, 2, 8}, ktOurIP), 1e9)
+	frameQueueGet(make([]byte, 4096))
 	if got := ktDemux(ktFrameOf(ktPeerMA, ktPeer, ktOurIP, 6), 1e9); got != frameKtcp {
 		t.Fatalf("ktDemux = %d; want frameKtcp", got)
 	}
@@ -357,7 +362,7 @@ func TestKtnetPointToPoint(t *testing.T) {
 		t.Fatalf("after the gateway's reply: sent %d frames; want the held packet to %x", len(*sent), ktGWMA)
 	}
 	setIPv4([]netcall.Addr{{Sockaddr: sa4([4]byte{10, 9, 0, 0}), Prefix: 31}}, nil)
-	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:])
+	neighLearn([4]byte{10, 9, 0, 1}, ktPeerMA[:], true, 0)
 	p = ktFrameOf([6]byte{}, [4]byte{10, 9, 0, 0}, [4]byte{10, 9, 0, 1}, 6)
 	n = copy(f, p) - ethHdrLen
 	if m := ktFrame(f, n, 3e9); m != ethHdrLen+n {
@@ -405,3 +410,238 @@ func TestKtnetNoAllocs(t *testing.T) {
 }
 
 const virtioMaxFrame = 1514
+
+// TestKtnetGatewayMACFromOffLinkTCP: a TCP frame from an off-link source
+// whose Ethernet source is not the gateway (a second router, asymmetric
+// routing, a spoofer on a bridged tap), or from an on-link host via
+// another MAC, changes no neighbour entry: neighbours are learnt from
+// ARP only, as Linux does.
+func TestKtnetGatewayMACFromOffLinkTCP(t *testing.T) {
+	ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 0)
+	ktDemux(ktARP(2, ktPeerMA, ktPeer, ktOurIP), 0)
+	if n := neighFind(ktGW); n == nil || n.mac != ktGWMA {
+		t.Fatal("the gateway was not learnt from its ARP reply")
+	}
+	other := [6]byte{2, 0, 0, 0, 0, 0x66}
+	ktDemux(ktFrameOf(other, ktFar, ktOurIP, 6), 0)
+	ktDemux(ktFrameOf(other, ktPeer, ktOurIP, 6), 0)
+	ktDemux(ktFrameOf(other, [4]byte{10, 0, 2, 9}, ktOurIP, 6), 0)
+	if n := neighFind(ktGW); n == nil || n.mac != ktGWMA {
+		t.Fatalf("the gateway's MAC is %x after a TCP frame from %v via %x; want %x (learnt from ARP)",
+			n.mac, ktFar, other, ktGWMA)
+	}
+	if n := neighFind(ktPeer); n == nil || n.mac != ktPeerMA {
+		t.Fatalf("%v's MAC is %x after a TCP frame from it via %x; want %x", ktPeer, n.mac, other, ktPeerMA)
+	}
+	if n := neighFind([4]byte{10, 0, 2, 9}); n != nil {
+		t.Fatalf("learnt %v from a TCP frame", n.ip)
+	}
+}
+
+// TestKtnetARPChurnEvictsGateway: ARP requests between other hosts of a
+// busy LAN (broadcast, not for us) create no neighbour entries, so they
+// cannot push the gateway out of the table; and an entry in use is
+// refreshed, so that new neighbours replace idle ones first.
+func TestKtnetARPChurnEvictsGateway(t *testing.T) {
+	ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 0)
+	for k := 0; k < maxNeigh; k++ {
+		mac := [6]byte{2, 0, 0, 0, 1, byte(k)}
+		// host 10.0.2.(100+k) asks who has 10.0.2.(200-k): not us
+		ktDemux(ktARP(1, mac, [4]byte{10, 0, 2, byte(100 + k)}, [4]byte{10, 0, 2, byte(200 - k)}), 0)
+	}
+	if n := neighFind(ktGW); n == nil || n.state != neighKnown {
+		t.Fatal("the gateway's neighbour entry was evicted by ARP requests between other hosts")
+	}
+	if n := neighFind([4]byte{10, 0, 2, 100}); n != nil {
+		t.Errorf("learnt %v from a request for another host", n.ip)
+	}
+	// A known entry is updated by any ARP from it (its MAC changed).
+	newMA := [6]byte{2, 0, 0, 0, 0, 0x22}
+	ktDemux(ktARP(1, newMA, ktGW, [4]byte{10, 0, 2, 99}), 0)
+	if n := neighFind(ktGW); n == nil || n.mac != newMA {
+		t.Fatalf("the gateway's entry was not updated by its gratuitous/other ARP")
+	}
+	// Hosts that ask us fill the table; the gateway, in use, stays.
+	f := make([]byte, virtioMaxFrame)
+	p := ktFrameOf([6]byte{}, ktOurIP, ktFar, 6)
+	for k := 0; k < 2*maxNeigh; k++ {
+		ktFrame(f, copy(f, p)-ethHdrLen, 1e9)
+		mac := [6]byte{2, 0, 0, 0, 2, byte(k)}
+		ktDemux(ktARP(1, mac, [4]byte{10, 0, 2, byte(20 + k)}, ktOurIP), 0)
+	}
+	if n := neighFind(ktGW); n == nil || n.state != neighKnown {
+		t.Fatal("the gateway, in use, was evicted by new neighbours")
+	}
+}
+
+// TestKtnetICMPFragNeeded: an ICMP "fragmentation needed" quoting one of
+// ktcp's segments goes to ktcp (which lowers that connection's MSS:
+// ktcp's TestICMPFragNeeded), not to gVisor; one quoting a segment ktcp
+// does not know goes to gVisor as before.
+func TestKtnetICMPFragNeeded(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	ktDemux(ktARP(1, ktPeerMA, ktPeer, ktOurIP), 0)
+	frameQueueGet(make([]byte, 4096))
+	if _, e := ktStack.Connect(ktOurIP, 40000, ktPeer, 80, 1e9); e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	ktPoll()
+	if len(*sent) != 1 {
+		t.Fatalf("sent %d frames; want the SYN", len(*sent))
+	}
+	icmp := func(quoted []byte) []byte {
+		f := ktFrameOf(ktGWMA, ktGW, ktOurIP, 1)[:ethHdrLen+20]
+		m := make([]byte, 8+28)
+		m[0], m[1], m[6], m[7] = 3, 4, 0x03, 0xe8 // MTU 1000
+		copy(m[8:], quoted[ethHdrLen:ethHdrLen+28])
+		binary.BigEndian.PutUint16(m[2:], ^checksum.Checksum(m, 0))
+		f = append(f, m...)
+		ip := header.IPv4(f[ethHdrLen:])
+		ip.SetTotalLength(uint16(len(ip)))
+		ip.SetChecksum(0)
+		ip.SetChecksum(^ip.CalculateChecksum())
+		return f
+	}
+	if got := ktDemux(icmp((*sent)[0]), 1e9); got != frameKtcp {
+		t.Errorf("ICMP fragmentation needed about ktcp's SYN: ktDemux = %d; want frameKtcp", got)
+	}
+	other := ktFrameOf([6]byte{}, ktOurIP, ktPeer, 6)
+	if got := ktDemux(icmp(other), 1e9); got != frameQueued {
+		t.Errorf("ICMP fragmentation needed about an unknown segment: ktDemux = %d; want frameQueued", got)
+	}
+	// Hostile lengths: the IP total length below the headers or beyond
+	// the frame (gVisor's to judge, no crash here).
+	for _, tl := range []uint16{0, 19, 27, 2000} {
+		f := icmp((*sent)[0])
+		binary.BigEndian.PutUint16(f[ethHdrLen+2:], tl)
+		if got := ktDemux(f, 1e9); got != frameQueued {
+			t.Errorf("ICMP with IP total length %d: ktDemux = %d; want frameQueued", tl, got)
+		}
+	}
+}
+
+// TestKtnetARPFailure: when the next hop does not answer ARP for
+// arpFailAfter, the connections opening through it fail with
+// EHOSTUNREACH (as Linux, instead of retrying the SYN for two minutes);
+// those through other hops go on, and the next packet for the dead hop
+// starts a new resolution.
+func TestKtnetARPFailure(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 0)
+	dead, e := ktStack.Connect(ktOurIP, 40000, ktPeer, 80, 1e9)
+	if e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	far, e := ktStack.Connect(ktOurIP, 40001, ktFar, 80, 1e9)
+	if e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	for ktStack.Output(make([]byte, 2048), 1e9) > 0 { // the SYNs, sent below by hand
+	}
+	pkt := func(dst [4]byte) []byte {
+		p := ktFrameOf([6]byte{}, ktOurIP, dst, 6)
+		f := make([]byte, virtioMaxFrame)
+		return f[:copy(f, p)]
+	}
+	for _, at := range []int64{1e9, 2e9, 3.5e9} {
+		f := pkt(ktPeer)
+		if n := ktFrame(f, len(f)-ethHdrLen, at); n != ethMinFrame {
+			t.Fatalf("at %v: ktFrame = %d; want an ARP request", at, n)
+		}
+		f = pkt(ktFar)
+		ktFrame(f, len(f)-ethHdrLen, at)
+		ktPoll()
+		if e := ktStack.Err(dead); e != ktcp.OK {
+			t.Fatalf("the connection failed at %v with %v, before the resolution did", at, e)
+		}
+	}
+	// The SYN's retransmission finds the resolution failed (ktFrame
+	// from ktPoll's output loop).
+	f := pkt(ktPeer)
+	if n := ktFrame(f, len(f)-ethHdrLen, 4e9); n != 0 {
+		t.Errorf("after %v of unanswered ARP: ktFrame = %d; want 0", time.Duration(arpFailAfter), n)
+	}
+	ktPoll()
+	if e := ktStack.Err(dead); e != ktcp.EHOSTUNREACH {
+		t.Errorf("the connection through the silent hop: %v (%s); want EHOSTUNREACH", e, ktStack.State(dead))
+	}
+	if st := ktStack.State(far); st != "SYN-SENT" {
+		t.Errorf("the connection through the gateway is %s; want SYN-SENT", st)
+	}
+	for _, h := range held {
+		if h.n != 0 && h.ip == ktPeer {
+			t.Error("packets still held for the silent hop")
+		}
+	}
+	*sent = nil
+	f = pkt(ktPeer)
+	if n := ktFrame(f, len(f)-ethHdrLen, 5e9); n != ethMinFrame {
+		t.Errorf("a new packet for the hop: ktFrame = %d; want a new ARP request", n)
+	}
+}
+
+// TestKtnetNeighbourAging: a known entry used for neighStale without an
+// ARP from its address is probed (a unicast ARP request, at most one a
+// second) while packets still go to it; a reply keeps it; probes
+// unanswered for arpFailAfter make it resolve anew (a broadcast request,
+// packets held), so that a next hop whose MAC changed is found again.
+func TestKtnetNeighbourAging(t *testing.T) {
+	sent := ktnetSetup(t, true)
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), 1e9)
+	if _, e := ktStack.Connect(ktOurIP, 40000, ktFar, 80, 1e9); e != ktcp.OK {
+		t.Fatalf("Connect: %v", e)
+	}
+	isProbe := func(f []byte, dst [6]byte) bool {
+		return f[12] == 0x08 && f[13] == 0x06 && bytes.Equal(f[0:6], dst[:]) && bytes.Equal(f[ethHdrLen+24:ethHdrLen+28], ktGW[:])
+	}
+	// Fresh: the SYN goes to the gateway, no probe.
+	ktPoll()
+	if len(*sent) != 1 || ktProbePending || !bytes.Equal((*sent)[0][0:6], ktGWMA[:]) {
+		t.Fatalf("sent %d frames; want the SYN to the gateway", len(*sent))
+	}
+	// Stale: the packet still goes out, and a unicast probe after it.
+	stale := int64(1e9 + neighStale)
+	f := make([]byte, virtioMaxFrame)
+	p := ktFrameOf([6]byte{}, ktOurIP, ktFar, 6)
+	*sent = nil
+	if n := ktFrame(f, copy(f, p)-ethHdrLen, stale); n != len(p) || !bytes.Equal(f[0:6], ktGWMA[:]) {
+		t.Fatalf("a stale entry: ktFrame = %d to %x; want the frame to %x", n, f[0:6], ktGWMA)
+	}
+	if !ktProbePending {
+		t.Fatal("no probe asked for a stale entry")
+	}
+	ktSendProbe()
+	if len(*sent) != 1 || !isProbe((*sent)[0], ktGWMA) {
+		t.Fatalf("sent %x; want a unicast ARP request to the gateway", *sent)
+	}
+	// The reply keeps the entry: no more probes.
+	ktDemux(ktARP(2, ktGWMA, ktGW, ktOurIP), stale+5e8)
+	ktFrame(f, copy(f, p)-ethHdrLen, stale+2e9)
+	if ktProbePending {
+		t.Fatal("probed again after the reply")
+	}
+	// Stale again; the gateway changed its MAC and never answers.
+	stale += 5e8 + neighStale
+	for _, at := range []int64{stale, stale + 1e9, stale + 2e9} {
+		ktProbePending = false
+		if n := ktFrame(f, copy(f, p)-ethHdrLen, at); n != len(p) {
+			t.Fatalf("at %v: ktFrame = %d; want the frame (probing)", at, n)
+		}
+		if !ktProbePending {
+			t.Fatalf("at %v: no probe", at)
+		}
+	}
+	ktProbePending = false
+	n := ktFrame(f, copy(f, p)-ethHdrLen, stale+3e9)
+	if n != ethMinFrame || !bytes.Equal(f[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}) {
+		t.Fatalf("probes unanswered: ktFrame = %d to %x; want a broadcast ARP request", n, f[0:6])
+	}
+	newMA := [6]byte{2, 0, 0, 0, 0, 0x22}
+	*sent = nil
+	ktDemux(ktARP(2, newMA, ktGW, ktOurIP), stale+3.1e9)
+	if len(*sent) != 1 || !bytes.Equal((*sent)[0][0:6], newMA[:]) {
+		t.Fatalf("after the new reply: sent %d frames; want the held packet to %x", len(*sent), newMA)
+	}
+}

@@ -31,10 +31,12 @@ var (
 var netdev struct {
 	present   bool
 	d         virtionet.Device
-	gsi       int  // -1 with MSI-X
-	rxPending bool // frames wait for the stack (OpRecv); cleared when OpRecv drains them
-	rxBlocked bool // the frame queue filled: received frames wait in the device
-	mtu       int  // the IP MTU
+	gsi       int   // -1 with MSI-X
+	rxPending bool  // frames wait for the stack (OpRecv); cleared when OpRecv drains them
+	rxBlocked bool  // the frame queue filled: received frames wait in the device
+	rxMore    bool  // netDrain ran out of budget: frames may wait in the device
+	rxMoreAt  int64 // when the timer re-polls for them (netIdle does sooner)
+	mtu       int   // the IP MTU
 }
 
 // netConfig holds the unigo.net.* command-line parameters (without the

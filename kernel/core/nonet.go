@@ -23,6 +23,7 @@ func netInterrupt()                      {}
 func sysNetcall(sysArgs) uintptr         { return errno(linux.ENOSYS) }
 func ktDeadline() int64                  { return 0 }
 func ktTimer(int64)                      {}
+func netIdle()                           {}
 
 // No socket file exists in this kernel; these complete the file code's
 // switches.

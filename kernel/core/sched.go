@@ -331,6 +331,10 @@ func idleLoop() {
 			schedule()
 			continue
 		}
+		netIdle()
+		if runqHead >= 0 {
+			continue
+		}
 		amd64.Hlt()
 	}
 }
