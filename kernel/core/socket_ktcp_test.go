@@ -181,6 +181,16 @@ func (e *ktEnv) listen(family uintptr, port uint16) int {
 }
 
 // peerConnect opens a connection from the peer to the guest's port.
+// accepted listens on port, connects the peer to it and accepts the
+// connection (non-blocking): the listener, the peer's connection and
+// the accepted socket.
+func (e *ktEnv) accepted(port uint16) (fd int, pid ktcp.ID, cfd int) {
+	fd = e.listen(linux.AF_INET, port)
+	pid = e.peerConnect(port)
+	cfd = e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	return fd, pid, cfd
+}
+
 func (e *ktEnv) peerConnect(port uint16) ktcp.ID {
 	id, er := e.peer.Connect(ktPeerIP, 0, ktGuestIP, port, e.now)
 	if er != ktcp.OK {
@@ -501,9 +511,7 @@ func TestKtcpConnect(t *testing.T) {
 // close with SO_LINGER 0 resets the peer's side.
 func TestKtcpReset(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 9000)
-	pid := e.peerConnect(9000)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	fd, pid, cfd := e.accepted(9000)
 	e.peer.Abort(pid)
 	e.pump()
 	if ev := e.readiness(cfd); ev&(linux.EPOLLERR|linux.EPOLLHUP) != linux.EPOLLERR|linux.EPOLLHUP {
@@ -569,9 +577,7 @@ func TestKtcpPortTable(t *testing.T) {
 // and not when the program only reads.
 func TestKtcpEpollEdge(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8081)
-	pid := e.peerConnect(8081)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, pid, cfd := e.accepted(8081)
 	_, fi, _ := fileOf(uintptr(cfd))
 	ep, _ := testEpoll(t)
 	testAdd(t, ep, fi, linux.EPOLLIN|linux.EPOLLOUT|linux.EPOLLRDHUP|linux.EPOLLET)
@@ -597,9 +603,7 @@ func TestKtcpEpollEdge(t *testing.T) {
 // nonblocking reads and writes that hit EAGAIN, in both directions.
 func TestKtcpBulk(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8082)
-	pid := e.peerConnect(8082)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, pid, cfd := e.accepted(8082)
 	data := make([]byte, 1<<20)
 	for k := range data {
 		data[k] = byte(k * 7 / 3)
@@ -653,9 +657,7 @@ func TestKtcpBulk(t *testing.T) {
 // TestKtcpFault: bad buffers give EFAULT and lose no data.
 func TestKtcpFault(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8083)
-	pid := e.peerConnect(8083)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, pid, cfd := e.accepted(8083)
 	e.peerWrite(pid, []byte("data"))
 	wantErr(t, "recvfrom into unmapped memory", sys(sysRecvfrom, uintptr(cfd), 0x1000, 4, 0, 0, 0), linux.EFAULT)
 	wantErr(t, "sendto from unmapped memory", sys(sysSendto, uintptr(cfd), 0x1000, 4, 0, 0, 0), linux.EFAULT)
@@ -668,9 +670,7 @@ func TestKtcpFault(t *testing.T) {
 // acknowledges them, FIONREAD the bytes that wait to be read.
 func TestKtcpQueues(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8084)
-	pid := e.peerConnect(8084)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, pid, cfd := e.accepted(8084)
 	v := e.ubuf(4)
 	ioctl := func(req uintptr) uint32 {
 		e.must("ioctl", sys(sysIoctl, uintptr(cfd), req, v))
@@ -697,9 +697,7 @@ func TestKtcpQueues(t *testing.T) {
 // nonblocking socket returns what there is; msg_name gets the peer.
 func TestKtcpRecvmsg(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8085)
-	pid := e.peerConnect(8085)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, pid, cfd := e.accepted(8085)
 	e.peerWrite(pid, []byte("abcdefghij"))
 	for _, tc := range []struct {
 		name  string
@@ -762,9 +760,7 @@ func (e *ktEnv) sockOfFD(fd int) int32 {
 // of 0 (EOF). (Review finding 6.)
 func TestKtcpTimeWaitOwnedReleased(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8090)
-	pid := e.peerConnect(8090)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, pid, cfd := e.accepted(8090)
 	_, _, _, pport := ktStack.Addrs(socks[e.sockOfFD(cfd)].kt)
 	e.must("shutdown", sys(sysShutdown, uintptr(cfd), linux.SHUT_WR))
 	e.pump()
@@ -795,9 +791,7 @@ func TestKtcpTimeWaitOwnedReleased(t *testing.T) {
 // broke out before reading and returned 0, dropping them. (Finding 7.)
 func TestKtcpShutRdKeepsQueuedData(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8096)
-	pid := e.peerConnect(8096)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, pid, cfd := e.accepted(8096)
 	e.peerWrite(pid, []byte("hello"))
 	e.must("shutdown", sys(sysShutdown, uintptr(cfd), linux.SHUT_RD))
 	if b, r := e.read(cfd, 10); string(b) != "hello" {
@@ -951,9 +945,7 @@ func TestKtcpConnectUnroutable(t *testing.T) {
 // sk_sndbuf at once.
 func TestKtcpBuffersOnConnected(t *testing.T) {
 	e := newKtEnv(t)
-	fd := e.listen(linux.AF_INET, 8098)
-	e.peerConnect(8098)
-	cfd := e.must("accept", sys(sysAccept4, uintptr(fd), 0, 0, linux.SOCK_NONBLOCK))
+	_, _, cfd := e.accepted(8098)
 	v := e.umem([]byte{0, 0, 1, 0}) // 64 KiB: 128 KiB doubled
 	e.must("SO_SNDBUF", sys(sysSetsockopt, uintptr(cfd), linux.SOL_SOCKET, linux.SO_SNDBUF, v, 4))
 	n := e.write(cfd, make([]byte, 100<<10)) // nothing is acknowledged: it all stays queued
