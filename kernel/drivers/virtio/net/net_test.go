@@ -129,15 +129,22 @@ func (f *fakeDev) transmit() {
 	}
 }
 
+// testPages backs a fresh 4 MiB arena at testBase with a bump allocator
+// for Init; *used tells how many bytes it handed out.
+const testBase = 0x100000
+
+func testPages() (alloc func(n uintptr) (uintptr, bool), used *uintptr) {
+	arena.Setup(testBase, 4<<20)
+	used = new(uintptr)
+	return func(n uintptr) (uintptr, bool) {
+		pa := testBase + *used
+		*used += n * mm.PageSize
+		return pa, *used <= 4<<20
+	}, used
+}
+
 func newDevice(t *testing.T, features uint64, qmax uint16) (*Device, *fakeDev) {
-	const base = 0x100000
-	arena.Setup(base, 4<<20)
-	next := uintptr(base)
-	alloc := func(n uintptr) (uintptr, bool) {
-		pa := next
-		next += n * mm.PageSize
-		return pa, next <= base+4<<20
-	}
+	alloc, _ := testPages()
 	f := &fakeDev{t: t, features: features, qmax: [2]uint16{qmax, qmax}, mac: [6]byte{2, 0, 0, 0, 0, 7}}
 	d := &Device{}
 	if why := d.Init(f, alloc); why != "" {
@@ -174,14 +181,7 @@ func TestInit(t *testing.T) {
 }
 
 func TestSlots(t *testing.T) {
-	const base = 0x100000
-	arena.Setup(base, 4<<20)
-	next := uintptr(base)
-	alloc := func(n uintptr) (uintptr, bool) {
-		pa := next
-		next += n * mm.PageSize
-		return pa, next <= base+4<<20
-	}
+	alloc, used := testPages()
 	f := &fakeDev{t: t, features: FeatVersion1, qmax: [2]uint16{256, 256}}
 	d := &Device{Slots: 32}
 	if why := d.Init(f, alloc); why != "" {
@@ -190,8 +190,8 @@ func TestSlots(t *testing.T) {
 	if got := len(f.take(0)); got != 32 || f.queues[1].Len() != 32 {
 		t.Errorf("%d rx buffers posted, tx queue of %d; want 32 and 32 (Slots)", got, f.queues[1].Len())
 	}
-	if used := next - base; used > 200<<10 {
-		t.Errorf("Init took %d KiB for 32-slot queues; want their 128 KiB of buffers and the rings", used>>10)
+	if *used > 200<<10 {
+		t.Errorf("Init took %d KiB for 32-slot queues; want their 128 KiB of buffers and the rings", *used>>10)
 	}
 }
 
