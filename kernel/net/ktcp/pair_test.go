@@ -210,13 +210,7 @@ func TestSequenceWrap(t *testing.T) {
 		n, _ := p.a.Write(ca, data[off:])
 		off += n
 		p.flush()
-		for {
-			m, err := p.b.Read(cb, buf)
-			if m == 0 || err != OK {
-				break
-			}
-			got = append(got, buf[:m]...)
-		}
+		readEach(p.b, cb, buf, func(d []byte) { got = append(got, d...) })
 		p.flush()
 		p.advance(50 * time.Millisecond)
 	}
@@ -377,22 +371,12 @@ func TestBlindInjection(t *testing.T) {
 			p.a.Input(craft(g), p.now)
 		}
 		p.flush()
-		for {
-			m, err := p.b.Read(cb, buf)
-			if m == 0 || err != OK {
-				break
-			}
-			got = append(got, buf[:m]...)
-			p.b.Write(cb, buf[:m])
-		}
+		readEach(p.b, cb, buf, func(d []byte) {
+			got = append(got, d...)
+			p.b.Write(cb, d)
+		})
 		p.flush()
-		for {
-			m, err := p.a.Read(ca, buf)
-			if m == 0 || err != OK {
-				break
-			}
-			echo = append(echo, buf[:m]...)
-		}
+		readEach(p.a, ca, buf, func(d []byte) { echo = append(echo, d...) })
 		p.advance(10 * time.Millisecond)
 		if p.a.Err(ca) != OK || p.a.State(ca) != "ESTABLISHED" {
 			t.Fatalf("after injection: %s, %v", p.a.State(ca), p.a.Err(ca))
@@ -400,5 +384,17 @@ func TestBlindInjection(t *testing.T) {
 	}
 	if !bytes.Equal(got, data) || !bytes.Equal(echo, data[:len(echo)]) {
 		t.Fatalf("data changed by the injection (%d bytes, %d echoed)", len(got), len(echo))
+	}
+}
+
+// readEach reads connection id through buf until it has nothing more,
+// handing each piece to each.
+func readEach(s *Stack, id ID, buf []byte, each func([]byte)) {
+	for {
+		m, err := s.Read(id, buf)
+		if m == 0 || err != OK {
+			return
+		}
+		each(buf[:m])
 	}
 }
