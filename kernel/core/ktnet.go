@@ -5,6 +5,7 @@ package core
 import (
 	"unsafe"
 
+	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/klog"
 	"unigo.dev/unigo/kernel/mm"
 	"unigo.dev/unigo/kernel/net/ktcp"
@@ -139,7 +140,7 @@ func setIPv4(addrs []netcall.Addr, gw *netcall.Sockaddr) {
 	ip4.n = 0
 	for k := range addrs {
 		a := &addrs[k]
-		if saFamilyOf(&a.Sockaddr) != afInet || ip4.n == len(ip4.addr) || a.Prefix > 32 {
+		if saFamily(&a.Sockaddr) != linux.AF_INET || ip4.n == len(ip4.addr) || a.Prefix > 32 {
 			continue
 		}
 		ip4.addr[ip4.n] = ip4of(a.Sockaddr[4:8])
@@ -150,14 +151,10 @@ func setIPv4(addrs []netcall.Addr, gw *netcall.Sockaddr) {
 		ip4.n++
 	}
 	ip4.hasGW = false
-	if gw != nil && saFamilyOf(gw) == afInet {
+	if gw != nil && saFamily(gw) == linux.AF_INET {
 		ip4.gw, ip4.hasGW = ip4of(gw[4:8]), true
 	}
 }
-
-const afInet = 2
-
-func saFamilyOf(a *netcall.Sockaddr) uint16 { return uint16(a[0]) | uint16(a[1])<<8 }
 
 // Neighbours: a small IPv4 neighbour (ARP) table.
 

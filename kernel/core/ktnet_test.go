@@ -13,6 +13,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/checksum"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 
+	"unigo.dev/unigo/kernel/abi/linux"
 	"unigo.dev/unigo/kernel/net/ktcp"
 	"unigo.dev/unigo/kernel/net/netcall"
 )
@@ -28,7 +29,7 @@ var (
 
 func sa4(ip [4]byte) netcall.Sockaddr {
 	var a netcall.Sockaddr
-	a[0] = afInet
+	a[0] = linux.AF_INET
 	copy(a[4:8], ip[:])
 	return a
 }
